@@ -1,0 +1,363 @@
+//! The adapter's settings, read once from the environment and validated in full.
+//!
+//! Every setting answers to `LWA_<NAME>` and to `AWS_LWA_<NAME>`, the name the reference Lambda Web Adapter
+//! uses, so its users can switch without editing their templates. When both are set `LWA_` wins and a warning
+//! says so. An invalid value is never replaced by a default: it becomes a [`ConfigError`] naming the variable,
+//! the value and what is allowed, which start-up reports through the Runtime API's init-error call.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::HeaderName;
+
+use crate::status_ranges::StatusRanges;
+
+/// How the app's response goes back to Lambda.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvokeMode {
+    /// The whole response as one JSON document (API Gateway, ALB, Function URL `BUFFERED`).
+    Buffered,
+    /// Lambda's response streaming protocol (Function URL `RESPONSE_STREAM`).
+    ResponseStream,
+}
+
+/// How readiness is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadinessProtocol {
+    /// `GET` on the readiness path; healthy when the status is in the healthy ranges.
+    Http,
+    /// A TCP connection to the readiness port succeeds.
+    Tcp,
+}
+
+/// Every setting, typed.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    pub readiness_path: String,
+    pub readiness_port: u16,
+    pub readiness_protocol: ReadinessProtocol,
+    pub readiness_healthy_status: StatusRanges,
+    pub readiness_timeout: Option<Duration>,
+    pub async_init: bool,
+    pub remove_base_path: Option<String>,
+    pub pass_through_path: String,
+    pub authorization_source: Option<HeaderName>,
+    pub error_status_codes: Option<StatusRanges>,
+    pub invoke_mode: InvokeMode,
+    /// Stream responses to API Gateway REST (v1) events; only right when the integration uses
+    /// `responseTransferMode: STREAM`, which the adapter cannot see.
+    pub apigw_rest_streaming: bool,
+    /// Domains whose v2 events come from an HTTP API (which cannot stream) though they are not
+    /// `execute-api` domains: custom domains in front of an HTTP API.
+    pub http_api_domains: Vec<String>,
+}
+
+/// A setting whose value is not allowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The variable as the user set it (`LWA_PORT` or `AWS_LWA_PORT` or `PORT`).
+    pub variable: String,
+    pub value: String,
+    /// What would have been accepted, and any hint.
+    pub allowed: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid setting {}={:?}: {}", self.variable, self.value, self.allowed)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Looks up settings under both of their names. Built over any lookup function so tests need no process
+/// environment.
+pub struct Settings<F> {
+    lookup: F,
+    warnings: Vec<String>,
+}
+
+/// One resolved variable: the name it was found under and its value.
+pub struct Found {
+    pub variable: String,
+    pub value: String,
+}
+
+impl<F: Fn(&str) -> Option<String>> Settings<F> {
+    pub fn new(lookup: F) -> Self {
+        Settings {
+            lookup,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Warnings gathered while reading (both names set, and so on).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Finds `LWA_<name>`, else `AWS_LWA_<name>`. Empty values count as unset.
+    pub fn get(&mut self, name: &str) -> Option<Found> {
+        let ours = format!("LWA_{name}");
+        let theirs = format!("AWS_LWA_{name}");
+        let read = |var: &str| (self.lookup)(var).filter(|v| !v.is_empty());
+        match (read(&ours), read(&theirs)) {
+            (Some(value), other) => {
+                if let Some(other) = other.filter(|o| *o != value) {
+                    self.warnings
+                        .push(format!("both {ours}={value:?} and {theirs}={other:?} are set; using {ours}"));
+                }
+                Some(Found { variable: ours, value })
+            }
+            (None, Some(value)) => Some(Found { variable: theirs, value }),
+            (None, None) => None,
+        }
+    }
+
+    /// Finds a plain variable (no prefix), such as `PORT`.
+    pub fn get_plain(&self, name: &str) -> Option<Found> {
+        (self.lookup)(name).filter(|v| !v.is_empty()).map(|value| Found {
+            variable: name.into(),
+            value,
+        })
+    }
+
+    /// Reads and converts a setting; unset gives `None`.
+    pub fn parse<T>(&mut self, name: &str, convert: impl FnOnce(&str) -> Result<T, String>) -> Result<Option<T>, ConfigError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(found) => convert(found.value.trim()).map(Some).map_err(|allowed| found.error(allowed)),
+        }
+    }
+
+    /// A boolean setting.
+    pub fn flag(&mut self, name: &str, default: bool) -> Result<bool, ConfigError> {
+        Ok(self.parse(name, parse_bool)?.unwrap_or(default))
+    }
+}
+
+impl Found {
+    pub fn error(&self, allowed: impl Into<String>) -> ConfigError {
+        ConfigError {
+            variable: self.variable.clone(),
+            value: self.value.clone(),
+            allowed: allowed.into(),
+        }
+    }
+}
+
+/// `true/false/1/0/yes/no`, any case.
+pub fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err("expected a boolean: true/false, 1/0, yes/no or on/off (any case)".into()),
+    }
+}
+
+/// A TCP port, 1..=65535.
+pub fn parse_port(text: &str) -> Result<u16, String> {
+    match text.parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err("expected a TCP port number from 1 to 65535".into()),
+    }
+}
+
+fn parse_invoke_mode(text: &str) -> Result<InvokeMode, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "buffered" => Ok(InvokeMode::Buffered),
+        "response_stream" => Ok(InvokeMode::ResponseStream),
+        other => {
+            let hint = if other.contains("stream") {
+                " (did you mean `response_stream`?)"
+            } else {
+                ""
+            };
+            Err(format!("expected `buffered` or `response_stream`{hint}"))
+        }
+    }
+}
+
+fn parse_protocol(text: &str) -> Result<ReadinessProtocol, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "http" => Ok(ReadinessProtocol::Http),
+        "tcp" => Ok(ReadinessProtocol::Tcp),
+        _ => Err("expected `http` or `tcp`".into()),
+    }
+}
+
+fn parse_path(text: &str) -> Result<String, String> {
+    if text.starts_with('/') && !text.contains(char::is_whitespace) {
+        Ok(text.to_string())
+    } else {
+        Err("expected a path starting with `/`, without spaces".into())
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs < 1e9 => Ok(Duration::from_secs_f64(secs)),
+        _ => Err("expected a positive number of seconds, such as `30` or `2.5`".into()),
+    }
+}
+
+fn parse_header_name(text: &str) -> Result<HeaderName, String> {
+    HeaderName::from_bytes(text.as_bytes()).map_err(|_| "expected an HTTP header name, such as `X-Auth-Token`".into())
+}
+
+fn parse_domains(text: &str) -> Result<Vec<String>, String> {
+    let domains: Vec<String> = text.split(',').map(|d| d.trim().to_ascii_lowercase()).collect();
+    if domains.iter().any(|d| d.is_empty() || d.contains(['/', ' ', ':'])) {
+        return Err("expected a comma-separated list of domain names, such as `api.example.com,api2.example.com`".into());
+    }
+    Ok(domains)
+}
+
+impl Config {
+    /// Reads every setting through `settings`. Warnings stay in `settings` for the caller to log.
+    pub fn from_settings<F: Fn(&str) -> Option<String>>(settings: &mut Settings<F>) -> Result<Config, ConfigError> {
+        let port = match settings.parse("PORT", parse_port)? {
+            Some(port) => port,
+            None => match settings.get_plain("PORT") {
+                Some(found) => parse_port(found.value.trim()).map_err(|allowed| found.error(allowed))?,
+                None => 8080,
+            },
+        };
+        let host = settings.parse("HOST", |h| Ok(h.to_string()))?.unwrap_or_else(|| "127.0.0.1".into());
+        let readiness_port = settings.parse("READINESS_CHECK_PORT", parse_port)?.unwrap_or(port);
+        let readiness_path = settings.parse("READINESS_CHECK_PATH", parse_path)?.unwrap_or_else(|| "/".into());
+        let readiness_protocol = settings
+            .parse("READINESS_CHECK_PROTOCOL", parse_protocol)?
+            .unwrap_or(ReadinessProtocol::Http);
+        let readiness_healthy_status = settings
+            .parse("READINESS_CHECK_HEALTHY_STATUS", StatusRanges::parse)?
+            .unwrap_or_else(|| StatusRanges::parse("100-499").expect("default ranges parse"));
+        let readiness_timeout = settings.parse("READINESS_CHECK_TIMEOUT", parse_seconds)?;
+        let async_init = settings.flag("ASYNC_INIT", false)?;
+        let remove_base_path = settings.parse("REMOVE_BASE_PATH", |p| parse_path(p).map(|p| p.trim_end_matches('/').to_string()))?;
+        let pass_through_path = settings.parse("PASS_THROUGH_PATH", parse_path)?.unwrap_or_else(|| "/events".into());
+        let authorization_source = settings.parse("AUTHORIZATION_SOURCE", parse_header_name)?;
+        let error_status_codes = settings.parse("ERROR_STATUS_CODES", StatusRanges::parse)?;
+        let invoke_mode = settings.parse("INVOKE_MODE", parse_invoke_mode)?.unwrap_or(InvokeMode::Buffered);
+        let apigw_rest_streaming = settings.flag("APIGW_REST_STREAMING", false)?;
+        let http_api_domains = settings.parse("HTTP_API_DOMAINS", parse_domains)?.unwrap_or_default();
+        Ok(Config {
+            host,
+            port,
+            readiness_path,
+            readiness_port,
+            readiness_protocol,
+            readiness_healthy_status,
+            readiness_timeout,
+            async_init,
+            remove_base_path: remove_base_path.filter(|p| !p.is_empty()),
+            pass_through_path,
+            authorization_source,
+            error_status_codes,
+            invoke_mode,
+            apigw_rest_streaming,
+            http_api_domains,
+        })
+    }
+
+    /// Reads the process environment. Returns the warnings to log beside the result.
+    pub fn from_env() -> (Result<Config, ConfigError>, Vec<String>) {
+        let mut settings = Settings::new(|name: &str| std::env::var(name).ok());
+        let config = Config::from_settings(&mut settings);
+        (config, settings.warnings().to_vec())
+    }
+
+    /// `http://host:port`, the app's base URL.
+    pub fn app_base_url(&self) -> String {
+        format!("http://{}:{}", bracket_ipv6(&self.host), self.port)
+    }
+}
+
+/// Puts an IPv6 literal in brackets for use in a URL authority.
+pub fn bracket_ipv6(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> (Result<Config, ConfigError>, Vec<String>) {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut settings = Settings::new(move |name: &str| map.get(name).cloned());
+        let result = Config::from_settings(&mut settings);
+        (result, settings.warnings().to_vec())
+    }
+
+    #[test]
+    fn defaults() {
+        let config = config(&[]).0.unwrap();
+        assert_eq!(config.port, 8080);
+        assert_eq!(config.readiness_port, 8080);
+        assert_eq!(config.readiness_path, "/");
+        assert_eq!(config.pass_through_path, "/events");
+        assert_eq!(config.invoke_mode, InvokeMode::Buffered);
+        assert!(config.readiness_healthy_status.contains(404));
+        assert!(!config.readiness_healthy_status.contains(500));
+    }
+
+    #[test]
+    fn both_names_and_plain_port() {
+        assert_eq!(config(&[("PORT", "3000")]).0.unwrap().port, 3000);
+        assert_eq!(config(&[("PORT", "3000"), ("AWS_LWA_PORT", "4000")]).0.unwrap().port, 4000);
+        let (result, warnings) = config(&[("LWA_PORT", "5000"), ("AWS_LWA_PORT", "4000")]);
+        assert_eq!(result.unwrap().port, 5000);
+        assert!(
+            warnings[0].contains("LWA_PORT") && warnings[0].contains("AWS_LWA_PORT"),
+            "{warnings:?}"
+        );
+        let streaming = config(&[("AWS_LWA_INVOKE_MODE", "RESPONSE_STREAM")]).0.unwrap();
+        assert_eq!(streaming.invoke_mode, InvokeMode::ResponseStream);
+    }
+
+    #[test]
+    fn invalid_values_name_variable_value_and_allowed() {
+        let err = config(&[("AWS_LWA_INVOKE_MODE", "response_streaming")]).0.unwrap_err();
+        assert_eq!(err.variable, "AWS_LWA_INVOKE_MODE");
+        let text = err.to_string();
+        assert!(
+            text.contains("\"response_streaming\"") && text.contains("did you mean `response_stream`"),
+            "{text}"
+        );
+
+        let err = config(&[("PORT", "abc")]).0.unwrap_err();
+        assert_eq!((err.variable.as_str(), err.value.as_str()), ("PORT", "abc"));
+        assert!(err.allowed.contains("1 to 65535"));
+
+        let err = config(&[("LWA_ERROR_STATUS_CODES", "500-")]).0.unwrap_err();
+        assert!(err.to_string().contains("LWA_ERROR_STATUS_CODES") && err.allowed.contains("missing a bound"));
+
+        let err = config(&[("LWA_ASYNC_INIT", "maybe")]).0.unwrap_err();
+        assert!(err.allowed.contains("true/false"));
+
+        assert!(config(&[("LWA_READINESS_CHECK_PATH", "health")]).0.is_err());
+        assert!(config(&[("LWA_READINESS_CHECK_TIMEOUT", "-1")]).0.is_err());
+        assert!(config(&[("LWA_AUTHORIZATION_SOURCE", "bad header")]).0.is_err());
+    }
+
+    #[test]
+    fn booleans_in_any_case() {
+        for (text, want) in [
+            ("TRUE", true),
+            ("Yes", true),
+            ("1", true),
+            ("no", false),
+            ("False", false),
+            ("0", false),
+        ] {
+            assert_eq!(parse_bool(text), Ok(want), "{text}");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The invocation's context, as the Runtime API's `next` call delivers it in headers, and the
+//! `x-amzn-lambda-context` header the app receives.
+//!
+//! The JSON keeps the field names the reference adapter (through `lambda_runtime`'s `Context`) uses, since
+//! apps already parse it: `request_id`, `deadline`, `invoked_function_arn`, `xray_trace_id`,
+//! `client_context`, `identity`, `tenant_id` and `env_config`.
+
+use http::HeaderMap;
+use serde_json::{Value, json};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// What Lambda says about one invocation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InvocationContext {
+    pub request_id: String,
+    /// Epoch milliseconds.
+    pub deadline_ms: u64,
+    pub invoked_function_arn: String,
+    pub trace_id: Option<String>,
+    pub client_context: Option<Value>,
+    pub identity: Option<Value>,
+    pub tenant_id: Option<String>,
+}
+
+/// The function's fixed facts, from the environment Lambda sets.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FunctionEnv {
+    pub function_name: String,
+    pub memory: u32,
+    pub version: String,
+    pub log_stream: String,
+    pub log_group: String,
+}
+
+impl FunctionEnv {
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).unwrap_or_default();
+        FunctionEnv {
+            function_name: var("AWS_LAMBDA_FUNCTION_NAME"),
+            memory: var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").parse().unwrap_or(0),
+            version: var("AWS_LAMBDA_FUNCTION_VERSION"),
+            log_stream: var("AWS_LAMBDA_LOG_STREAM_NAME"),
+            log_group: var("AWS_LAMBDA_LOG_GROUP_NAME"),
+        }
+    }
+}
+
+impl InvocationContext {
+    /// Reads the `Lambda-Runtime-*` headers of a `next` answer. Only the request id is required; a
+    /// missing or unreadable deadline counts as 15 minutes from now (Lambda's maximum) so the app still
+    /// gets a bound.
+    pub fn from_headers(headers: &HeaderMap) -> Result<Self, String> {
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let json_header = |name: &str| text(name).filter(|s| !s.is_empty()).and_then(|s| serde_json::from_str(&s).ok());
+        let request_id = text("lambda-runtime-aws-request-id")
+            .filter(|id| !id.is_empty())
+            .ok_or("the Runtime API's answer has no Lambda-Runtime-Aws-Request-Id header")?;
+        let deadline_ms = text("lambda-runtime-deadline-ms")
+            .and_then(|d| d.parse().ok())
+            .unwrap_or_else(|| now_ms() + 900_000);
+        Ok(InvocationContext {
+            request_id,
+            deadline_ms,
+            invoked_function_arn: text("lambda-runtime-invoked-function-arn").unwrap_or_default(),
+            trace_id: text("lambda-runtime-trace-id").filter(|t| !t.is_empty()),
+            client_context: json_header("lambda-runtime-client-context"),
+            identity: json_header("lambda-runtime-cognito-identity"),
+            tenant_id: text("lambda-runtime-aws-tenant-id").filter(|t| !t.is_empty()),
+        })
+    }
+
+    /// Time left until the deadline (zero when passed).
+    pub fn remaining(&self) -> Duration {
+        Duration::from_millis(self.deadline_ms.saturating_sub(now_ms()))
+    }
+
+    /// The `x-amzn-lambda-context` JSON.
+    pub fn to_json(&self, env: &FunctionEnv) -> String {
+        json!({
+            "request_id": self.request_id,
+            "deadline": self.deadline_ms,
+            "invoked_function_arn": self.invoked_function_arn,
+            "xray_trace_id": self.trace_id,
+            "client_context": self.client_context,
+            "identity": self.identity,
+            "tenant_id": self.tenant_id,
+            "env_config": {
+                "function_name": env.function_name,
+                "memory": env.memory,
+                "version": env.version,
+                "log_stream": env.log_stream,
+                "log_group": env.log_group,
+            }
+        })
+        .to_string()
+    }
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_runtime_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("lambda-runtime-aws-request-id", "abc-123".parse().unwrap());
+        headers.insert("lambda-runtime-deadline-ms", "1700000000000".parse().unwrap());
+        headers.insert(
+            "lambda-runtime-invoked-function-arn",
+            "arn:aws:lambda:us-east-1:1:function:f".parse().unwrap(),
+        );
+        headers.insert("lambda-runtime-trace-id", "Root=1-5;Sampled=1".parse().unwrap());
+        headers.insert("lambda-runtime-client-context", r#"{"custom":{"a":"b"}}"#.parse().unwrap());
+        headers.insert("lambda-runtime-aws-tenant-id", "tenant-7".parse().unwrap());
+        let ctx = InvocationContext::from_headers(&headers).unwrap();
+        assert_eq!(ctx.request_id, "abc-123");
+        assert_eq!(ctx.deadline_ms, 1_700_000_000_000);
+        assert_eq!(ctx.tenant_id.as_deref(), Some("tenant-7"));
+        let env = FunctionEnv {
+            function_name: "f".into(),
+            memory: 512,
+            ..Default::default()
+        };
+        let json: Value = serde_json::from_str(&ctx.to_json(&env)).unwrap();
+        assert_eq!(json["request_id"], "abc-123");
+        assert_eq!(json["deadline"], 1_700_000_000_000u64);
+        assert_eq!(json["xray_trace_id"], "Root=1-5;Sampled=1");
+        assert_eq!(json["client_context"]["custom"]["a"], "b");
+        assert_eq!(json["identity"], Value::Null);
+        assert_eq!(json["env_config"]["memory"], 512);
+    }
+
+    #[test]
+    fn request_id_is_required() {
+        assert!(InvocationContext::from_headers(&HeaderMap::new()).is_err());
+    }
+}

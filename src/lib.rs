@@ -1,0 +1,18 @@
+//! lambda-adapter: run any HTTP app on AWS Lambda, with response streaming first-class.
+//!
+//! The adapter is a Lambda extension that also plays the runtime: it polls the Runtime API, turns each
+//! event into an HTTP request to the app ([`translate`]), and sends the app's response back either as one
+//! JSON document ([`buffered`]) or through Lambda's response streaming protocol ([`stream`]).
+
+pub mod buffered;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod http_client;
+pub mod invoke;
+pub mod lifecycle;
+pub mod readiness;
+pub mod runtime_api;
+pub mod status_ranges;
+pub mod stream;
+pub mod translate;

@@ -1,0 +1,145 @@
+//! The adapter's life in a Lambda execution environment: register as an extension, check the settings,
+//! wait for the app, then serve invocations until Lambda shuts the environment down.
+//!
+//! An invalid setting or an app that never becomes ready ends init through the Runtime API's
+//! `init/error` call with a message naming the cause, and the process exits non-zero: users of the
+//! reference adapter otherwise wait for the function's timeout with nothing in the log.
+
+use std::time::Duration;
+use tokio::time::Instant;
+
+use crate::config::Config;
+use crate::context::FunctionEnv;
+use crate::error::{AdapterError, ErrorKind};
+use crate::invoke::Adapter;
+use crate::readiness::Readiness;
+use crate::runtime_api::{Endpoint, ExtensionEvent, RuntimeClient};
+use crate::translate::TranslateOptions;
+
+/// How long async init waits before letting init finish (Lambda's init phase is limited to 10 s).
+pub const ASYNC_INIT_WAIT: Duration = Duration::from_millis(9_800);
+
+/// Runs the adapter; returns the process exit code.
+pub async fn run() -> i32 {
+    let started = Instant::now();
+    let endpoint = match std::env::var("AWS_LAMBDA_RUNTIME_API") {
+        Ok(text) => match Endpoint::parse(&text) {
+            Ok(endpoint) => endpoint,
+            Err(message) => {
+                tracing::error!("{message}");
+                return 2;
+            }
+        },
+        Err(_) => {
+            tracing::error!(
+                "AWS_LAMBDA_RUNTIME_API is not set: lambda-adapter runs inside AWS Lambda (or an emulator); to try an app locally, run `lambda-adapter dev -- <app command>`"
+            );
+            return 2;
+        }
+    };
+    let runtime = RuntimeClient::new(endpoint);
+
+    let (config, warnings) = Config::from_env();
+    for warning in warnings {
+        tracing::warn!("{warning}");
+    }
+    let config = match config {
+        Ok(config) => config,
+        Err(error) => return init_failed(&runtime, AdapterError::new(ErrorKind::InvalidConfig, error.to_string())).await,
+    };
+
+    register_extension(&runtime).await;
+
+    let readiness = Readiness::new(&config);
+    let until = if config.async_init {
+        Some(started + ASYNC_INIT_WAIT)
+    } else {
+        config.readiness_timeout.map(|t| started + t)
+    };
+    let ready = match readiness.wait(until).await {
+        Ok(()) => true,
+        Err(not_ready) if config.async_init => {
+            tracing::info!(
+                "async init: the app is not ready after {:?} ({} → {}); init ends now and the first invocation waits for it",
+                not_ready.waited,
+                not_ready.target,
+                not_ready.last
+            );
+            false
+        }
+        Err(not_ready) => {
+            let message = format!(
+                "the app was not ready after {:.1} s (LWA_READINESS_CHECK_TIMEOUT): {} → {}",
+                not_ready.waited.as_secs_f64(),
+                not_ready.target,
+                not_ready.last
+            );
+            return init_failed(&runtime, AdapterError::new(ErrorKind::AppNotReady, message)).await;
+        }
+    };
+
+    tracing::info!(
+        mode = ?config.invoke_mode,
+        app = %config.app_base_url(),
+        startup_ms = started.elapsed().as_millis() as u64,
+        "lambda-adapter {} serving invocations from {}",
+        env!("CARGO_PKG_VERSION"),
+        runtime.endpoint()
+    );
+    let options = TranslateOptions::from_config(&config, FunctionEnv::from_env());
+    let adapter = Adapter::new(config, runtime.clone(), options, ready);
+    let mut failures = 0u32;
+    loop {
+        match runtime.next().await {
+            Ok(invocation) => {
+                failures = 0;
+                adapter.handle(invocation).await;
+            }
+            Err(error) => {
+                failures += 1;
+                tracing::error!("{error}");
+                if failures >= 5 {
+                    tracing::error!("the Runtime API failed {failures} times in a row; exiting");
+                    return 1;
+                }
+                tokio::time::sleep(Duration::from_millis(100 * u64::from(failures))).await;
+            }
+        }
+    }
+}
+
+async fn init_failed(runtime: &RuntimeClient, error: AdapterError) -> i32 {
+    tracing::error!("init failed: {error}");
+    if let Err(post) = runtime.init_error(&error.diagnostic()).await {
+        tracing::error!("could not report the init failure: {post}");
+    }
+    1
+}
+
+/// Registers with the Extensions API for SHUTDOWN and watches for it in the background. An emulator without
+/// an Extensions API gets a warning, not a failure: the Runtime API is all the adapter needs to serve.
+async fn register_extension(runtime: &RuntimeClient) {
+    let id = match runtime.register_extension().await {
+        Ok(id) => id,
+        Err(error) => {
+            tracing::warn!("could not register as an extension ({error}); serving without shutdown notice");
+            return;
+        }
+    };
+    let runtime = runtime.clone();
+    tokio::spawn(async move {
+        loop {
+            match runtime.extension_next(&id).await {
+                Ok(ExtensionEvent::Shutdown { reason }) => {
+                    tracing::info!("shutdown ({reason})");
+                    std::process::exit(0);
+                }
+                Ok(ExtensionEvent::Invoke) => {}
+                Err(error) => {
+                    tracing::warn!("extension event/next failed: {error}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+}

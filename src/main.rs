@@ -1,0 +1,52 @@
+//! The `lambda-adapter` binary: the adapter itself (as Lambda starts it from `/opt/extensions`), or
+//! `lambda-adapter dev -- <app command>` to run the whole path locally.
+
+use tracing_subscriber::EnvFilter;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("--version" | "-V") => {
+            println!("lambda-adapter {}", env!("CARGO_PKG_VERSION"));
+            return;
+        }
+        Some("--help" | "-h" | "help") => {
+            print!("{}", HELP);
+            return;
+        }
+        _ => {}
+    }
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("lambda-adapter: cannot start the async runtime: {error}");
+            std::process::exit(1);
+        }
+    };
+    let code = runtime.block_on(lambda_adapter::lifecycle::run());
+    std::process::exit(code);
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_env("LWA_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
+}
+
+const HELP: &str = "\
+lambda-adapter: run any HTTP app on AWS Lambda
+
+USAGE:
+    lambda-adapter                 run as a Lambda extension (copy to /opt/extensions/lambda-adapter)
+    lambda-adapter dev -- CMD...   run CMD behind a local Lambda emulator and Function URL
+    lambda-adapter --version
+
+Settings come from LWA_* (or AWS_LWA_*) environment variables; see the README.
+";

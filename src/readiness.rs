@@ -1,0 +1,107 @@
+//! Waiting for the app to be ready.
+//!
+//! Checks every 10 ms, by `GET` on the readiness path (healthy when the status is in the healthy ranges) or
+//! by a TCP connect. While waiting it says why, once a second, so a slow or broken start shows in the log
+//! (`GET http://127.0.0.1:8080/health → 500`, `connection refused`) rather than as a silent init timeout.
+
+use http::{Method, Request};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+use crate::config::{Config, ReadinessProtocol, bracket_ipv6};
+use crate::error::chain;
+use crate::http_client::{self, HttpClient};
+
+const INTERVAL: Duration = Duration::from_millis(10);
+const REPORT_EVERY: Duration = Duration::from_secs(1);
+
+/// The app did not become ready in time.
+#[derive(Debug)]
+pub struct NotReady {
+    /// What was checked (`GET http://127.0.0.1:8080/health` or `TCP 127.0.0.1:8080`).
+    pub target: String,
+    /// The last result seen.
+    pub last: String,
+    pub waited: Duration,
+}
+
+/// Checks readiness of the app described by a [`Config`].
+pub struct Readiness {
+    protocol: ReadinessProtocol,
+    address: String,
+    url: String,
+    healthy: crate::status_ranges::StatusRanges,
+    client: HttpClient,
+}
+
+impl Readiness {
+    pub fn new(config: &Config) -> Self {
+        let address = format!("{}:{}", bracket_ipv6(&config.host), config.readiness_port);
+        Readiness {
+            protocol: config.readiness_protocol,
+            url: format!("http://{address}{}", config.readiness_path),
+            address,
+            healthy: config.readiness_healthy_status.clone(),
+            client: http_client::client(),
+        }
+    }
+
+    /// What is checked, for messages.
+    pub fn target(&self) -> String {
+        match self.protocol {
+            ReadinessProtocol::Http => format!("GET {}", self.url),
+            ReadinessProtocol::Tcp => format!("TCP connect to {}", self.address),
+        }
+    }
+
+    /// One check: `Ok` when ready, else what was seen.
+    pub async fn check(&self) -> Result<(), String> {
+        match self.protocol {
+            ReadinessProtocol::Tcp => TcpStream::connect(&self.address).await.map(drop).map_err(|e| e.to_string()),
+            ReadinessProtocol::Http => {
+                let request = Request::builder()
+                    .method(Method::GET)
+                    .uri(&self.url)
+                    .body(http_client::full(""))
+                    .expect("valid request");
+                let response = tokio::time::timeout(Duration::from_secs(2), self.client.request(request)).await;
+                match response {
+                    Err(_) => Err("no answer within 2 s".into()),
+                    Ok(Err(error)) => Err(chain(&error)),
+                    Ok(Ok(response)) if self.healthy.contains(response.status().as_u16()) => Ok(()),
+                    Ok(Ok(response)) => Err(format!("status {} (healthy: {})", response.status().as_u16(), self.healthy)),
+                }
+            }
+        }
+    }
+
+    /// Checks until ready or until `until` passes.
+    pub async fn wait(&self, until: Option<Instant>) -> Result<(), NotReady> {
+        let start = Instant::now();
+        let mut next_report = start + REPORT_EVERY;
+        let target = self.target();
+        loop {
+            let last = match self.check().await {
+                Ok(()) => {
+                    tracing::info!(waited_ms = start.elapsed().as_millis() as u64, "app is ready ({target})");
+                    return Ok(());
+                }
+                Err(last) => last,
+            };
+            let now = Instant::now();
+            if until.is_some_and(|until| now >= until) {
+                return Err(NotReady {
+                    target,
+                    last,
+                    waited: now - start,
+                });
+            }
+            if now >= next_report {
+                tracing::info!("waiting for the app: {target} → {last}");
+                next_report = now + REPORT_EVERY;
+            }
+            tokio::time::sleep(INTERVAL).await;
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Sends the Runtime API's calls (built in [`super::requests`]) and reads the answers.
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use std::fmt;
+
+use super::{Endpoint, requests};
+use crate::context::InvocationContext;
+use crate::error::{Diagnostic, chain};
+use crate::http_client::{self, Body, HttpClient};
+
+/// One invocation as `next` delivers it.
+#[derive(Debug)]
+pub struct Invocation {
+    pub context: InvocationContext,
+    pub event: Bytes,
+}
+
+/// What the Extensions API's `event/next` answered.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ExtensionEvent {
+    Shutdown { reason: String },
+    Invoke,
+}
+
+/// A Runtime API call that failed.
+#[derive(Debug)]
+pub struct RuntimeError {
+    pub call: &'static str,
+    pub status: Option<StatusCode>,
+    pub detail: String,
+}
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.status {
+            Some(status) => write!(f, "Runtime API {} answered {status}: {}", self.call, self.detail),
+            None => write!(f, "Runtime API {} failed: {}", self.call, self.detail),
+        }
+    }
+}
+
+impl std::error::Error for RuntimeError {}
+
+/// A client for the Runtime and Extensions APIs.
+#[derive(Clone)]
+pub struct RuntimeClient {
+    endpoint: Endpoint,
+    http: HttpClient,
+}
+
+impl RuntimeClient {
+    pub fn new(endpoint: Endpoint) -> Self {
+        RuntimeClient {
+            endpoint,
+            http: http_client::client(),
+        }
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    async fn send(&self, call: &'static str, request: Request<Body>) -> Result<(StatusCode, http::HeaderMap, Bytes), RuntimeError> {
+        let fail = |detail: String, status| RuntimeError { call, status, detail };
+        let response = self.http.request(request).await.map_err(|e| fail(chain(&e), None))?;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.map_err(|e| fail(chain(&e), Some(parts.status)))?.to_bytes();
+        if parts.status.is_success() {
+            Ok((parts.status, parts.headers, body))
+        } else {
+            Err(fail(String::from_utf8_lossy(&body).trim().to_string(), Some(parts.status)))
+        }
+    }
+
+    async fn send_bytes(&self, call: &'static str, request: Request<Bytes>) -> Result<(StatusCode, http::HeaderMap, Bytes), RuntimeError> {
+        self.send(call, request.map(http_client::full)).await
+    }
+
+    /// Waits for the next invocation. Never times out: Lambda freezes the environment while it waits.
+    pub async fn next(&self) -> Result<Invocation, RuntimeError> {
+        let (_, headers, event) = self
+            .send_bytes("invocation/next", requests::next_invocation(&self.endpoint))
+            .await?;
+        let context = InvocationContext::from_headers(&headers).map_err(|detail| RuntimeError {
+            call: "invocation/next",
+            status: None,
+            detail,
+        })?;
+        Ok(Invocation { context, event })
+    }
+
+    /// Posts a whole response.
+    pub async fn respond(&self, request_id: &str, payload: Bytes) -> Result<(), RuntimeError> {
+        self.send_bytes(
+            "invocation/response",
+            requests::invocation_response(&self.endpoint, request_id, payload),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Posts a streamed response; returns when the body has been sent and the Runtime API has answered.
+    pub async fn respond_streaming(&self, request_id: &str, body: Body) -> Result<(), RuntimeError> {
+        let request = requests::streaming_response_head(&self.endpoint, request_id)
+            .body(body)
+            .expect("valid request");
+        self.send("invocation/response (streaming)", request).await.map(drop)
+    }
+
+    /// Reports a failed invocation.
+    pub async fn error(&self, request_id: &str, diagnostic: &Diagnostic) -> Result<(), RuntimeError> {
+        self.send_bytes(
+            "invocation/error",
+            requests::invocation_error(&self.endpoint, request_id, diagnostic),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Reports a failed init.
+    pub async fn init_error(&self, diagnostic: &Diagnostic) -> Result<(), RuntimeError> {
+        self.send_bytes("init/error", requests::init_error(&self.endpoint, diagnostic))
+            .await
+            .map(drop)
+    }
+
+    /// Registers the extension; returns its identifier.
+    pub async fn register_extension(&self) -> Result<String, RuntimeError> {
+        let (_, headers, _) = self
+            .send_bytes("extension/register", requests::extension_register(&self.endpoint))
+            .await?;
+        headers
+            .get("lambda-extension-identifier")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .ok_or_else(|| RuntimeError {
+                call: "extension/register",
+                status: None,
+                detail: "no Lambda-Extension-Identifier header".into(),
+            })
+    }
+
+    /// Waits for the extension's next event.
+    pub async fn extension_next(&self, extension_id: &str) -> Result<ExtensionEvent, RuntimeError> {
+        let (_, _, body) = self
+            .send_bytes("extension/event/next", requests::extension_next(&self.endpoint, extension_id))
+            .await?;
+        Ok(parse_extension_event(&body))
+    }
+}
+
+/// Reads an Extensions API event: SHUTDOWN with its reason, anything else as INVOKE.
+pub fn parse_extension_event(body: &[u8]) -> ExtensionEvent {
+    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    match value["eventType"].as_str() {
+        Some("SHUTDOWN") => ExtensionEvent::Shutdown {
+            reason: value["shutdownReason"].as_str().unwrap_or("unknown").to_string(),
+        },
+        _ => ExtensionEvent::Invoke,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_shutdown_events() {
+        let event = parse_extension_event(br#"{"eventType":"SHUTDOWN","shutdownReason":"spindown","deadlineMs":1}"#);
+        assert_eq!(event, ExtensionEvent::Shutdown { reason: "spindown".into() });
+        assert_eq!(parse_extension_event(br#"{"eventType":"INVOKE"}"#), ExtensionEvent::Invoke);
+    }
+}

@@ -1,0 +1,87 @@
+//! Where the Runtime API is: `AWS_LAMBDA_RUNTIME_API`.
+//!
+//! Lambda sets `host:port` with no scheme. Local emulators differ: cargo-lambda's prints
+//! `http://127.0.0.1:9000/.rt`, a scheme and a path prefix in front of every route. Both forms are accepted.
+
+use std::fmt;
+
+/// The Runtime API's address and path prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `host:port`.
+    pub authority: String,
+    /// Empty, or a prefix such as `/.rt` (no trailing slash).
+    pub prefix: String,
+}
+
+impl Endpoint {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let rest = if let Some(rest) = text.strip_prefix("http://") {
+            rest
+        } else if text.contains("://") {
+            return Err(format!("AWS_LAMBDA_RUNTIME_API={text:?}: only http:// is supported"));
+        } else {
+            text
+        };
+        let (authority, prefix) = match rest.find('/') {
+            Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+            None => (rest, ""),
+        };
+        let valid_port = authority
+            .rsplit_once(':')
+            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+        if !valid_port {
+            return Err(format!(
+                "AWS_LAMBDA_RUNTIME_API={text:?}: expected `host:port` (as Lambda sets it) or `http://host:port/prefix`"
+            ));
+        }
+        Ok(Endpoint {
+            authority: authority.to_string(),
+            prefix: prefix.to_string(),
+        })
+    }
+
+    /// The full URL of a Runtime or Extensions API path such as `/2018-06-01/runtime/invocation/next`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}{}", self.authority, self.prefix, path)
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "http://{}{}", self.authority, self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_form() {
+        let e = Endpoint::parse("127.0.0.1:9001").unwrap();
+        assert_eq!(
+            e.url("/2018-06-01/runtime/invocation/next"),
+            "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next"
+        );
+    }
+
+    #[test]
+    fn emulator_form_with_prefix() {
+        let e = Endpoint::parse("http://127.0.0.1:9000/.rt").unwrap();
+        assert_eq!(e.authority, "127.0.0.1:9000");
+        assert_eq!(
+            e.url("/2018-06-01/runtime/init/error"),
+            "http://127.0.0.1:9000/.rt/2018-06-01/runtime/init/error"
+        );
+        assert_eq!(Endpoint::parse("http://localhost:9000/").unwrap().prefix, "");
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(Endpoint::parse("localhost").is_err());
+        assert!(Endpoint::parse("https://x:1").is_err());
+        assert!(Endpoint::parse(":9001").is_err());
+    }
+}

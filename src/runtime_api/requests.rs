@@ -1,0 +1,142 @@
+//! Each Runtime API and Extensions API call as a small value that becomes an `http::Request`.
+//!
+//! Building requests is kept apart from sending them so the whole API surface can be read, and tested, in
+//! one place without a socket. Paths follow "Using the Lambda runtime API for custom runtimes" and the
+//! Extensions API reference; the streaming headers follow the custom-runtime response streaming guide.
+
+use bytes::Bytes;
+use http::{Method, Request, header};
+
+use super::Endpoint;
+use crate::error::Diagnostic;
+
+pub const RUNTIME: &str = "/2018-06-01/runtime";
+pub const EXTENSION: &str = "/2020-01-01/extension";
+
+/// The extension's name; Lambda requires it to match the file name in `/opt/extensions`.
+pub const EXTENSION_NAME: &str = "lambda-adapter";
+
+pub const ERROR_TYPE_HEADER: &str = "lambda-runtime-function-error-type";
+pub const ERROR_BODY_TRAILER: &str = "lambda-runtime-function-error-body";
+pub const STREAMING_CONTENT_TYPE: &str = "application/vnd.awslambda.http-integration-response";
+
+fn request(method: Method, url: String) -> http::request::Builder {
+    Request::builder().method(method).uri(url)
+}
+
+/// `GET /runtime/invocation/next`.
+pub fn next_invocation(endpoint: &Endpoint) -> Request<Bytes> {
+    request(Method::GET, endpoint.url(&format!("{RUNTIME}/invocation/next")))
+        .body(Bytes::new())
+        .expect("valid request")
+}
+
+/// `POST /runtime/invocation/{id}/response` with a whole (buffered) payload.
+pub fn invocation_response(endpoint: &Endpoint, request_id: &str, payload: Bytes) -> Request<Bytes> {
+    request(Method::POST, endpoint.url(&format!("{RUNTIME}/invocation/{request_id}/response")))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(payload)
+        .expect("valid request")
+}
+
+/// The head of a streamed `POST /runtime/invocation/{id}/response`: the body (prelude, separator, chunks,
+/// trailers) is attached by the caller.
+pub fn streaming_response_head(endpoint: &Endpoint, request_id: &str) -> http::request::Builder {
+    request(Method::POST, endpoint.url(&format!("{RUNTIME}/invocation/{request_id}/response")))
+        .header("lambda-runtime-function-response-mode", "streaming")
+        .header(header::TRANSFER_ENCODING, "chunked")
+        .header(header::CONTENT_TYPE, STREAMING_CONTENT_TYPE)
+        .header(
+            header::TRAILER,
+            "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
+        )
+}
+
+fn error_request(url: String, diagnostic: &Diagnostic) -> Request<Bytes> {
+    let body = serde_json::json!({
+        "errorType": diagnostic.error_type,
+        "errorMessage": diagnostic.error_message,
+        "stackTrace": [],
+    });
+    request(Method::POST, url)
+        .header(ERROR_TYPE_HEADER, header_safe(&diagnostic.error_type))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Bytes::from(body.to_string()))
+        .expect("valid request")
+}
+
+/// `POST /runtime/invocation/{id}/error`.
+pub fn invocation_error(endpoint: &Endpoint, request_id: &str, diagnostic: &Diagnostic) -> Request<Bytes> {
+    error_request(endpoint.url(&format!("{RUNTIME}/invocation/{request_id}/error")), diagnostic)
+}
+
+/// `POST /runtime/init/error`.
+pub fn init_error(endpoint: &Endpoint, diagnostic: &Diagnostic) -> Request<Bytes> {
+    error_request(endpoint.url(&format!("{RUNTIME}/init/error")), diagnostic)
+}
+
+/// `POST /extension/register`, for the `SHUTDOWN` event only: registering for `INVOKE` would make every
+/// invocation wait for the extension to ask for its next event.
+pub fn extension_register(endpoint: &Endpoint) -> Request<Bytes> {
+    request(Method::POST, endpoint.url(&format!("{EXTENSION}/register")))
+        .header("lambda-extension-name", EXTENSION_NAME)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Bytes::from_static(br#"{"events":["SHUTDOWN"]}"#))
+        .expect("valid request")
+}
+
+/// `GET /extension/event/next`.
+pub fn extension_next(endpoint: &Endpoint, extension_id: &str) -> Request<Bytes> {
+    request(Method::GET, endpoint.url(&format!("{EXTENSION}/event/next")))
+        .header("lambda-extension-identifier", header_safe(extension_id))
+        .body(Bytes::new())
+        .expect("valid request")
+}
+
+/// Drops what a header value cannot carry, so an odd string never fails a request build.
+fn header_safe(text: &str) -> String {
+    text.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::parse("http://127.0.0.1:9000/.rt").unwrap()
+    }
+
+    #[test]
+    fn streaming_head_declares_trailers() {
+        let req = streaming_response_head(&endpoint(), "id-1").body(()).unwrap();
+        assert_eq!(req.uri(), "http://127.0.0.1:9000/.rt/2018-06-01/runtime/invocation/id-1/response");
+        assert_eq!(req.headers()["lambda-runtime-function-response-mode"], "streaming");
+        assert_eq!(req.headers()["transfer-encoding"], "chunked");
+        assert_eq!(req.headers()["content-type"], STREAMING_CONTENT_TYPE);
+        let trailer = req.headers()["trailer"].to_str().unwrap().to_ascii_lowercase();
+        assert!(trailer.contains(ERROR_TYPE_HEADER) && trailer.contains(ERROR_BODY_TRAILER));
+    }
+
+    #[test]
+    fn error_carries_type_header_and_json() {
+        let diagnostic = Diagnostic {
+            error_type: "LambdaAdapter.InvalidEvent".into(),
+            error_message: "bad \"json\"".into(),
+        };
+        let req = invocation_error(&endpoint(), "id-2", &diagnostic);
+        assert_eq!(req.method(), Method::POST);
+        assert!(req.uri().path().ends_with("/invocation/id-2/error"));
+        assert_eq!(req.headers()[ERROR_TYPE_HEADER], "LambdaAdapter.InvalidEvent");
+        let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
+        assert_eq!(body["errorMessage"], "bad \"json\"");
+        assert_eq!(body["stackTrace"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn register_names_the_extension_and_asks_for_shutdown_only() {
+        let req = extension_register(&endpoint());
+        assert_eq!(req.uri(), "http://127.0.0.1:9000/.rt/2020-01-01/extension/register");
+        assert_eq!(req.headers()["lambda-extension-name"], "lambda-adapter");
+        assert_eq!(req.body().as_ref(), br#"{"events":["SHUTDOWN"]}"#);
+    }
+}

@@ -1,0 +1,103 @@
+//! The bytes of Lambda's HTTP response streaming format that are not the app's body: the JSON prelude, the
+//! eight-NUL separator, and the error trailers.
+//!
+//! The prelude always carries `cookies` (an empty array when there are none): cargo-lambda's emulator
+//! requires it. For API Gateway REST streaming (`responseTransferMode: STREAM`) repeated headers also go in
+//! `multiValueHeaders`, which that integration's format accepts. Errors after the prelude travel as real
+//! HTTP trailers, `Lambda-Runtime-Function-Error-Type` and `Lambda-Runtime-Function-Error-Body` (base64 of
+//! the error JSON), never as text in the body.
+
+use base64::Engine;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue};
+use serde_json::{Map, Value};
+
+use crate::error::Diagnostic;
+use crate::runtime_api::requests::{ERROR_BODY_TRAILER, ERROR_TYPE_HEADER};
+use crate::translate::response::ResponseMeta;
+
+/// The separator between the prelude and the body.
+pub const SEPARATOR: &[u8; 8] = &[0; 8];
+
+/// The prelude JSON. `multi_value` adds `multiValueHeaders` (REST API streaming).
+pub fn encode(meta: &ResponseMeta, multi_value: bool) -> Bytes {
+    let mut prelude = Map::new();
+    prelude.insert("statusCode".into(), meta.status.into());
+    prelude.insert("headers".into(), Value::Object(meta.joined_headers()));
+    if multi_value {
+        prelude.insert("multiValueHeaders".into(), Value::Object(meta.multi_value_headers(false)));
+    }
+    prelude.insert("cookies".into(), meta.cookies_json());
+    Bytes::from(serde_json::to_vec(&Value::Object(prelude)).expect("a JSON map serialises"))
+}
+
+/// The trailers that end a failed stream.
+pub fn error_trailers(diagnostic: &Diagnostic) -> HeaderMap {
+    let json = serde_json::to_vec(diagnostic).expect("a diagnostic serialises");
+    let body = base64::engine::general_purpose::STANDARD.encode(json);
+    let mut trailers = HeaderMap::new();
+    let error_type: String = diagnostic.error_type.chars().filter(|c| c.is_ascii_graphic()).collect();
+    trailers.insert(
+        ERROR_TYPE_HEADER,
+        HeaderValue::from_str(&error_type).unwrap_or(HeaderValue::from_static("Unknown")),
+    );
+    trailers.insert(
+        ERROR_BODY_TRAILER,
+        HeaderValue::from_str(&body).expect("base64 is a valid header value"),
+    );
+    trailers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn prelude_has_cookies_even_when_empty() {
+        let meta = ResponseMeta {
+            status: 204,
+            ..Default::default()
+        };
+        assert_eq!(&encode(&meta, false)[..], br#"{"statusCode":204,"headers":{},"cookies":[]}"#);
+    }
+
+    #[test]
+    fn prelude_joins_repeats_and_lists_cookies() {
+        let mut headers = HeaderMap::new();
+        headers.append("content-type", "text/event-stream".parse().unwrap());
+        headers.append("vary", "a".parse().unwrap());
+        headers.append("vary", "b".parse().unwrap());
+        headers.append("set-cookie", "x=1".parse().unwrap());
+        headers.append("set-cookie", "y=2".parse().unwrap());
+        let meta = ResponseMeta::new(200, &headers);
+        let value: Value = serde_json::from_slice(&encode(&meta, false)).unwrap();
+        assert_eq!(
+            value,
+            json!({"statusCode": 200, "headers": {"content-type": "text/event-stream", "vary": "a,b"}, "cookies": ["x=1", "y=2"]})
+        );
+        let value: Value = serde_json::from_slice(&encode(&meta, true)).unwrap();
+        assert_eq!(
+            value["multiValueHeaders"],
+            json!({"content-type": ["text/event-stream"], "vary": ["a", "b"]})
+        );
+    }
+
+    #[test]
+    fn trailers_carry_type_and_base64_json() {
+        let diagnostic = Diagnostic {
+            error_type: "LambdaAdapter.AppBodyError".into(),
+            error_message: "connection reset".into(),
+        };
+        let trailers = error_trailers(&diagnostic);
+        assert_eq!(trailers[ERROR_TYPE_HEADER], "LambdaAdapter.AppBodyError");
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(trailers[ERROR_BODY_TRAILER].as_bytes())
+            .unwrap();
+        let value: Value = serde_json::from_slice(&decoded).unwrap();
+        assert_eq!(
+            value,
+            json!({"errorType": "LambdaAdapter.AppBodyError", "errorMessage": "connection reset"})
+        );
+    }
+}

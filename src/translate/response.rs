@@ -1,0 +1,99 @@
+//! The app's response head as event sources want it: header values grouped by name in order, and the
+//! `Set-Cookie` values apart (payload 2.0 carries them in `cookies`).
+//!
+//! Connection-level headers (`Transfer-Encoding`, `Connection`, `Keep-Alive`) describe the hop from the app
+//! to the adapter and are dropped: an event source that sees `Transfer-Encoding: chunked` on a buffered
+//! body breaks the client's response.
+
+use http::{HeaderMap, header};
+use serde_json::{Map, Value};
+
+const DROPPED: [&str; 4] = ["transfer-encoding", "connection", "keep-alive", "trailer"];
+
+/// Status, headers and cookies of a response, ready to encode.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResponseMeta {
+    pub status: u16,
+    /// Every header but `Set-Cookie`, names lower-case, values in order.
+    pub headers: Vec<(String, Vec<String>)>,
+    /// Every `Set-Cookie` value, in order.
+    pub cookies: Vec<String>,
+}
+
+impl ResponseMeta {
+    pub fn new(status: u16, headers: &HeaderMap) -> Self {
+        let mut meta = ResponseMeta {
+            status,
+            ..Default::default()
+        };
+        for name in headers.keys() {
+            if DROPPED.contains(&name.as_str()) {
+                continue;
+            }
+            let values: Vec<String> = headers
+                .get_all(name)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
+            if name == header::SET_COOKIE {
+                meta.cookies = values;
+            } else {
+                meta.headers.push((name.as_str().to_string(), values));
+            }
+        }
+        meta
+    }
+
+    /// `{"name": "v1,v2"}`, repeated values joined with `,` (payload 2.0, streaming prelude).
+    pub fn joined_headers(&self) -> Map<String, Value> {
+        self.headers
+            .iter()
+            .map(|(name, values)| (name.clone(), Value::String(values.join(","))))
+            .collect()
+    }
+
+    /// `{"name": ["v1", "v2"]}`, with `set-cookie` among them when `with_cookies`.
+    pub fn multi_value_headers(&self, with_cookies: bool) -> Map<String, Value> {
+        let mut map: Map<String, Value> = self
+            .headers
+            .iter()
+            .map(|(name, values)| (name.clone(), Value::from(values.clone())))
+            .collect();
+        if with_cookies && !self.cookies.is_empty() {
+            map.insert("set-cookie".into(), Value::from(self.cookies.clone()));
+        }
+        map
+    }
+
+    /// The `Set-Cookie` values as a JSON array.
+    pub fn cookies_json(&self) -> Value {
+        Value::from(self.cookies.clone())
+    }
+}
+
+/// Whether a response to `method` with `status` has no body (RFC 9110: HEAD, 1xx, 204, 304).
+pub fn has_no_body(method: &http::Method, status: u16) -> bool {
+    method == http::Method::HEAD || status == 204 || status == 304 || (100..200).contains(&status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_headers_and_separates_cookies() {
+        let mut headers = HeaderMap::new();
+        headers.append("x-a", "1".parse().unwrap());
+        headers.append("set-cookie", "a=1".parse().unwrap());
+        headers.append("x-a", "2".parse().unwrap());
+        headers.append("set-cookie", "b=2; Path=/".parse().unwrap());
+        headers.append("transfer-encoding", "chunked".parse().unwrap());
+        let meta = ResponseMeta::new(200, &headers);
+        assert_eq!(meta.cookies, ["a=1", "b=2; Path=/"]);
+        assert_eq!(Value::Object(meta.joined_headers()), serde_json::json!({"x-a": "1,2"}));
+        assert_eq!(
+            Value::Object(meta.multi_value_headers(true)),
+            serde_json::json!({"x-a": ["1", "2"], "set-cookie": ["a=1", "b=2; Path=/"]})
+        );
+    }
+}
