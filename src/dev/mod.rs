@@ -3,5 +3,8 @@
 //! [`emulator`] is an embedded Runtime API and Extensions API; the end-to-end tests and the benchmark use it
 //! too, so the same code that serves a developer's laptop is what the tests check.
 
+pub mod cli;
+pub mod decode;
 pub mod emulator;
+pub mod events;
 pub mod prelude_parser;
