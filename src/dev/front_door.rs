@@ -182,7 +182,10 @@ impl FrontDoor {
                 }
             },
             Ok(Outcome::Error(report)) => {
-                log.note(format!("function error {}: {}", report.error_type, report.message()));
+                log.note(format!("function error {}", describe(&report)));
+                if is_timeout(&report) {
+                    log.note(format!("the function timed out after {} s (--timeout)", self.timeout.as_secs_f64()));
+                }
                 log.finish(self.failure())
             }
             Err(InvokeError::Timeout(after)) => {
@@ -279,6 +282,9 @@ fn streaming(head: Head, streamed: Streamed, mut log: RequestLog) -> Response<Re
             }
             Some(StreamItem::Error(report)) => {
                 log.note(format!("stream cut after {} bytes: {}", log.bytes, describe(&report)));
+                if is_timeout(&report) {
+                    log.note("the function timed out (--timeout)");
+                }
                 let error: BoxError = describe(&report).into();
                 Some((Err(error), (streamed, log, true)))
             }
@@ -291,6 +297,11 @@ fn streaming(head: Head, streamed: Streamed, mut log: RequestLog) -> Response<Re
     // Chunked framing, so that a cut stream is visibly incomplete to the client.
     response.headers_mut().remove(header::CONTENT_LENGTH);
     response
+}
+
+/// Whether the runtime reported its deadline (the adapter ends an invocation just before Lambda would).
+fn is_timeout(report: &ErrorReport) -> bool {
+    report.error_type.ends_with("DeadlineReached") || report.error_type.ends_with("Timedout")
 }
 
 fn describe(report: &ErrorReport) -> String {

@@ -130,7 +130,8 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
     let server = match stop {
         Some(_) => None,
         None => {
-            print_banner(&args, listen, app_port, &port_source, app.pid());
+            let pids = (app.pid(), adapter.pid());
+            print_banner(&args, listen, app_port, &port_source, pids, &emulator.runtime_api());
             let door = Arc::new(FrontDoor::new(emulator.clone(), args.event, args.timeout, listen.port()));
             Some(tokio::spawn(door.serve(listener)))
         }
@@ -212,7 +213,14 @@ fn free_port() -> std::io::Result<u16> {
         .map(|a| a.port())
 }
 
-fn print_banner(args: &DevArgs, listen: SocketAddr, app_port: u16, port_source: &PortSource, pid: Option<u32>) {
+fn print_banner(
+    args: &DevArgs,
+    listen: SocketAddr,
+    app_port: u16,
+    port_source: &PortSource,
+    pids: (Option<u32>, Option<u32>),
+    runtime_api: &str,
+) {
     let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let host = if listen.ip().is_unspecified() {
         "127.0.0.1".to_string()
@@ -226,14 +234,16 @@ fn print_banner(args: &DevArgs, listen: SocketAddr, app_port: u16, port_source: 
         PortSource::Variable(name) => name.clone(),
         PortSource::Free => "free port".to_string(),
     };
-    let pid = pid.map_or_else(String::new, |pid| format!(", pid {pid}"));
+    let pid = |pid: Option<u32>| pid.map_or_else(String::new, |pid| format!(", pid {pid}"));
+    let (app_pid, adapter_pid) = (pid(pids.0), pid(pids.1));
     let banner = format!(
         "\nlambda-adapter dev: ready\n  \
            open      http://{host}:{port}/\n  \
            event     {event} ({describe})\n  \
            invoke    {mode}\n  \
            timeout   {timeout} s\n  \
-           app       {command} (port {app_port} from {port_from}{pid})\n\
+           app       {command} (port {app_port} from {port_from}{app_pid})\n  \
+           adapter   Runtime API at {runtime_api}{adapter_pid}\n\
          Ctrl-C stops.\n",
         port = listen.port(),
         event = args.event.flag_value(),
