@@ -68,7 +68,7 @@ impl Adapter {
     pub fn new(config: Config, runtime: RuntimeClient, options: TranslateOptions, ready: bool) -> Self {
         Adapter {
             readiness: Readiness::new(&config),
-            app: http_client::client(),
+            app: http_client::app_client(),
             config,
             runtime,
             options,
