@@ -126,6 +126,23 @@ async fn streams_events_as_they_are_produced() {
 }
 
 #[tokio::test]
+async fn a_client_leaving_mid_stream_frees_the_function() {
+    let dev = Dev::start(&[], &[("LWA_INVOKE_MODE", "response_stream")]).await;
+    let mut body = open(dev.port, "GET", "/sse?n=1000&interval_ms=20", &[], vec![]).await.into_body();
+    let first = http_body_util::BodyExt::frame(&mut body).await.expect("a frame").expect("data");
+    assert!(first.data_ref().is_some_and(|d| !d.is_empty()));
+    drop(body);
+    dev.wait_for_log("the client went away after").await;
+    let started = Instant::now();
+    assert_eq!(dev.send("GET", "/health", &[], vec![]).await.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the next invocation waited {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn a_failing_stream_cuts_the_clients_response() {
     let dev = Dev::start(&[], &[("LWA_INVOKE_MODE", "response_stream")]).await;
     let (head, frames, end) = dev.stream("/die?after=5000").await;

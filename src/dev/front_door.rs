@@ -15,7 +15,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -24,13 +24,14 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 use super::cli::EventSource;
 use super::decode::{self, Head};
 use super::emulator::{Emulator, ErrorReport, InvokeError, Outcome, StreamItem, Streamed};
 use super::events::{self, ClientRequest, RequestIds};
+use super::request_log::RequestLog;
 use crate::buffered::MAX_PAYLOAD;
 use crate::context::now_ms;
 use crate::http_client::BoxError;
@@ -127,17 +128,13 @@ impl FrontDoor {
             .headers
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if declared.is_some_and(|length| length > MAX_PAYLOAD as u64) {
-            log.note(format!("the request body is over Lambda's {MAX_PAYLOAD}-byte invoke payload limit"));
-            return log.finish(too_large());
-        }
-        let body = match Limited::new(body, MAX_PAYLOAD).collect().await {
-            Ok(body) => body.to_bytes(),
-            Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+        let body = match read_body(body, declared).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
                 log.note(format!("the request body is over Lambda's {MAX_PAYLOAD}-byte invoke payload limit"));
                 return log.finish(too_large());
             }
-            Err(error) => {
+            Err(BodyError::Failed(error)) => {
                 log.note(format!("the request body could not be read: {error}"));
                 return log.finish(simple(StatusCode::BAD_REQUEST, "text/plain", "bad request body\n"));
             }
@@ -235,6 +232,42 @@ pub fn is_websocket_upgrade<B>(request: &Request<B>) -> bool {
     has_token(header::UPGRADE, "websocket") && has_token(header::CONNECTION, "upgrade")
 }
 
+/// How much of an oversized request body is read and dropped before answering 413, so that a client still
+/// sending it reads the answer instead of a reset connection.
+const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
+
+enum BodyError {
+    TooLarge,
+    Failed(String),
+}
+
+/// Reads the request body up to Lambda's payload limit. Past the limit, the rest is read and dropped (up to
+/// [`DRAIN_LIMIT`]) without being kept.
+async fn read_body(mut body: Incoming, declared: Option<u64>) -> Result<Bytes, BodyError> {
+    let mut kept = bytes::BytesMut::new();
+    let mut seen = 0u64;
+    let mut too_large = declared.is_some_and(|length| length > MAX_PAYLOAD as u64);
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(_) if too_large => break,
+            Err(error) => return Err(BodyError::Failed(error.to_string())),
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        seen += data.len() as u64;
+        too_large |= seen > MAX_PAYLOAD as u64;
+        if too_large {
+            kept.clear();
+            if seen > DRAIN_LIMIT {
+                break;
+            }
+        } else {
+            kept.extend_from_slice(&data);
+        }
+    }
+    if too_large { Err(BodyError::TooLarge) } else { Ok(kept.freeze()) }
+}
+
 fn simple(status: StatusCode, content_type: &'static str, body: &'static str) -> Response<ResponseBody> {
     let mut response = Response::new(full(Bytes::from_static(body.as_bytes())));
     *response.status_mut() = status;
@@ -270,7 +303,7 @@ fn whole(head: Head, body: Bytes, head_request: bool) -> Response<ResponseBody> 
 
 /// Forwards a stream. The log line is written when the stream ends, fails, or the client goes away.
 fn streaming(head: Head, streamed: Streamed, mut log: RequestLog) -> Response<ResponseBody> {
-    log.status = head.status;
+    log.stream_started(head.status);
     let frames = futures::stream::unfold((streamed, log, false), |(mut streamed, mut log, failed)| async move {
         if failed {
             return None;
@@ -281,6 +314,7 @@ fn streaming(head: Head, streamed: Streamed, mut log: RequestLog) -> Response<Re
                 Some((Ok(Frame::data(bytes)), (streamed, log, false)))
             }
             Some(StreamItem::Error(report)) => {
+                log.stream_ended();
                 log.note(format!("stream cut after {} bytes: {}", log.bytes, describe(&report)));
                 if is_timeout(&report) {
                     log.note("the function timed out (--timeout)");
@@ -288,7 +322,10 @@ fn streaming(head: Head, streamed: Streamed, mut log: RequestLog) -> Response<Re
                 let error: BoxError = describe(&report).into();
                 Some((Err(error), (streamed, log, true)))
             }
-            None => None,
+            None => {
+                log.stream_ended();
+                None
+            }
         }
     });
     let mut response = Response::new(StreamBody::new(frames.boxed()).boxed_unsync());
@@ -306,53 +343,6 @@ fn is_timeout(report: &ErrorReport) -> bool {
 
 fn describe(report: &ErrorReport) -> String {
     format!("{}: {}", report.error_type, report.message())
-}
-
-/// One log line per request: method, target, status, time, and why it failed when it did.
-struct RequestLog {
-    method: Method,
-    target: String,
-    started: Instant,
-    status: StatusCode,
-    bytes: u64,
-    notes: Vec<String>,
-}
-
-impl RequestLog {
-    fn new(method: &Method, uri: &http::Uri) -> Self {
-        RequestLog {
-            method: method.clone(),
-            target: uri.path_and_query().map_or_else(|| uri.to_string(), |pq| pq.to_string()),
-            started: Instant::now(),
-            status: StatusCode::OK,
-            bytes: 0,
-            notes: Vec::new(),
-        }
-    }
-
-    fn note(&mut self, note: impl Into<String>) {
-        self.notes.push(note.into());
-    }
-
-    /// Logs now (the line is written on drop) and passes the response through.
-    fn finish(mut self, response: Response<ResponseBody>) -> Response<ResponseBody> {
-        self.status = response.status();
-        response
-    }
-}
-
-impl Drop for RequestLog {
-    fn drop(&mut self) {
-        let ms = self.started.elapsed().as_secs_f64() * 1000.0;
-        let (method, target, status) = (&self.method, &self.target, self.status.as_u16());
-        if self.notes.is_empty() {
-            tracing::info!("{method} {target} → {status} ({ms:.0} ms)");
-        } else if status >= 400 || self.notes.iter().any(|n| n.starts_with("stream cut")) {
-            tracing::warn!("{method} {target} → {status} ({ms:.0} ms): {}", self.notes.join("; "));
-        } else {
-            tracing::info!("{method} {target} → {status} ({ms:.0} ms): {}", self.notes.join("; "));
-        }
-    }
 }
 
 #[cfg(test)]

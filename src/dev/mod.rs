@@ -19,6 +19,7 @@ pub mod events;
 pub mod front_door;
 pub mod prelude_parser;
 pub mod processes;
+pub mod request_log;
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
