@@ -39,7 +39,12 @@ async fn sse_events_arrive_as_they_are_produced() {
 async fn a_large_download_is_byte_exact_with_flat_memory() {
     let stack = Stack::start(&STREAM).await;
     let size = 256 * 1024 * 1024;
-    let outcome = stack.invoke(bytes(&function_url("GET", "/bytes", &format!("size={size}")))).await;
+    let outcome = stack
+        .invoke_with(
+            bytes(&function_url("GET", "/bytes", &format!("size={size}"))),
+            Duration::from_secs(300),
+        )
+        .await;
     let Outcome::Streaming(mut streamed) = outcome else {
         panic!("expected a stream")
     };
