@@ -52,6 +52,8 @@ pub struct Config {
     /// Domains whose v2 events come from an HTTP API (which cannot stream) though they are not
     /// `execute-api` domains: custom domains in front of an HTTP API.
     pub http_api_domains: Vec<String>,
+    /// The WebSocket bridge's `LWA_WS_*` settings.
+    pub ws: crate::ws::WsConfig,
 }
 
 /// A setting whose value is not allowed.
@@ -243,6 +245,7 @@ impl Config {
         let invoke_mode = settings.parse("INVOKE_MODE", parse_invoke_mode)?.unwrap_or(InvokeMode::Buffered);
         let apigw_rest_streaming = settings.flag("APIGW_REST_STREAMING", false)?;
         let http_api_domains = settings.parse("HTTP_API_DOMAINS", parse_domains)?.unwrap_or_default();
+        let ws = crate::ws::WsConfig::from_settings(settings, port)?;
         Ok(Config {
             host,
             port,
@@ -259,6 +262,7 @@ impl Config {
             invoke_mode,
             apigw_rest_streaming,
             http_api_domains,
+            ws,
         })
     }
 
