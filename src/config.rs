@@ -81,6 +81,15 @@ pub struct Settings<F> {
     warnings: Vec<String>,
 }
 
+/// Settings the reference adapter also reads without a prefix.
+const DEPRECATED_PLAIN: [&str; 5] = [
+    "READINESS_CHECK_PORT",
+    "READINESS_CHECK_PATH",
+    "READINESS_CHECK_PROTOCOL",
+    "REMOVE_BASE_PATH",
+    "ASYNC_INIT",
+];
+
 /// One resolved variable: the name it was found under and its value.
 pub struct Found {
     pub variable: String,
@@ -114,7 +123,16 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
                 Some(Found { variable: ours, value })
             }
             (None, Some(value)) => Some(Found { variable: theirs, value }),
-            (None, None) => None,
+            (None, None) => {
+                // The reference adapter still reads a few settings without prefix (deprecated there).
+                let value = DEPRECATED_PLAIN.contains(&name).then(|| read(name)).flatten()?;
+                self.warnings
+                    .push(format!("{name} is deprecated; set {ours} (or {theirs}) instead"));
+                Some(Found {
+                    variable: name.to_string(),
+                    value,
+                })
+            }
         }
     }
 
@@ -245,6 +263,13 @@ impl Config {
         let invoke_mode = settings.parse("INVOKE_MODE", parse_invoke_mode)?.unwrap_or(InvokeMode::Buffered);
         let apigw_rest_streaming = settings.flag("APIGW_REST_STREAMING", false)?;
         let http_api_domains = settings.parse("HTTP_API_DOMAINS", parse_domains)?.unwrap_or_default();
+        if settings.flag("ENABLE_COMPRESSION", false)? {
+            settings.warnings.push(
+                "LWA_ENABLE_COMPRESSION / AWS_LWA_ENABLE_COMPRESSION is not supported: responses are sent as the app encodes them \
+                 (compress in the app, e.g. with its framework's gzip middleware)"
+                    .into(),
+            );
+        }
         let ws = crate::ws::WsConfig::from_settings(settings, port)?;
         Ok(Config {
             host,
@@ -349,6 +374,22 @@ mod tests {
         assert!(config(&[("LWA_READINESS_CHECK_PATH", "health")]).0.is_err());
         assert!(config(&[("LWA_READINESS_CHECK_TIMEOUT", "-1")]).0.is_err());
         assert!(config(&[("LWA_AUTHORIZATION_SOURCE", "bad header")]).0.is_err());
+    }
+
+    #[test]
+    fn deprecated_plain_names_still_work_with_a_warning() {
+        let (result, warnings) = config(&[("READINESS_CHECK_PATH", "/ready"), ("REMOVE_BASE_PATH", "/api")]);
+        let parsed = result.unwrap();
+        assert_eq!(
+            (parsed.readiness_path.as_str(), parsed.remove_base_path.as_deref()),
+            ("/ready", Some("/api"))
+        );
+        assert!(
+            warnings.iter().any(|w| w.contains("READINESS_CHECK_PATH is deprecated")),
+            "{warnings:?}"
+        );
+        let (_, warnings) = config(&[("AWS_LWA_ENABLE_COMPRESSION", "true")]);
+        assert!(warnings.iter().any(|w| w.contains("not supported")), "{warnings:?}");
     }
 
     #[test]

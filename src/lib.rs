@@ -7,6 +7,7 @@
 pub mod buffered;
 pub mod config;
 pub mod context;
+pub mod dev;
 pub mod error;
 pub mod http_client;
 pub mod invoke;

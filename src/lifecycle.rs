@@ -22,7 +22,11 @@ pub const ASYNC_INIT_WAIT: Duration = Duration::from_millis(9_800);
 /// Runs the adapter; returns the process exit code.
 pub async fn run() -> i32 {
     let started = Instant::now();
-    let endpoint = match std::env::var("AWS_LAMBDA_RUNTIME_API") {
+    // The reference adapter's proxy setting replaces the Runtime API address (a proxy extension in between).
+    let proxy = ["LWA_LAMBDA_RUNTIME_API_PROXY", "AWS_LWA_LAMBDA_RUNTIME_API_PROXY"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+    let endpoint = match proxy.ok_or(()).or_else(|_| std::env::var("AWS_LAMBDA_RUNTIME_API")) {
         Ok(text) => match Endpoint::parse(&text) {
             Ok(endpoint) => endpoint,
             Err(message) => {
