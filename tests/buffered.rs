@@ -289,3 +289,48 @@ async fn both_setting_names_work_and_ours_wins() {
         stack.adapter.output()
     );
 }
+
+#[tokio::test]
+async fn a_body_failing_midway_is_an_invocation_error() {
+    let stack = Stack::start(&[]).await;
+    let Outcome::Error(report) = stack.invoke(bytes(&function_url("GET", "/die", "after=1000"))).await else {
+        panic!("must fail")
+    };
+    assert_eq!(report.error_type, "LambdaAdapter.AppBodyError");
+    let doc = stack.invoke_json(bytes(&function_url("GET", "/echo", ""))).await;
+    assert_eq!(echoed(&doc)["path"], "/echo");
+}
+
+#[tokio::test]
+async fn async_init_lets_init_finish_and_the_first_invocation_waits_for_the_app() {
+    let emulator = lambda_adapter::dev::emulator::Emulator::start(([127, 0, 0, 1], 0).into(), Default::default())
+        .await
+        .unwrap();
+    let port = free_port();
+    let env = [("LWA_ASYNC_INIT", "true"), ("LWA_READINESS_CHECK_PROTOCOL", "tcp")];
+    let adapter = Process::spawn(adapter_command(&emulator.runtime_api(), port, &env), "adapter");
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(15), emulator.wait_polling())
+        .await
+        .expect("init ends without the app");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(9) && waited < Duration::from_secs(12),
+        "init waited {waited:?}"
+    );
+    let invocation = tokio::spawn(async move {
+        let outcome = emulator
+            .invoke(bytes(&function_url("GET", "/echo/late", "")).into(), Duration::from_secs(20))
+            .await;
+        (emulator, outcome)
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _app = start_app(port);
+    let (_emulator, outcome) = invocation.await.unwrap();
+    let Ok(Outcome::Response(payload)) = outcome else {
+        panic!("the first invocation waits for the app; log:\n{}", adapter.output())
+    };
+    let doc: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(echoed(&doc)["path"], "/echo/late");
+    assert!(adapter.output().contains("async init"), "{}", adapter.output());
+}
