@@ -52,6 +52,8 @@ pub struct Config {
     /// Domains whose v2 events come from an HTTP API (which cannot stream) though they are not
     /// `execute-api` domains: custom domains in front of an HTTP API.
     pub http_api_domains: Vec<String>,
+    /// The WebSocket bridge's `LWA_WS_*` settings.
+    pub ws: crate::ws::WsConfig,
 }
 
 /// A setting whose value is not allowed.
@@ -268,6 +270,7 @@ impl Config {
                     .into(),
             );
         }
+        let ws = crate::ws::WsConfig::from_settings(settings, port)?;
         Ok(Config {
             host,
             port,
@@ -284,6 +287,7 @@ impl Config {
             invoke_mode,
             apigw_rest_streaming,
             http_api_domains,
+            ws,
         })
     }
 
