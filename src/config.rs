@@ -109,6 +109,11 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
         &self.warnings
     }
 
+    /// Adds a warning for the caller to log.
+    pub fn warn(&mut self, warning: String) {
+        self.warnings.push(warning);
+    }
+
     /// Finds `LWA_<name>`, else `AWS_LWA_<name>`. Empty values count as unset.
     pub fn get(&mut self, name: &str) -> Option<Found> {
         let ours = format!("LWA_{name}");

@@ -102,14 +102,14 @@ impl WsConfig {
                 }
                 port
             }
+            // An app that happens to listen on the default port and never uses WebSockets must keep working:
+            // the callback server moves to the next port (the app learns it from `x-ws-callback`).
             None if app_port == DEFAULT_CALLBACK_PORT => {
-                return Err(ConfigError {
-                    variable: "LWA_WS_CALLBACK_PORT".into(),
-                    value: format!("{DEFAULT_CALLBACK_PORT} (the default)"),
-                    allowed: format!(
-                        "the app listens on {app_port}, the adapter's default @connections port; set LWA_WS_CALLBACK_PORT to a free port"
-                    ),
-                });
+                let port = DEFAULT_CALLBACK_PORT + 1;
+                settings.warn(format!(
+                    "the app listens on {app_port}, the default @connections port; the adapter's push server uses {port} instead (set LWA_WS_CALLBACK_PORT to choose)"
+                ));
+                port
             }
             None => DEFAULT_CALLBACK_PORT,
         };
@@ -179,8 +179,7 @@ mod tests {
         let err = read(&[("LWA_WS_CALLBACK_PORT", "3000")], 3000).unwrap_err();
         assert_eq!((err.variable.as_str(), err.value.as_str()), ("LWA_WS_CALLBACK_PORT", "3000"));
         assert!(err.allowed.contains("app's port 3000"), "{err}");
-        let err = read(&[], 9002).unwrap_err();
-        assert!(err.to_string().contains("LWA_WS_CALLBACK_PORT=\"9002 (the default)\""), "{err}");
+        assert_eq!(read(&[], 9002).unwrap().callback_port, 9003, "a default that collides moves aside");
         assert_eq!(read(&[("LWA_WS_CALLBACK_PORT", "9003")], 9002).unwrap().callback_port, 9003);
     }
 
