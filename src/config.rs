@@ -52,6 +52,8 @@ pub struct Config {
     /// Domains whose v2 events come from an HTTP API (which cannot stream) though they are not
     /// `execute-api` domains: custom domains in front of an HTTP API.
     pub http_api_domains: Vec<String>,
+    /// The WebSocket bridge's `LWA_WS_*` settings.
+    pub ws: crate::ws::WsConfig,
 }
 
 /// A setting whose value is not allowed.
@@ -105,6 +107,11 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
     /// Warnings gathered while reading (both names set, and so on).
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    /// Adds a warning for the caller to log.
+    pub fn warn(&mut self, warning: String) {
+        self.warnings.push(warning);
     }
 
     /// Finds `LWA_<name>`, else `AWS_LWA_<name>`. Empty values count as unset.
@@ -268,6 +275,7 @@ impl Config {
                     .into(),
             );
         }
+        let ws = crate::ws::WsConfig::from_settings(settings, port)?;
         Ok(Config {
             host,
             port,
@@ -284,6 +292,7 @@ impl Config {
             invoke_mode,
             apigw_rest_streaming,
             http_api_domains,
+            ws,
         })
     }
 

@@ -92,6 +92,7 @@ pub async fn run() -> i32 {
     );
     let options = TranslateOptions::from_config(&config, FunctionEnv::from_env());
     let adapter = Adapter::new(config, runtime.clone(), options, ready);
+    start_ws_callbacks(&adapter).await;
     let mut failures = 0u32;
     loop {
         match runtime.next().await {
@@ -109,6 +110,18 @@ pub async fn run() -> i32 {
                 tokio::time::sleep(Duration::from_millis(100 * u64::from(failures))).await;
             }
         }
+    }
+}
+
+/// Serves `@connections` for the app on loopback. A port already taken is logged, not fatal: apps that do
+/// not push keep working.
+async fn start_ws_callbacks(adapter: &Adapter) {
+    match crate::ws::callback::start(adapter.ws().clone()).await {
+        Ok(address) => tracing::debug!("@connections server on http://{address}"),
+        Err(error) => tracing::error!(
+            "cannot serve @connections on 127.0.0.1:{}: {error}; WebSocket pushes through x-ws-callback will fail (set LWA_WS_CALLBACK_PORT to a free port)",
+            adapter.ws().config().callback_port
+        ),
     }
 }
 
