@@ -1,6 +1,6 @@
 //! `lambda-adapter dev` arguments.
 //!
-//! Parsed by hand (the crate has no argument parser and needs only five flags). Every error names the flag,
+//! Parsed by hand (the crate has no argument parser and needs only a few flags). Every error names the flag,
 //! the value and what is allowed, and the caller exits with status 2, as command-line tools do for usage
 //! errors. Both `--flag value` and `--flag=value` are accepted; the app command starts after `--` or at the
 //! first argument that is not a flag, so `dev -- node server.js --port 3000` passes `--port` to the app.
@@ -63,6 +63,28 @@ impl EventSource {
 
 /// Lambda's longest function timeout, and `dev`'s default.
 pub const MAX_TIMEOUT_SECS: u64 = 900;
+/// API Gateway's WebSocket idle timeout and longest connection, `dev`'s defaults and ceilings.
+pub const WS_IDLE_SECS: u64 = 600;
+pub const WS_MAX_DURATION_SECS: u64 = 7200;
+
+/// How the WebSocket front door behaves (API Gateway WebSocket API settings).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WsOptions {
+    /// The message routes; `$default` takes what matches no other.
+    pub routes: Vec<String>,
+    pub idle_timeout: Duration,
+    pub max_duration: Duration,
+}
+
+impl Default for WsOptions {
+    fn default() -> Self {
+        WsOptions {
+            routes: vec!["$default".into()],
+            idle_timeout: Duration::from_secs(WS_IDLE_SECS),
+            max_duration: Duration::from_secs(WS_MAX_DURATION_SECS),
+        }
+    }
+}
 
 /// The parsed arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,6 +96,7 @@ pub struct DevArgs {
     pub app_port: Option<u16>,
     /// The app's command line, at least one word.
     pub command: Vec<String>,
+    pub ws: WsOptions,
 }
 
 /// Why the arguments were not accepted.
@@ -109,12 +132,27 @@ OPTIONS:
     --timeout SECS     the function timeout, 1 to 900 seconds [default: 900]
     --app-port PORT    the port the app listens on (passed as PORT and LWA_PORT) [default: LWA_PORT,
                        AWS_LWA_PORT or PORT when set, else a free port]
+    --ws-routes LIST   WebSocket message routes, selected by the message's `action`, comma-separated;
+                       include $default to take the rest [default: $default]
+    --ws-idle-timeout SECS    close WebSockets idle this long, 1 to 600 [default: 600]
+    --ws-max-duration SECS    close WebSockets open this long, 1 to 7200 [default: 7200]
     -h, --help         print this help
 
 The adapter reads LWA_* / AWS_LWA_* variables exactly as on Lambda: LWA_INVOKE_MODE=response_stream streams.
+A WebSocket upgrade on the front door behaves like an API Gateway WebSocket API; pushes go to dev's own
+@connections API.
 ";
 
-const FLAGS: &str = "--listen, --event, --timeout, --app-port, --help";
+const FLAGS: &str = "--listen, --event, --timeout, --app-port, --ws-routes, --ws-idle-timeout, --ws-max-duration, --help";
+const VALUED: [&str; 7] = [
+    "--listen",
+    "--event",
+    "--timeout",
+    "--app-port",
+    "--ws-routes",
+    "--ws-idle-timeout",
+    "--ws-max-duration",
+];
 
 /// Parses the arguments that follow `dev`.
 pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
@@ -124,6 +162,7 @@ pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
         timeout: Duration::from_secs(MAX_TIMEOUT_SECS),
         app_port: None,
         command: Vec::new(),
+        ws: WsOptions::default(),
     };
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -142,7 +181,7 @@ pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
             Some((flag, value)) => (flag, Some(value.to_string())),
             None => (arg.as_str(), None),
         };
-        if !["--listen", "--event", "--timeout", "--app-port"].contains(&flag) {
+        if !VALUED.contains(&flag) {
             return Err(CliError::Usage(format!("unknown option `{flag}`; the options are {FLAGS}")));
         }
         let value = match inline {
@@ -169,6 +208,15 @@ pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
                 Ok(secs) if (1..=MAX_TIMEOUT_SECS).contains(&secs) => parsed.timeout = Duration::from_secs(secs),
                 _ => return Err(invalid("expected whole seconds from 1 to 900, as Lambda's function timeout allows")),
             },
+            "--ws-routes" => parsed.ws.routes = parse_routes(&value).map_err(|allowed| invalid(&allowed))?,
+            "--ws-idle-timeout" => match value.parse::<u64>() {
+                Ok(secs) if (1..=WS_IDLE_SECS).contains(&secs) => parsed.ws.idle_timeout = Duration::from_secs(secs),
+                _ => return Err(invalid("expected whole seconds from 1 to 600, API Gateway's idle timeout")),
+            },
+            "--ws-max-duration" => match value.parse::<u64>() {
+                Ok(secs) if (1..=WS_MAX_DURATION_SECS).contains(&secs) => parsed.ws.max_duration = Duration::from_secs(secs),
+                _ => return Err(invalid("expected whole seconds from 1 to 7200, API Gateway's longest connection")),
+            },
             _ => match value.parse::<u16>() {
                 Ok(port) if port > 0 => parsed.app_port = Some(port),
                 _ => return Err(invalid("expected a TCP port number from 1 to 65535")),
@@ -181,6 +229,26 @@ pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
         ));
     }
     Ok(parsed)
+}
+
+/// `sendmessage,$default`: route keys as API Gateway allows them (no spaces; `$connect` and `$disconnect`
+/// always exist and take no messages).
+fn parse_routes(text: &str) -> Result<Vec<String>, String> {
+    let routes: Vec<String> = text.split(',').map(|r| r.trim().to_string()).collect();
+    if let Some(bad) = routes
+        .iter()
+        .find(|r| r.is_empty() || r.contains(char::is_whitespace) || r.len() > 128)
+    {
+        return Err(format!(
+            "expected route keys separated by commas, such as `sendmessage,$default` (`{bad}` is not one)"
+        ));
+    }
+    if let Some(fixed) = routes.iter().find(|r| *r == "$connect" || *r == "$disconnect") {
+        return Err(format!(
+            "expected message routes only: `{fixed}` always exists and takes no messages"
+        ));
+    }
+    Ok(routes)
 }
 
 #[cfg(test)]
@@ -229,6 +297,22 @@ mod tests {
         assert!(usage("--verbose -- app").contains("unknown option `--verbose`"));
         assert!(usage("--timeout").contains("needs a value"));
         assert!(usage("--timeout 5").contains("no app command"));
+    }
+
+    #[test]
+    fn websocket_flags() {
+        let parsed = parse(&args(
+            "--ws-routes sendmessage,$default --ws-idle-timeout=2 --ws-max-duration 5 app",
+        ))
+        .unwrap();
+        assert_eq!(parsed.ws.routes, ["sendmessage", "$default"]);
+        assert_eq!(parsed.ws.idle_timeout, Duration::from_secs(2));
+        assert_eq!(parsed.ws.max_duration, Duration::from_secs(5));
+        assert_eq!(parse(&args("app")).unwrap().ws, WsOptions::default());
+        assert!(usage("--ws-idle-timeout 601 app").contains("1 to 600"));
+        assert!(usage("--ws-max-duration 0 app").contains("1 to 7200"));
+        assert!(usage("--ws-routes a,,b app").contains("sendmessage,$default"));
+        assert!(usage("--ws-routes $connect,a app").contains("`$connect` always exists"));
     }
 
     #[test]

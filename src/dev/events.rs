@@ -70,7 +70,7 @@ pub fn build(source: EventSource, request: &ClientRequest, ids: &RequestIds) -> 
 
 /// Header names (lower-case, as HTTP/1.1 servers see them) with their values in order, plus the
 /// `X-Forwarded-*` and `X-Amzn-Trace-Id` headers the event sources add.
-fn header_list(request: &ClientRequest, ids: &RequestIds) -> Vec<(String, Vec<String>)> {
+pub(super) fn header_list(request: &ClientRequest, ids: &RequestIds) -> Vec<(String, Vec<String>)> {
     let mut list: Vec<(String, Vec<String>)> = request
         .headers
         .keys()
@@ -108,19 +108,19 @@ fn joined(headers: &[(String, Vec<String>)]) -> Map<String, Value> {
     headers.iter().map(|(n, v)| (n.clone(), Value::from(v.join(",")))).collect()
 }
 
-fn last(headers: &[(String, Vec<String>)]) -> Map<String, Value> {
+pub(super) fn last(headers: &[(String, Vec<String>)]) -> Map<String, Value> {
     headers
         .iter()
         .filter_map(|(n, v)| v.last().map(|last| (n.clone(), Value::from(last.clone()))))
         .collect()
 }
 
-fn multi(headers: &[(String, Vec<String>)]) -> Map<String, Value> {
+pub(super) fn multi(headers: &[(String, Vec<String>)]) -> Map<String, Value> {
     headers.iter().map(|(n, v)| (n.clone(), Value::from(v.clone()))).collect()
 }
 
 /// `(key, value)` pairs of a raw query, still encoded, in order.
-fn raw_pairs(query: &str) -> Vec<(&str, &str)> {
+pub(super) fn raw_pairs(query: &str) -> Vec<(&str, &str)> {
     query
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -128,12 +128,12 @@ fn raw_pairs(query: &str) -> Vec<(&str, &str)> {
         .collect()
 }
 
-fn decode(text: &str) -> String {
+pub(super) fn decode(text: &str) -> String {
     percent_decode_str(text).decode_utf8_lossy().into_owned()
 }
 
 /// Groups pairs by key, keeping the order keys first appear in.
-fn grouped(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<(String, Vec<String>)> {
+pub(super) fn grouped(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<(String, Vec<String>)> {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for (key, value) in pairs {
         match groups.iter_mut().find(|(k, _)| *k == key) {
@@ -153,7 +153,7 @@ fn body(request: &ClientRequest) -> (String, bool) {
     }
 }
 
-fn user_agent(request: &ClientRequest) -> Value {
+pub(super) fn user_agent(request: &ClientRequest) -> Value {
     request
         .headers
         .get(http::header::USER_AGENT)

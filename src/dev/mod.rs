@@ -20,6 +20,10 @@ pub mod front_door;
 pub mod prelude_parser;
 pub mod processes;
 pub mod request_log;
+pub mod ws_connections;
+pub mod ws_events;
+pub mod ws_front;
+pub mod ws_management;
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -32,6 +36,9 @@ use emulator::{Emulator, FunctionInfo};
 use environment::PortSource;
 use front_door::FrontDoor;
 use processes::{Process, describe};
+use ws_connections::Connections;
+use ws_front::WsFront;
+use ws_management::Management;
 
 /// How long the app has to exit after SIGTERM before the rest of its group is killed.
 const APP_GRACE: Duration = Duration::from_secs(3);
@@ -95,11 +102,38 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
         .map_err(|e| format!("cannot start the Runtime API emulator: {e}"))?;
     let emulator = Arc::new(emulator);
 
+    // WebSockets: pushes come back to dev's own @connections API, signed with credentials dev can check.
+    let connections = Arc::new(Connections::default());
+    let management_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .map_err(|e| format!("cannot listen for dev's @connections API: {e}"))?;
+    let management_port = management_listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the @connections API's address: {e}"))?
+        .port();
+    let ws_endpoint = format!("http://127.0.0.1:{management_port}/{}", ws_events::STAGE);
+    let (credentials, credential_vars) = ws_management::adapter_credentials(lookup);
+    let (endpoint_vars, replaced) = ws_management::endpoint_vars(&ws_endpoint, lookup);
+    if let Some(warning) = replaced {
+        tracing::warn!("{warning}");
+    }
+    let ws_vars: Vec<(String, String)> = credential_vars.into_iter().chain(endpoint_vars).collect();
+    let region = lookup("AWS_REGION")
+        .or_else(|| lambda_env.iter().find(|(k, _)| k == "AWS_REGION").map(|(_, v)| v.clone()))
+        .unwrap_or_default();
+    let management = Arc::new(Management {
+        connections: connections.clone(),
+        credentials,
+        region,
+    });
+    let management_server = tokio::spawn(management.serve(management_listener));
+
     let mut child_env = lambda_env.clone();
     child_env.extend(environment::port_vars(app_port, lookup));
     let mut app = Process::spawn("app", &args.command[0], &args.command[1..], &child_env).map_err(|e| e.to_string())?;
     let mut adapter_env = child_env.clone();
     adapter_env.push(("AWS_LAMBDA_RUNTIME_API".into(), emulator.runtime_api()));
+    adapter_env.extend(ws_vars);
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program's own path to start the adapter: {e}"))?;
     let mut adapter = match Process::spawn("adapter", exe, &[], &adapter_env) {
         Ok(adapter) => adapter,
@@ -132,8 +166,10 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
         Some(_) => None,
         None => {
             let pids = (app.pid(), adapter.pid());
-            print_banner(&args, listen, app_port, &port_source, pids, &emulator.runtime_api());
-            let door = Arc::new(FrontDoor::new(emulator.clone(), args.event, args.timeout, listen.port()));
+            print_banner(&args, listen, app_port, &port_source, pids, &emulator.runtime_api(), &ws_endpoint);
+            let websocket = WsFront::new(emulator.clone(), connections, args.ws.clone(), args.timeout, listen.port());
+            let door = FrontDoor::new(emulator.clone(), args.event, args.timeout, listen.port()).with_websocket(Arc::new(websocket));
+            let door = Arc::new(door);
             Some(tokio::spawn(door.serve(listener)))
         }
     };
@@ -148,6 +184,7 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
     if let Some(server) = server {
         server.abort();
     }
+    management_server.abort();
 
     let code = match &stop {
         Stop::Signal(name) => {
@@ -221,6 +258,7 @@ fn print_banner(
     port_source: &PortSource,
     pids: (Option<u32>, Option<u32>),
     runtime_api: &str,
+    ws_endpoint: &str,
 ) {
     let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let host = if listen.ip().is_unspecified() {
@@ -244,7 +282,8 @@ fn print_banner(
            invoke    {mode}\n  \
            timeout   {timeout} s\n  \
            app       {command} (port {app_port} from {port_from}{app_pid})\n  \
-           adapter   Runtime API at {runtime_api}{adapter_pid}\n\
+           adapter   Runtime API at {runtime_api}{adapter_pid}\n  \
+           websocket ws://{host}:{port}/ (routes {routes}; idle {idle} s, max {max} s; @connections at {ws_endpoint})\n\
          Ctrl-C stops.\n",
         port = listen.port(),
         event = args.event.flag_value(),
@@ -252,6 +291,9 @@ fn print_banner(
         mode = environment::invoke_mode(lookup),
         timeout = args.timeout.as_secs(),
         command = args.command.join(" "),
+        routes = args.ws.routes.join(","),
+        idle = args.ws.idle_timeout.as_secs(),
+        max = args.ws.max_duration.as_secs(),
     );
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(banner.as_bytes());
