@@ -212,18 +212,30 @@ async fn one_invocation_at_a_time() {
     );
 }
 
+/// An upgrade is a `$connect` (the real clients are in `tests/dev_ws.rs`): the app's status answers the
+/// handshake, so the echo app, which has no `/ws/connect`, rejects it with its 404; pointed at its `/echo`
+/// routes with `LWA_WS_PATH`, it accepts with a valid `Sec-WebSocket-Accept`.
 #[tokio::test]
-async fn websocket_upgrades_get_501() {
-    let dev = Dev::start(&[], &[]).await;
+async fn websocket_upgrades_are_a_connect_the_app_answers() {
     let headers = [
         ("connection", "Upgrade"),
         ("upgrade", "websocket"),
         ("sec-websocket-version", "13"),
         ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
     ];
+    let dev = Dev::start(&[], &[]).await;
     let response = dev.send("GET", "/chat", &headers, vec![]).await;
-    assert_eq!(response.status, 501);
-    assert!(response.text().contains("WebSocket"));
+    assert_eq!(response.status, 404, "{}", dev.output());
+    let dev = Dev::start(&[], &[("LWA_WS_PATH", "/echo")]).await;
+    let response = dev.send("GET", "/chat", &headers, vec![]).await;
+    assert_eq!(response.status, 101, "{}", dev.output());
+    assert_eq!(response.all("sec-websocket-accept"), ["s3pPLMBiTxaQ9kYGzzhZRbK+xOo="]);
+    let old_version = [headers[0], headers[1], ("sec-websocket-version", "8"), headers[3]];
+    let response = dev.send("GET", "/chat", &old_version, vec![]).await;
+    assert_eq!(
+        (response.status, response.all("sec-websocket-version")),
+        (426, vec!["13".to_string()])
+    );
 }
 
 #[tokio::test]

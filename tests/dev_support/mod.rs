@@ -100,16 +100,21 @@ pub struct Dev {
 impl Dev {
     /// Starts `dev` with `flags` before `--` and `env` added, and returns without waiting.
     pub fn spawn(flags: &[&str], env: &[(&str, &str)]) -> Dev {
+        let echo = example_binary("echo");
+        Dev::spawn_app(&[echo.to_str().unwrap()], flags, env)
+    }
+
+    /// Starts `dev` in front of `app` (a command line) with `flags` and `env`; returns without waiting.
+    /// AWS credentials of the test's own environment are not passed on, so `dev` uses its fake ones unless
+    /// `env` gives some.
+    pub fn spawn_app(app: &[&str], flags: &[&str], env: &[(&str, &str)]) -> Dev {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let mut command = Command::new(env!("CARGO_BIN_EXE_lambda-adapter"));
-        command
-            .args(["dev", "--listen", &listen])
-            .args(flags)
-            .arg("--")
-            .arg(example_binary("echo"));
+        command.args(["dev", "--listen", &listen]).args(flags).arg("--").args(app);
         for (name, _) in std::env::vars() {
-            if name.starts_with("LWA_") || name.starts_with("AWS_LWA_") || name == "PORT" {
+            let credential = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"].contains(&name.as_str());
+            if name.starts_with("LWA_") || name.starts_with("AWS_LWA_") || name == "PORT" || credential {
                 command.env_remove(name);
             }
         }
@@ -120,9 +125,17 @@ impl Dev {
         }
     }
 
+    /// Starts `dev` in front of `app` and waits for its banner.
+    pub async fn start_app(app: &[&str], flags: &[&str], env: &[(&str, &str)]) -> Dev {
+        Dev::wait_ready(Dev::spawn_app(app, flags, env)).await
+    }
+
     /// Starts `dev` and waits for its banner.
     pub async fn start(flags: &[&str], env: &[(&str, &str)]) -> Dev {
-        let dev = Dev::spawn(flags, env);
+        Dev::wait_ready(Dev::spawn(flags, env)).await
+    }
+
+    async fn wait_ready(dev: Dev) -> Dev {
         let deadline = Instant::now() + Duration::from_secs(30);
         while !dev.output().contains("Ctrl-C stops") {
             assert!(Instant::now() < deadline, "dev did not start:\n{}", dev.output());
