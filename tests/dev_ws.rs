@@ -229,6 +229,18 @@ async fn an_idle_connection_closes_even_with_pings() {
 }
 
 #[tokio::test]
+async fn a_busy_connection_still_ends_at_the_maximum_duration() {
+    let dev = test_app(&["--ws-max-duration", "2", "--ws-idle-timeout", "1"]).await;
+    let seen = dev.client("busy", "/", &[]).await;
+    assert_eq!(seen["closed"], json!([1001, "Going away"]), "{seen}");
+    let after = seen["after_s"].as_f64().unwrap();
+    assert!(
+        (2.0..5.0).contains(&after),
+        "closed after {after} s: messages every 0.3 s keep it from idling"
+    );
+}
+
+#[tokio::test]
 async fn boto3_posts_gets_and_deletes_through_the_adapter() {
     let dev = test_app(&[]).await;
     let url = dev.url("/");

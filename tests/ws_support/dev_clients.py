@@ -94,7 +94,29 @@ async def idle(url):
     return {"closed": frame, "after_s": round(time.monotonic() - started, 2)}
 
 
-SCENARIOS = {"chat": chat, "limits": limits, "reject": reject, "messages": messages, "close": close, "idle": idle}
+async def busy(url):
+    """Sends a message every 0.3 s (never idle) until the server closes the socket."""
+    started = time.monotonic()
+    async with connect(url) as ws:
+        try:
+            while True:
+                await ws.send(json.dumps({"action": "whoami"}))
+                await ws.recv()
+                await asyncio.sleep(0.3)
+        except ConnectionClosed as error:
+            frame = closed(error)
+    return {"closed": frame, "after_s": round(time.monotonic() - started, 2)}
+
+
+SCENARIOS = {
+    "chat": chat,
+    "limits": limits,
+    "reject": reject,
+    "messages": messages,
+    "close": close,
+    "idle": idle,
+    "busy": busy,
+}
 
 if __name__ == "__main__":
     scenario, url, *args = sys.argv[1:]
