@@ -198,21 +198,27 @@ async fn measure_adapter(plan: &Plan, binary: &std::path::Path, port: u16, sampl
         for _ in 0..plan.warmup {
             measure::invoke_small(&adapter.emulator, &health, mode).await.map_err(with_log)?;
         }
-        let sink = if mode == Mode::Buffered {
-            &mut samples.buffered_us
-        } else {
-            &mut samples.streaming_us
+        let (sink, cpu) = match mode {
+            Mode::Buffered => (&mut samples.buffered_us, &mut samples.cpu_buffered_us),
+            Mode::Streaming => (&mut samples.streaming_us, &mut samples.cpu_streaming_us),
         };
+        let cpu_before = adapter.cpu_time();
         for _ in 0..plan.small {
             sink.push(micros(
                 measure::invoke_small(&adapter.emulator, &health, mode).await.map_err(with_log)?,
             ));
         }
+        cpu.push(micros(adapter.cpu_time().saturating_sub(cpu_before)) / plan.small as f64);
         if mode == Mode::Streaming {
             adapter.reset_peak_rss();
+            let cpu_before = adapter.cpu_time();
             let read = measure::stream_via(&adapter.emulator, plan.stream_size, plan.chunk)
                 .await
                 .map_err(with_log)?;
+            let cpu = adapter.cpu_time().saturating_sub(cpu_before);
+            samples
+                .cpu_stream_ms_per_gib
+                .push(cpu.as_secs_f64() * 1e3 * GIB as f64 / read.bytes as f64);
             samples.throughput_mbs.push(read.mb_per_s());
             samples.rss_kib.extend(adapter.peak_rss_kib().map(|kib| kib as f64));
             let sse = measure::sse_via(&adapter.emulator, plan.sse_events, plan.sse_interval_ms)

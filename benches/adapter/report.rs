@@ -8,6 +8,11 @@ pub struct Samples {
     pub startup_us: Vec<f64>,
     pub buffered_us: Vec<f64>,
     pub streaming_us: Vec<f64>,
+    /// Adapter CPU time per small invocation, one value per session.
+    pub cpu_buffered_us: Vec<f64>,
+    pub cpu_streaming_us: Vec<f64>,
+    /// Adapter CPU time per GiB streamed, one value per round.
+    pub cpu_stream_ms_per_gib: Vec<f64>,
     pub throughput_mbs: Vec<f64>,
     pub first_byte_us: Vec<f64>,
     pub chunk_us: Vec<f64>,
@@ -33,6 +38,7 @@ fn max(samples: &[f64]) -> Option<f64> {
 #[derive(Clone, Copy)]
 enum Unit {
     Micros,
+    Millis,
     MegaBytesPerSecond,
     MegaBytes,
 }
@@ -43,6 +49,7 @@ fn format(value: Option<f64>, unit: Unit) -> String {
         Unit::Micros if v.abs() >= 10_000.0 => format!("{:.1} ms", v / 1000.0),
         Unit::Micros if v.abs() >= 1000.0 => format!("{:.2} ms", v / 1000.0),
         Unit::Micros => format!("{v:.0} µs"),
+        Unit::Millis => format!("{v:.0} ms"),
         Unit::MegaBytesPerSecond => format!("{v:.0} MB/s"),
         Unit::MegaBytes => format!("{:.1} MB", v / 1024.0),
     }
@@ -118,6 +125,20 @@ fn rows() -> Vec<Row> {
             target: None,
         },
         Row {
+            name: "adapter CPU per buffered invocation",
+            unit: Unit::Micros,
+            floor: none,
+            adapter: |s, _| quantile(&s.cpu_buffered_us, 0.5),
+            target: None,
+        },
+        Row {
+            name: "adapter CPU per streaming invocation",
+            unit: Unit::Micros,
+            floor: none,
+            adapter: |s, _| quantile(&s.cpu_streaming_us, 0.5),
+            target: None,
+        },
+        Row {
             name: "stream throughput (median of rounds)",
             unit: Unit::MegaBytesPerSecond,
             floor: |f| quantile(&f.throughput_mbs, 0.5),
@@ -125,6 +146,13 @@ fn rows() -> Vec<Row> {
             target: Some(("≥ 2 GB/s or ≥ 80% floor", |v, floor| {
                 v >= 2000.0 || floor.is_some_and(|f| v >= 0.8 * f)
             })),
+        },
+        Row {
+            name: "adapter CPU per GiB streamed",
+            unit: Unit::Millis,
+            floor: none,
+            adapter: |s, _| quantile(&s.cpu_stream_ms_per_gib, 0.5),
+            target: None,
         },
         Row {
             name: "SSE first body byte p50",
