@@ -10,6 +10,8 @@
 
 #[path = "adapter/app.rs"]
 mod app;
+#[path = "adapter/bare.rs"]
+mod bare;
 #[path = "adapter/measure.rs"]
 mod measure;
 #[path = "adapter/process.rs"]
@@ -18,7 +20,7 @@ mod process;
 mod report;
 
 use measure::Direct;
-use process::{Adapter, App, Mode};
+use process::{Adapter, App, Mode, Program};
 use report::Samples;
 use std::path::PathBuf;
 
@@ -61,8 +63,10 @@ const SHORT: Plan = Plan {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("--serve-app") {
-        app::serve();
+    match args.first().map(String::as_str) {
+        Some("--serve-app") => app::serve(),
+        Some("--bare-runtime") => bare::serve(),
+        _ => {}
     }
     let mut short = false;
     let mut bench = false;
@@ -91,22 +95,26 @@ fn main() {
             exit_with(&format!("{} is not a file", binary.display()));
         }
     }
-    let names: Vec<String> = match binaries.len() {
+    let mut names: Vec<String> = match binaries.len() {
         1 => vec!["ours".into()],
         2 => vec!["ours".into(), "theirs".into()],
         n => std::iter::once("ours".to_string())
             .chain((1..n).map(|i| format!("theirs{i}")))
             .collect(),
     };
+    // The bare runtime loop is a column of its own, before ours.
+    let mut programs = vec![Program::this_with("--bare-runtime").unwrap_or_else(|e| exit_with(&e))];
+    programs.extend(binaries.into_iter().map(Program::binary));
+    names.insert(0, "bare".into());
     let plan = if short { &SHORT } else { &FULL };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let runtime = runtime.unwrap_or_else(|e| exit_with(&format!("cannot start the async runtime: {e}")));
     let app = App::spawn().unwrap_or_else(|e: String| exit_with(&e));
-    let (floor, adapters) = runtime.block_on(run(plan, &binaries, &names, app.port));
+    let (floor, adapters) = runtime.block_on(run(plan, &programs, &names, app.port));
 
     println!();
-    for (name, binary) in names.iter().zip(&binaries) {
-        println!("{name:>8}: {}", binary.display());
+    for (name, program) in names.iter().zip(&programs) {
+        println!("{name:>8}: {}", program.display());
     }
     println!(
         "{} round(s); {} sequential GET /health per mode per round; stream: {} in {} KiB frames; SSE: {} events {} ms apart",
@@ -117,7 +125,8 @@ fn main() {
         plan.sse_events,
         plan.sse_interval_ms
     );
-    println!("floor = this process calling the app directly over one keep-alive HTTP/1.1 connection\n");
+    println!("floor = this process calling the app directly over one keep-alive HTTP/1.1 connection");
+    println!("bare = a runtime loop doing only the protocol's HTTP exchanges (the least any adapter can cost)\n");
     print!("{}", report::table(&names, &floor, &adapters));
     println!("\nratios are theirs / ours: above 1 means theirs takes longer or uses more (for MB/s: is faster)");
     let floor_name = "floor".to_string();
@@ -150,17 +159,17 @@ fn size_label(bytes: u64) -> String {
 }
 
 /// Every round: the floor, then each adapter, starting with a different one each round.
-async fn run(plan: &Plan, binaries: &[PathBuf], names: &[String], port: u16) -> (Samples, Vec<Samples>) {
+async fn run(plan: &Plan, programs: &[Program], names: &[String], port: u16) -> (Samples, Vec<Samples>) {
     let mut floor = Samples::default();
-    let mut adapters: Vec<Samples> = binaries.iter().map(|_| Samples::default()).collect();
+    let mut adapters: Vec<Samples> = programs.iter().map(|_| Samples::default()).collect();
     for round in 0..plan.rounds {
         eprintln!("round {}/{}: floor", round + 1, plan.rounds);
         if let Err(error) = measure_floor(plan, port, &mut floor).await {
             floor.failures.push(error);
         }
-        for i in (0..binaries.len()).map(|i| (i + round) % binaries.len()) {
+        for i in (0..programs.len()).map(|i| (i + round) % programs.len()) {
             eprintln!("round {}/{}: {}", round + 1, plan.rounds, names[i]);
-            if let Err(error) = measure_adapter(plan, &binaries[i], port, &mut adapters[i]).await {
+            if let Err(error) = measure_adapter(plan, &programs[i], port, &mut adapters[i]).await {
                 adapters[i].failures.push(error);
             }
         }
@@ -184,15 +193,15 @@ async fn measure_floor(plan: &Plan, port: u16, samples: &mut Samples) -> Result<
     Ok(())
 }
 
-async fn measure_adapter(plan: &Plan, binary: &std::path::Path, port: u16, samples: &mut Samples) -> Result<(), String> {
+async fn measure_adapter(plan: &Plan, program: &Program, port: u16, samples: &mut Samples) -> Result<(), String> {
     for _ in 0..plan.extra_startups {
         samples
             .startup_us
-            .push(micros(Adapter::start(binary, Mode::Buffered, port).await?.startup));
+            .push(micros(Adapter::start(program, Mode::Buffered, port).await?.startup));
     }
     let health = measure::event("/health");
     for mode in [Mode::Buffered, Mode::Streaming] {
-        let adapter = Adapter::start(binary, mode, port).await?;
+        let adapter = Adapter::start(program, mode, port).await?;
         samples.startup_us.push(micros(adapter.startup));
         let with_log = |error: String| format!("{mode:?}: {error}{}", adapter.log_tail());
         for _ in 0..plan.warmup {

@@ -3,7 +3,7 @@
 
 use lambda_adapter::dev::emulator::{Emulator, FunctionInfo};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,6 +23,35 @@ impl Mode {
     }
 }
 
+/// A program to start as an adapter: a binary, or this bench binary with `--bare-runtime`.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub path: PathBuf,
+    pub args: Vec<String>,
+}
+
+impl Program {
+    pub fn binary(path: PathBuf) -> Program {
+        Program { path, args: Vec::new() }
+    }
+
+    /// This bench binary, re-executed with `flag`.
+    pub fn this_with(flag: &str) -> Result<Program, String> {
+        let path = std::env::current_exe().map_err(|e| format!("cannot find the bench binary: {e}"))?;
+        Ok(Program {
+            path,
+            args: vec![flag.to_string()],
+        })
+    }
+
+    pub fn display(&self) -> String {
+        std::iter::once(self.path.display().to_string())
+            .chain(self.args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 /// The bench app, killed when dropped.
 pub struct App {
     child: Child,
@@ -32,9 +61,9 @@ pub struct App {
 impl App {
     /// Starts this very binary with `--serve-app` and reads the port it listens on.
     pub fn spawn() -> Result<App, String> {
-        let exe = std::env::current_exe().map_err(|e| format!("cannot find the bench binary: {e}"))?;
-        let mut child = Command::new(exe)
-            .arg("--serve-app")
+        let program = Program::this_with("--serve-app")?;
+        let mut child = Command::new(&program.path)
+            .args(&program.args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -70,9 +99,9 @@ pub struct Adapter {
 }
 
 impl Adapter {
-    /// Starts `binary` in `mode` in front of the app on `app_port`, with a clean environment holding only what
+    /// Starts `program` in `mode` in front of the app on `app_port`, with a clean environment holding only what
     /// Lambda sets and the two settings the suite needs, and waits for its first `invocation/next`.
-    pub async fn start(binary: &Path, mode: Mode, app_port: u16) -> Result<Adapter, String> {
+    pub async fn start(program: &Program, mode: Mode, app_port: u16) -> Result<Adapter, String> {
         let emulator = Emulator::start(([127, 0, 0, 1], 0).into(), FunctionInfo::default())
             .await
             .map_err(|e| format!("cannot start the emulator: {e}"))?;
@@ -80,8 +109,9 @@ impl Adapter {
         let file = std::fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let stderr = file.try_clone().map_err(|e| e.to_string())?;
         let port = app_port.to_string();
-        let mut command = Command::new(binary);
+        let mut command = Command::new(&program.path);
         command
+            .args(&program.args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("AWS_LAMBDA_RUNTIME_API", emulator.runtime_api())
@@ -99,7 +129,7 @@ impl Adapter {
             .stdout(Stdio::from(file))
             .stderr(Stdio::from(stderr));
         let started = Instant::now();
-        let child = command.spawn().map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let child = command.spawn().map_err(|e| format!("cannot start {}: {e}", program.display()))?;
         let mut adapter = Adapter {
             emulator,
             child,
@@ -117,14 +147,14 @@ impl Adapter {
                 if let Ok(Some(status)) = adapter.child.try_wait() {
                     return Err(format!(
                         "{} exited during init ({status}): {}",
-                        binary.display(),
+                        program.display(),
                         adapter.log_tail()
                     ));
                 }
                 if Instant::now() > give_up {
                     return Err(format!(
                         "{} did not poll for invocations within 10 s: {}",
-                        binary.display(),
+                        program.display(),
                         adapter.log_tail()
                     ));
                 }

@@ -192,13 +192,13 @@ fn rows() -> Vec<Row> {
     ]
 }
 
-/// The table: a column for the floor, one per adapter (the first is ours), a ratio column (theirs / ours)
-/// per other adapter, and ours against the targets.
+/// The table: a column for the floor, one per adapter (`bare` first, then ours, then the others), a ratio
+/// column (theirs / ours) per other adapter, and ours against the targets.
 pub fn table(names: &[String], floor: &Samples, adapters: &[Samples]) -> String {
     let mut header = vec!["figure".to_string(), "floor".into()];
     header.extend(names.iter().cloned());
-    header.extend(names.iter().skip(1).map(|n| format!("{n}/{}", names[0])));
-    header.push(format!("target ({})", names[0]));
+    header.extend(names.iter().skip(2).map(|n| format!("{n}/{}", names[1])));
+    header.push(format!("target ({})", names[1]));
     let mut lines = vec![header];
     for row in rows() {
         let floor_value = (row.floor)(floor);
@@ -206,13 +206,13 @@ pub fn table(names: &[String], floor: &Samples, adapters: &[Samples]) -> String 
         let mut line = vec![row.name.to_string()];
         line.push(format(floor_value, row.unit));
         line.extend(values.iter().map(|v| format(*v, row.unit)));
-        for other in values.iter().skip(1) {
-            line.push(match (other, values[0]) {
+        for other in values.iter().skip(2) {
+            line.push(match (other, values[1]) {
                 (Some(theirs), Some(ours)) if ours.abs() > f64::EPSILON => format!("{:.2}", theirs / ours),
                 _ => "-".into(),
             });
         }
-        line.push(match (row.target, values[0]) {
+        line.push(match (row.target, values[1]) {
             (Some((text, passes)), Some(ours)) => format!("{text}: {}", if passes(ours, floor_value) { "met" } else { "MISSED" }),
             (Some((text, _)), None) => format!("{text}: no data"),
             (None, _) => String::new(),
