@@ -28,7 +28,7 @@ pub const TENANT_ID: &str = "x-amz-tenant-id";
 pub const TRACE_ID: &str = "x-amzn-trace-id";
 
 /// Headers that describe the hop from the event source, not the request: removed before forwarding.
-const HOP_BY_HOP: [&str; 9] = [
+pub(crate) const HOP_BY_HOP: [&str; 9] = [
     "connection",
     "keep-alive",
     "proxy-connection",

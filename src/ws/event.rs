@@ -19,21 +19,9 @@ use crate::translate::{TranslateOptions, add_context_headers, uri};
 /// Every header the adapter sets for the app starts with this; the client's are removed.
 pub const PREFIX: &str = "x-ws-";
 
-/// Handshake and hop-by-hop headers the app must not see: with them a framework would try to upgrade.
-const STRIPPED: [&str; 12] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "content-length",
-    "expect",
-    "http2-settings",
-    "sec-websocket-key",
-    "sec-websocket-version",
-];
+/// Handshake headers the app must not see (besides the hop-by-hop ones every request loses): with them a
+/// framework would try to upgrade.
+const HANDSHAKE: [&str; 3] = ["http2-settings", "sec-websocket-key", "sec-websocket-version"];
 
 /// The three events API Gateway sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,8 +120,8 @@ pub fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOption
     let routes = &options.ws;
 
     let mut headers = event_headers(event)?;
-    for name in STRIPPED {
-        headers.remove(name);
+    for name in crate::translate::HOP_BY_HOP.iter().chain(&HANDSHAKE) {
+        headers.remove(*name);
     }
     let spoofed: Vec<HeaderName> = headers.keys().filter(|n| n.as_str().starts_with(PREFIX)).cloned().collect();
     for name in spoofed {
