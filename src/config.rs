@@ -52,6 +52,8 @@ pub struct Config {
     /// Domains whose v2 events come from an HTTP API (which cannot stream) though they are not
     /// `execute-api` domains: custom domains in front of an HTTP API.
     pub http_api_domains: Vec<String>,
+    /// The WebSocket bridge's `LWA_WS_*` settings.
+    pub ws: crate::ws::WsConfig,
 }
 
 /// A setting whose value is not allowed.
@@ -79,6 +81,15 @@ pub struct Settings<F> {
     warnings: Vec<String>,
 }
 
+/// Settings the reference adapter also reads without a prefix.
+const DEPRECATED_PLAIN: [&str; 5] = [
+    "READINESS_CHECK_PORT",
+    "READINESS_CHECK_PATH",
+    "READINESS_CHECK_PROTOCOL",
+    "REMOVE_BASE_PATH",
+    "ASYNC_INIT",
+];
+
 /// One resolved variable: the name it was found under and its value.
 pub struct Found {
     pub variable: String,
@@ -98,6 +109,11 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
         &self.warnings
     }
 
+    /// Adds a warning for the caller to log.
+    pub fn warn(&mut self, warning: String) {
+        self.warnings.push(warning);
+    }
+
     /// Finds `LWA_<name>`, else `AWS_LWA_<name>`. Empty values count as unset.
     pub fn get(&mut self, name: &str) -> Option<Found> {
         let ours = format!("LWA_{name}");
@@ -112,7 +128,16 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
                 Some(Found { variable: ours, value })
             }
             (None, Some(value)) => Some(Found { variable: theirs, value }),
-            (None, None) => None,
+            (None, None) => {
+                // The reference adapter still reads a few settings without prefix (deprecated there).
+                let value = DEPRECATED_PLAIN.contains(&name).then(|| read(name)).flatten()?;
+                self.warnings
+                    .push(format!("{name} is deprecated; set {ours} (or {theirs}) instead"));
+                Some(Found {
+                    variable: name.to_string(),
+                    value,
+                })
+            }
         }
     }
 
@@ -243,6 +268,14 @@ impl Config {
         let invoke_mode = settings.parse("INVOKE_MODE", parse_invoke_mode)?.unwrap_or(InvokeMode::Buffered);
         let apigw_rest_streaming = settings.flag("APIGW_REST_STREAMING", false)?;
         let http_api_domains = settings.parse("HTTP_API_DOMAINS", parse_domains)?.unwrap_or_default();
+        if settings.flag("ENABLE_COMPRESSION", false)? {
+            settings.warnings.push(
+                "LWA_ENABLE_COMPRESSION / AWS_LWA_ENABLE_COMPRESSION is not supported: responses are sent as the app encodes them \
+                 (compress in the app, e.g. with its framework's gzip middleware)"
+                    .into(),
+            );
+        }
+        let ws = crate::ws::WsConfig::from_settings(settings, port)?;
         Ok(Config {
             host,
             port,
@@ -259,6 +292,7 @@ impl Config {
             invoke_mode,
             apigw_rest_streaming,
             http_api_domains,
+            ws,
         })
     }
 
@@ -345,6 +379,22 @@ mod tests {
         assert!(config(&[("LWA_READINESS_CHECK_PATH", "health")]).0.is_err());
         assert!(config(&[("LWA_READINESS_CHECK_TIMEOUT", "-1")]).0.is_err());
         assert!(config(&[("LWA_AUTHORIZATION_SOURCE", "bad header")]).0.is_err());
+    }
+
+    #[test]
+    fn deprecated_plain_names_still_work_with_a_warning() {
+        let (result, warnings) = config(&[("READINESS_CHECK_PATH", "/ready"), ("REMOVE_BASE_PATH", "/api")]);
+        let parsed = result.unwrap();
+        assert_eq!(
+            (parsed.readiness_path.as_str(), parsed.remove_base_path.as_deref()),
+            ("/ready", Some("/api"))
+        );
+        assert!(
+            warnings.iter().any(|w| w.contains("READINESS_CHECK_PATH is deprecated")),
+            "{warnings:?}"
+        );
+        let (_, warnings) = config(&[("AWS_LWA_ENABLE_COMPRESSION", "true")]);
+        assert!(warnings.iter().any(|w| w.contains("not supported")), "{warnings:?}");
     }
 
     #[test]

@@ -57,6 +57,7 @@ impl InvocationContext {
             .ok_or("the Runtime API's answer has no Lambda-Runtime-Aws-Request-Id header")?;
         let deadline_ms = text("lambda-runtime-deadline-ms")
             .and_then(|d| d.parse().ok())
+            .map(absolute_deadline)
             .unwrap_or_else(|| now_ms() + 900_000);
         Ok(InvocationContext {
             request_id,
@@ -94,6 +95,14 @@ impl InvocationContext {
         })
         .to_string()
     }
+}
+
+/// Lambda sends the deadline as epoch milliseconds. cargo-lambda's emulator sends the timeout itself
+/// (`600000`), which read as an epoch would lie in 1970 and fail every invocation at once: a value too small
+/// to be a date after 2001 is taken as milliseconds from now.
+fn absolute_deadline(value: u64) -> u64 {
+    const YEAR_2001_MS: u64 = 1_000_000_000_000;
+    if value < YEAR_2001_MS { now_ms() + value } else { value }
 }
 
 /// Milliseconds since the epoch.
@@ -136,6 +145,18 @@ mod tests {
         assert_eq!(json["client_context"]["custom"]["a"], "b");
         assert_eq!(json["identity"], Value::Null);
         assert_eq!(json["env_config"]["memory"], 512);
+    }
+
+    #[test]
+    fn a_relative_deadline_from_an_emulator_counts_from_now() {
+        let mut headers = HeaderMap::new();
+        headers.insert("lambda-runtime-aws-request-id", "id".parse().unwrap());
+        headers.insert("lambda-runtime-deadline-ms", "600000".parse().unwrap());
+        let remaining = InvocationContext::from_headers(&headers).unwrap().remaining();
+        assert!(
+            remaining > Duration::from_secs(590) && remaining <= Duration::from_secs(600),
+            "{remaining:?}"
+        );
     }
 
     #[test]

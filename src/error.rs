@@ -36,6 +36,8 @@ pub enum ErrorKind {
     DeadlineReached,
     /// The app's response cannot be expressed in the event source's format.
     InvalidResponse,
+    /// A WebSocket reply could not be sent through `@connections`.
+    PushFailed,
 }
 
 impl ErrorKind {
@@ -51,6 +53,7 @@ impl ErrorKind {
             ErrorKind::ResponseTooLarge => "LambdaAdapter.ResponseTooLarge",
             ErrorKind::DeadlineReached => "LambdaAdapter.DeadlineReached",
             ErrorKind::InvalidResponse => "LambdaAdapter.InvalidResponse",
+            ErrorKind::PushFailed => "LambdaAdapter.WebSocketPushFailed",
         }
     }
 }

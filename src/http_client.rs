@@ -18,14 +18,26 @@ pub type Body = UnsyncBoxBody<Bytes, BoxError>;
 /// A pooled HTTP/1.1 client.
 pub type HttpClient = Client<HttpConnector, Body>;
 
-/// A client with TCP_NODELAY and keep-alive.
+/// A client with TCP_NODELAY and keep-alive, for the Runtime API.
 pub fn client() -> HttpClient {
+    build(Duration::from_secs(60), 4)
+}
+
+/// A client for the app. Idle connections are dropped after 4 s, before the 5 s keep-alive timeout of Node.js
+/// and many other servers: reusing a connection the app is closing at that moment would fail the invocation.
+/// Under SnapStart no connection is kept at all, since a restored snapshot's pooled sockets are dead.
+pub fn app_client() -> HttpClient {
+    let snap_start = std::env::var("AWS_LAMBDA_INITIALIZATION_TYPE").is_ok_and(|t| t == "snap-start");
+    build(Duration::from_secs(4), if snap_start { 0 } else { 4 })
+}
+
+fn build(idle_timeout: Duration, max_idle: usize) -> HttpClient {
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
     connector.set_connect_timeout(Some(Duration::from_secs(5)));
     Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(4)
+        .pool_idle_timeout(idle_timeout)
+        .pool_max_idle_per_host(max_idle)
         .build(connector)
 }
 

@@ -5,6 +5,7 @@
 //! invocation: nothing here can take the process down.
 
 use http_body_util::BodyExt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -18,6 +19,7 @@ use crate::readiness::Readiness;
 use crate::runtime_api::{Invocation, RuntimeClient};
 use crate::stream;
 use crate::translate::{self, EventKind, TranslateOptions};
+use crate::ws;
 
 /// Time kept before Lambda's deadline to end a stream cleanly or report an error.
 pub const DEADLINE_MARGIN: Duration = Duration::from_millis(200);
@@ -62,18 +64,26 @@ pub struct Adapter {
     options: TranslateOptions,
     readiness: Readiness,
     ready: AtomicBool,
+    /// The WebSocket bridge: its last-seen API and the pushes in flight.
+    ws: Arc<ws::Bridge>,
 }
 
 impl Adapter {
     pub fn new(config: Config, runtime: RuntimeClient, options: TranslateOptions, ready: bool) -> Self {
         Adapter {
             readiness: Readiness::new(&config),
-            app: http_client::client(),
+            app: http_client::app_client(),
+            ws: ws::Bridge::new(config.ws.clone()),
             config,
             runtime,
             options,
             ready: AtomicBool::new(ready),
         }
+    }
+
+    /// The WebSocket bridge, whose `@connections` server [`ws::callback::start`] serves.
+    pub fn ws(&self) -> &Arc<ws::Bridge> {
+        &self.ws
     }
 
     /// Handles one invocation, whatever happens.
@@ -83,9 +93,14 @@ impl Adapter {
             let started = std::time::Instant::now();
             match self.process(&invocation).await {
                 Ok(()) => tracing::debug!(elapsed_us = started.elapsed().as_micros() as u64, "invocation done"),
+                // A client that disconnects mid-stream is normal: the Runtime API ends the post early.
+                Err(Failure::Runtime(error)) if error.status == Some(http::StatusCode::GONE) => {
+                    tracing::info!("the client went away before the response ended ({error})")
+                }
                 Err(Failure::Runtime(error)) => tracing::error!("{error}"),
                 Err(Failure::Invocation(error)) => {
                     tracing::error!("invocation failed: {error}");
+                    self.ws.settle(Instant::now() + invocation.context.remaining()).await;
                     if let Err(post) = self.runtime.error(&invocation.context.request_id, &error.diagnostic()).await {
                         tracing::error!("could not report the failure: {post}");
                     }
@@ -104,6 +119,10 @@ impl Adapter {
         }
         let app_request = translate::translate(&invocation.event, ctx, &self.options)?;
         let kind = app_request.kind;
+        let ws_event = app_request.request.extensions().get::<ws::WsEvent>().cloned();
+        if let Some(event) = &ws_event {
+            self.ws.observe(event);
+        }
         let method = app_request.request.method().clone();
         let target = format!("{} {}", method, app_request.request.uri().path());
         let request = app_request.request.map(http_client::full);
@@ -136,14 +155,23 @@ impl Adapter {
             return Err(AdapterError::new(ErrorKind::AppErrorStatus, message.trim_end_matches([' ', ':'])).into());
         }
         let request_id = &ctx.request_id;
+        // Pushes the app started during the invocation finish before it completes (ws::inflight).
+        if let Some(event) = &ws_event {
+            let payload = ws::reply::answer(&self.ws, event, &target, response, deadline).await?;
+            self.ws.settle(deadline).await;
+            return self.runtime.respond(request_id, payload).await.map_err(Failure::Runtime);
+        }
         match response_mode(&self.config, kind) {
             ResponseMode::Buffered => {
                 let payload = buffered::encode_response(kind, &method, response, deadline).await?;
+                self.ws.settle(deadline).await;
                 self.runtime.respond(request_id, payload).await.map_err(Failure::Runtime)
             }
             ResponseMode::Streaming { multi_value } => {
                 let body = stream::response_body(response, multi_value, deadline);
-                self.runtime.respond_streaming(request_id, body).await.map_err(Failure::Runtime)
+                let posted = self.runtime.respond_streaming(request_id, body).await.map_err(Failure::Runtime);
+                self.ws.settle(deadline).await;
+                posted
             }
         }
     }

@@ -17,3 +17,4 @@ pub mod runtime_api;
 pub mod status_ranges;
 pub mod stream;
 pub mod translate;
+pub mod ws;

@@ -22,7 +22,11 @@ pub const ASYNC_INIT_WAIT: Duration = Duration::from_millis(9_800);
 /// Runs the adapter; returns the process exit code.
 pub async fn run() -> i32 {
     let started = Instant::now();
-    let endpoint = match std::env::var("AWS_LAMBDA_RUNTIME_API") {
+    // The reference adapter's proxy setting replaces the Runtime API address (a proxy extension in between).
+    let proxy = ["LWA_LAMBDA_RUNTIME_API_PROXY", "AWS_LWA_LAMBDA_RUNTIME_API_PROXY"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+    let endpoint = match proxy.ok_or(()).or_else(|_| std::env::var("AWS_LAMBDA_RUNTIME_API")) {
         Ok(text) => match Endpoint::parse(&text) {
             Ok(endpoint) => endpoint,
             Err(message) => {
@@ -88,6 +92,7 @@ pub async fn run() -> i32 {
     );
     let options = TranslateOptions::from_config(&config, FunctionEnv::from_env());
     let adapter = Adapter::new(config, runtime.clone(), options, ready);
+    start_ws_callbacks(&adapter).await;
     let mut failures = 0u32;
     loop {
         match runtime.next().await {
@@ -105,6 +110,18 @@ pub async fn run() -> i32 {
                 tokio::time::sleep(Duration::from_millis(100 * u64::from(failures))).await;
             }
         }
+    }
+}
+
+/// Serves `@connections` for the app on loopback. A port already taken is logged, not fatal: apps that do
+/// not push keep working.
+async fn start_ws_callbacks(adapter: &Adapter) {
+    match crate::ws::callback::start(adapter.ws().clone()).await {
+        Ok(address) => tracing::debug!("@connections server on http://{address}"),
+        Err(error) => tracing::error!(
+            "cannot serve @connections on 127.0.0.1:{}: {error}; WebSocket pushes through x-ws-callback will fail (set LWA_WS_CALLBACK_PORT to a free port)",
+            adapter.ws().config().callback_port
+        ),
     }
 }
 

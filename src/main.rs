@@ -17,14 +17,27 @@ fn main() {
         _ => {}
     }
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // The adapter serves one invocation at a time and starts fastest on one thread; `dev` runs a server, an
+    // emulator and two children, and uses every core.
+    let dev = args.first().map(String::as_str) == Some("dev");
+    let built = if dev {
+        tokio::runtime::Builder::new_multi_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    };
+    let runtime = match built {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("lambda-adapter: cannot start the async runtime: {error}");
             std::process::exit(1);
         }
     };
-    let code = runtime.block_on(lambda_adapter::lifecycle::run());
+    let code = if dev {
+        runtime.block_on(lambda_adapter::dev::main(args[1..].to_vec()))
+    } else {
+        runtime.block_on(lambda_adapter::lifecycle::run())
+    };
+    // Exit without waiting for tasks still blocked on sockets (the front door, the emulator).
     std::process::exit(code);
 }
 
@@ -46,6 +59,7 @@ lambda-adapter: run any HTTP app on AWS Lambda
 USAGE:
     lambda-adapter                 run as a Lambda extension (copy to /opt/extensions/lambda-adapter)
     lambda-adapter dev -- CMD...   run CMD behind a local Lambda emulator and Function URL
+                                   (`lambda-adapter dev --help` for its options)
     lambda-adapter --version
 
 Settings come from LWA_* (or AWS_LWA_*) environment variables; see the README.

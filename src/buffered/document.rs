@@ -8,7 +8,8 @@
 //! - ALB: `statusCode`, `statusDescription` (`"200 OK"`), and `multiValueHeaders` when the request came with
 //!   multi-value headers, else `headers`. A plain `headers` map can hold one `Set-Cookie`; the last is kept
 //!   (as ALB itself does) and the caller warns.
-//! - WebSocket: `statusCode`, `headers`, `body`.
+//! - WebSocket: `statusCode`; `headers` with `Sec-WebSocket-Protocol` only, the one header API Gateway passes
+//!   back (on `$connect`); `body` only when there is one, so an event with nothing to say sends no frame.
 //!
 //! Serialised by hand rather than through `aws_lambda_events`' response types, which always write both
 //! header maps and keep only the first value of a repeated header.
@@ -51,7 +52,12 @@ pub fn encode(kind: EventKind, meta: &ResponseMeta, body: &[u8], text: bool) -> 
             doc.insert("multiValueHeaders".into(), Value::Object(meta.multi_value_headers(true)));
         }
         EventKind::WebSocket => {
-            doc.insert("headers".into(), Value::Object(meta.joined_headers()));
+            if let Some(protocol) = meta.joined_headers().remove("sec-websocket-protocol") {
+                doc.insert("headers".into(), serde_json::json!({ "Sec-WebSocket-Protocol": protocol }));
+            }
+            if body.is_empty() {
+                return Bytes::from(serde_json::to_vec(&Value::Object(doc)).expect("a JSON map serialises"));
+            }
         }
         EventKind::FunctionUrl | EventKind::HttpApi | EventKind::PassThrough => {
             doc.insert("headers".into(), Value::Object(meta.joined_headers()));
@@ -131,6 +137,25 @@ mod tests {
                    "headers": {"content-type": "text/plain", "x-multi": "a,b", "set-cookie": "c=3; HttpOnly"},
                    "body": "", "isBase64Encoded": false})
         );
+    }
+
+    #[test]
+    fn websocket_passes_back_the_subprotocol_only() {
+        let mut headers = HeaderMap::new();
+        headers.insert("sec-websocket-protocol", "chat.v1".parse().unwrap());
+        headers.insert("x-other", "dropped".parse().unwrap());
+        let meta = ResponseMeta::new(200, &headers);
+        let doc: Value = serde_json::from_slice(&encode(EventKind::WebSocket, &meta, b"", true)).unwrap();
+        assert_eq!(doc, json!({"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "chat.v1"}}));
+        assert_eq!(
+            doc_ws(b"{\"ok\":true}"),
+            json!({"statusCode": 201, "body": "{\"ok\":true}", "isBase64Encoded": false})
+        );
+    }
+
+    fn doc_ws(body: &[u8]) -> Value {
+        let meta = ResponseMeta::new(201, &HeaderMap::new());
+        serde_json::from_slice(&encode(EventKind::WebSocket, &meta, body, true)).unwrap()
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub const TENANT_ID: &str = "x-amz-tenant-id";
 pub const TRACE_ID: &str = "x-amzn-trace-id";
 
 /// Headers that describe the hop from the event source, not the request: removed before forwarding.
-const HOP_BY_HOP: [&str; 9] = [
+pub(crate) const HOP_BY_HOP: [&str; 9] = [
     "connection",
     "keep-alive",
     "proxy-connection",
@@ -50,6 +50,8 @@ pub struct TranslateOptions {
     pub authorization_source: Option<HeaderName>,
     pub http_api_domains: Vec<String>,
     pub function_env: FunctionEnv,
+    /// Where WebSocket events go in the app, and where `x-ws-callback` points.
+    pub ws: crate::ws::WsRoutes,
 }
 
 impl TranslateOptions {
@@ -61,6 +63,7 @@ impl TranslateOptions {
             authorization_source: config.authorization_source.clone(),
             http_api_domains: config.http_api_domains.clone(),
             function_env,
+            ws: crate::ws::WsRoutes::from_config(&config.ws),
         }
     }
 }
@@ -79,7 +82,7 @@ pub fn translate(event: &[u8], ctx: &InvocationContext, options: &TranslateOptio
     let kind = detect::detect(&value, &options.http_api_domains);
     let request = match kind {
         EventKind::PassThrough => pass_through(event, ctx, options),
-        EventKind::WebSocket => return Err(invalid("API Gateway WebSocket events are not supported yet".into())),
+        EventKind::WebSocket => crate::ws::event::request(&value, ctx, options),
         _ => {
             let parts = http_event::read(kind, &value).map_err(invalid)?;
             http_request(parts, &value["requestContext"], ctx, options)

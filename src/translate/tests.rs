@@ -32,6 +32,7 @@ fn options() -> TranslateOptions {
             memory: 128,
             ..Default::default()
         },
+        ws: Default::default(),
     }
 }
 

@@ -1,0 +1,145 @@
+//! The environment `dev` gives its children, so that the app and the adapter see what they would in Lambda.
+//!
+//! Lambda sets `AWS_LAMBDA_FUNCTION_NAME`, `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, `AWS_LAMBDA_FUNCTION_VERSION`,
+//! the log group and stream names and `AWS_REGION` for every process of the function; `dev` sets the same,
+//! unless the user already has, and otherwise passes the user's environment through untouched, so
+//! `LWA_INVOKE_MODE` and every other setting apply exactly as they would when deployed. Only the adapter gets
+//! `AWS_LAMBDA_RUNTIME_API`. The app's port goes to both as `PORT` and `LWA_PORT`.
+
+use super::cli::DevArgs;
+use crate::config::{Settings, parse_port};
+
+/// Where the app's port came from, for the banner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortSource {
+    Flag,
+    /// A variable the user set (`LWA_PORT`, `AWS_LWA_PORT` or `PORT`).
+    Variable(String),
+    /// Picked free by `dev`.
+    Free,
+}
+
+/// The app's port: `--app-port`, else `LWA_PORT`/`AWS_LWA_PORT`/`PORT` as the adapter itself reads them,
+/// else `free()`. An invalid variable is an error naming it.
+pub fn app_port(
+    args: &DevArgs,
+    lookup: impl Fn(&str) -> Option<String>,
+    free: impl FnOnce() -> std::io::Result<u16>,
+) -> Result<(u16, PortSource), String> {
+    if let Some(port) = args.app_port {
+        return Ok((port, PortSource::Flag));
+    }
+    let mut settings = Settings::new(lookup);
+    let found = settings.get("PORT").or_else(|| settings.get_plain("PORT"));
+    if let Some(found) = found {
+        let port = parse_port(found.value.trim()).map_err(|allowed| found.error(allowed).to_string())?;
+        return Ok((port, PortSource::Variable(found.variable)));
+    }
+    let port = free().map_err(|e| format!("cannot find a free port for the app: {e}"))?;
+    Ok((port, PortSource::Free))
+}
+
+/// The function name `dev` reports when the user set none.
+pub const DEFAULT_FUNCTION_NAME: &str = "lambda-adapter-dev";
+
+/// The Lambda variables both children get, for those the user did not set.
+pub fn lambda_defaults(lookup: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+    let name = lookup("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| DEFAULT_FUNCTION_NAME.into());
+    let region = lookup("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
+    let defaults = [
+        ("AWS_LAMBDA_FUNCTION_NAME", name.clone()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".into()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "dev/[$LATEST]local".into()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
+        ("AWS_REGION", region.clone()),
+        ("AWS_DEFAULT_REGION", region),
+    ];
+    defaults
+        .into_iter()
+        .filter(|(key, _)| lookup(key).is_none())
+        .map(|(key, value)| (key.to_string(), value))
+        .collect()
+}
+
+/// The port variables for both children. `AWS_LWA_PORT` is overwritten only when the user set it, so the
+/// adapter never sees two different values.
+pub fn port_vars(port: u16, lookup: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+    let mut vars = vec![("PORT".to_string(), port.to_string()), ("LWA_PORT".to_string(), port.to_string())];
+    if lookup("AWS_LWA_PORT").is_some() {
+        vars.push(("AWS_LWA_PORT".into(), port.to_string()));
+    }
+    vars
+}
+
+/// The invoke mode the adapter will use, as the banner shows it.
+pub fn invoke_mode(lookup: impl Fn(&str) -> Option<String>) -> String {
+    let mut settings = Settings::new(lookup);
+    match settings.get("INVOKE_MODE") {
+        Some(found) => format!("{} ({})", found.value.to_ascii_lowercase(), found.variable),
+        None => "buffered (default; LWA_INVOKE_MODE=response_stream streams)".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dev::cli;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name: &str| map.get(name).cloned()
+    }
+
+    fn args(flags: &str) -> DevArgs {
+        let words: Vec<String> = flags.split_whitespace().chain(["app"]).map(String::from).collect();
+        cli::parse(&words).unwrap()
+    }
+
+    #[test]
+    fn app_port_precedence() {
+        let free = || Ok(40000);
+        assert_eq!(
+            app_port(&args("--app-port 5000"), env(&[("PORT", "1")]), free),
+            Ok((5000, PortSource::Flag))
+        );
+        assert_eq!(
+            app_port(&args(""), env(&[("PORT", "3000"), ("AWS_LWA_PORT", "4000")]), free),
+            Ok((4000, PortSource::Variable("AWS_LWA_PORT".into())))
+        );
+        assert_eq!(
+            app_port(&args(""), env(&[("PORT", "3000")]), free),
+            Ok((3000, PortSource::Variable("PORT".into())))
+        );
+        assert_eq!(app_port(&args(""), env(&[]), free), Ok((40000, PortSource::Free)));
+        let error = app_port(&args(""), env(&[("PORT", "http")]), free).unwrap_err();
+        assert!(error.contains("PORT") && error.contains("1 to 65535"), "{error}");
+    }
+
+    #[test]
+    fn lambda_defaults_leave_user_values_alone() {
+        let vars = lambda_defaults(env(&[("AWS_REGION", "eu-west-1"), ("AWS_LAMBDA_FUNCTION_NAME", "shop")]));
+        let get = |key: &str| vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        assert_eq!(get("AWS_REGION"), None);
+        assert_eq!(get("AWS_LAMBDA_FUNCTION_NAME"), None);
+        assert_eq!(get("AWS_DEFAULT_REGION"), Some("eu-west-1"));
+        assert_eq!(get("AWS_LAMBDA_LOG_GROUP_NAME"), Some("/aws/lambda/shop"));
+        assert_eq!(get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), Some("128"));
+    }
+
+    #[test]
+    fn ports_and_invoke_mode() {
+        assert_eq!(port_vars(8080, env(&[])).len(), 2);
+        assert_eq!(
+            port_vars(8080, env(&[("AWS_LWA_PORT", "1")]))[2],
+            ("AWS_LWA_PORT".into(), "8080".into())
+        );
+        assert_eq!(
+            invoke_mode(env(&[("AWS_LWA_INVOKE_MODE", "RESPONSE_STREAM")])),
+            "response_stream (AWS_LWA_INVOKE_MODE)"
+        );
+        assert!(invoke_mode(env(&[])).starts_with("buffered"));
+    }
+}

@@ -1,0 +1,372 @@
+//! The front door: the local HTTP server that plays the event source (Function URL, API Gateway, ALB).
+//!
+//! Each request is read whole (Lambda's invoke payload is at most 6 MB, so an event source buffers it too),
+//! becomes an event ([`super::events`]), and is invoked through the embedded emulator, one invocation at a
+//! time as in one Lambda execution environment; requests arriving meanwhile wait their turn. The answer goes
+//! back as the source would give it: a buffered document decoded ([`super::decode`]), or a stream forwarded
+//! chunk by chunk as it arrives (TCP_NODELAY, one write per chunk). A stream that fails mid-way is cut
+//! without the terminating chunk, which is how a Function URL ends it, so the client sees an incomplete
+//! response instead of a short but valid one.
+//!
+//! Failures answer with the source's own error response: 502 for Function URL, REST API and ALB, 500 for an
+//! HTTP API; the reason goes to the log line, never to the client, as in AWS.
+
+use bytes::Bytes;
+use futures::StreamExt;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+use super::cli::EventSource;
+use super::decode::{self, Head};
+use super::emulator::{Emulator, ErrorReport, InvokeError, Outcome, StreamItem, Streamed};
+use super::events::{self, ClientRequest, RequestIds};
+use super::request_log::RequestLog;
+use crate::buffered::MAX_PAYLOAD;
+use crate::context::now_ms;
+use crate::http_client::BoxError;
+
+/// The body of every front-door response: whole, or streamed from the function.
+pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
+
+/// A future answering an upgrade request.
+pub type UpgradeFuture = Pin<Box<dyn Future<Output = Response<ResponseBody>> + Send>>;
+
+/// Takes `Upgrade: websocket` requests (API Gateway WebSocket APIs hold the socket and invoke the function
+/// once per event). Implement this and pass it to [`FrontDoor::with_websocket`]; the handler owns the request
+/// so it can call `hyper::upgrade::on` (connections are served `with_upgrades`).
+pub trait WebSocketHandler: Send + Sync {
+    fn upgrade(&self, request: Request<Incoming>, peer: SocketAddr) -> UpgradeFuture;
+}
+
+/// The server's settings and its way to the function.
+pub struct FrontDoor {
+    emulator: Arc<Emulator>,
+    source: EventSource,
+    timeout: Duration,
+    port: u16,
+    websocket: Option<Arc<dyn WebSocketHandler>>,
+    counter: AtomicU64,
+}
+
+impl FrontDoor {
+    pub fn new(emulator: Arc<Emulator>, source: EventSource, timeout: Duration, port: u16) -> Self {
+        FrontDoor {
+            emulator,
+            source,
+            timeout,
+            port,
+            websocket: None,
+            counter: AtomicU64::new(0),
+        }
+    }
+
+    /// Plugs in a WebSocket handler; without one, upgrade requests get 501.
+    pub fn with_websocket(mut self, handler: Arc<dyn WebSocketHandler>) -> Self {
+        self.websocket = Some(handler);
+        self
+    }
+
+    /// Accepts connections on `listener` until the task is dropped.
+    pub async fn serve(self: Arc<Self>, listener: TcpListener) {
+        loop {
+            let (stream, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!("front door: accept failed: {error}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let door = self.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    let door = door.clone();
+                    async move { Ok::<_, std::convert::Infallible>(door.handle(request, peer).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .with_upgrades()
+                    .await;
+            });
+        }
+    }
+
+    async fn handle(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<ResponseBody> {
+        // ── WebSocket dispatch ──────────────────────────────────────────────────────────────────────────
+        // `Upgrade: websocket` requests go to the plugged-in handler (API Gateway WebSocket emulation);
+        // none is built in yet.
+        if is_websocket_upgrade(&request) {
+            return match &self.websocket {
+                Some(handler) => handler.upgrade(request, peer).await,
+                None => {
+                    let mut log = RequestLog::new(request.method(), request.uri());
+                    log.note("WebSocket upgrades are not emulated yet");
+                    log.finish(simple(
+                        StatusCode::NOT_IMPLEMENTED,
+                        "text/plain",
+                        "lambda-adapter dev does not emulate API Gateway WebSocket APIs yet\n",
+                    ))
+                }
+            };
+        }
+        // ────────────────────────────────────────────────────────────────────────────────────────────────
+        let mut log = RequestLog::new(request.method(), request.uri());
+        let (parts, body) = request.into_parts();
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let body = match read_body(body, declared).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
+                log.note(format!("the request body is over Lambda's {MAX_PAYLOAD}-byte invoke payload limit"));
+                return log.finish(too_large());
+            }
+            Err(BodyError::Failed(error)) => {
+                log.note(format!("the request body could not be read: {error}"));
+                return log.finish(simple(StatusCode::BAD_REQUEST, "text/plain", "bad request body\n"));
+            }
+        };
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let ids = RequestIds {
+            request_id: format!("dev-{:08x}-{n:06}", now_ms() & 0xffff_ffff),
+            time_epoch_ms: now_ms(),
+        };
+        let client = ClientRequest {
+            method: &parts.method,
+            uri: &parts.uri,
+            headers: &parts.headers,
+            body: &body,
+            source_ip: peer.ip(),
+            port: self.port,
+        };
+        let event = Bytes::from(events::build(self.source, &client, &ids).to_string());
+        if event.len() > MAX_PAYLOAD {
+            log.note(format!(
+                "the event is {} bytes (base64 makes binary bodies a third larger), over Lambda's {MAX_PAYLOAD}-byte limit",
+                event.len()
+            ));
+            return log.finish(too_large());
+        }
+        match self.emulator.invoke(event, self.timeout).await {
+            Ok(Outcome::Response(payload)) => match decode::buffered(self.source, &payload) {
+                Ok(decoded) => log.finish(whole(decoded.head, decoded.body, parts.method == Method::HEAD)),
+                Err(error) => {
+                    log.note(format!(
+                        "the function's response is not a valid {} response: {error}",
+                        self.source.flag_value()
+                    ));
+                    log.finish(self.failure())
+                }
+            },
+            Ok(Outcome::Streaming(streamed)) => match decode::prelude(&streamed.prelude) {
+                Ok(head) => streaming(head, streamed, log),
+                Err(error) => {
+                    log.note(format!("the function's stream has an invalid prelude: {error}"));
+                    log.finish(self.failure())
+                }
+            },
+            Ok(Outcome::Error(report)) => {
+                log.note(format!("function error {}", describe(&report)));
+                if is_timeout(&report) {
+                    log.note(format!("the function timed out after {} s (--timeout)", self.timeout.as_secs_f64()));
+                }
+                log.finish(self.failure())
+            }
+            Err(InvokeError::Timeout(after)) => {
+                log.note(format!("the function timed out after {} s (--timeout)", after.as_secs_f64()));
+                log.finish(self.failure())
+            }
+        }
+    }
+
+    /// What the source answers when the function fails or times out.
+    fn failure(&self) -> Response<ResponseBody> {
+        match self.source {
+            EventSource::FunctionUrl => simple(
+                StatusCode::BAD_GATEWAY,
+                "application/json",
+                r#"{"Message":"Internal Server Error"}"#,
+            ),
+            EventSource::ApigwHttp => simple(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "application/json",
+                r#"{"message":"Internal Server Error"}"#,
+            ),
+            EventSource::ApigwRest => simple(
+                StatusCode::BAD_GATEWAY,
+                "application/json",
+                r#"{"message": "Internal server error"}"#,
+            ),
+            EventSource::Alb | EventSource::AlbMulti => simple(
+                StatusCode::BAD_GATEWAY,
+                "text/html",
+                "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n",
+            ),
+        }
+    }
+}
+
+/// Whether the request asks to become a WebSocket.
+pub fn is_websocket_upgrade<B>(request: &Request<B>) -> bool {
+    let has_token = |name: header::HeaderName, token: &str| {
+        request
+            .headers()
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    };
+    has_token(header::UPGRADE, "websocket") && has_token(header::CONNECTION, "upgrade")
+}
+
+/// How much of an oversized request body is read and dropped before answering 413, so that a client still
+/// sending it reads the answer instead of a reset connection.
+const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
+
+enum BodyError {
+    TooLarge,
+    Failed(String),
+}
+
+/// Reads the request body up to Lambda's payload limit. Past the limit, the rest is read and dropped (up to
+/// [`DRAIN_LIMIT`]) without being kept.
+async fn read_body(mut body: Incoming, declared: Option<u64>) -> Result<Bytes, BodyError> {
+    let mut kept = bytes::BytesMut::new();
+    let mut seen = 0u64;
+    let mut too_large = declared.is_some_and(|length| length > MAX_PAYLOAD as u64);
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(_) if too_large => break,
+            Err(error) => return Err(BodyError::Failed(error.to_string())),
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        seen += data.len() as u64;
+        too_large |= seen > MAX_PAYLOAD as u64;
+        if too_large {
+            kept.clear();
+            if seen > DRAIN_LIMIT {
+                break;
+            }
+        } else {
+            kept.extend_from_slice(&data);
+        }
+    }
+    if too_large { Err(BodyError::TooLarge) } else { Ok(kept.freeze()) }
+}
+
+fn simple(status: StatusCode, content_type: &'static str, body: &'static str) -> Response<ResponseBody> {
+    let mut response = Response::new(full(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// The Lambda Invoke API's answer to an oversized payload, which a Function URL passes on.
+fn too_large() -> Response<ResponseBody> {
+    simple(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "application/json",
+        r#"{"Message":"Request must be smaller than 6291456 bytes for the InvokeFunction operation"}"#,
+    )
+}
+
+fn full(bytes: Bytes) -> ResponseBody {
+    Full::new(bytes).map_err(|never| match never {}).boxed_unsync()
+}
+
+fn whole(head: Head, body: Bytes, head_request: bool) -> Response<ResponseBody> {
+    let mut response = Response::new(full(body));
+    *response.status_mut() = head.status;
+    *response.headers_mut() = head.headers;
+    if !head_request {
+        // The body's own length frames the response; a stale value from the app would break the connection.
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+    }
+    response
+}
+
+/// Forwards a stream. The log line is written when the stream ends, fails, or the client goes away.
+fn streaming(head: Head, streamed: Streamed, mut log: RequestLog) -> Response<ResponseBody> {
+    log.stream_started(head.status);
+    let frames = futures::stream::unfold((streamed, log, false), |(mut streamed, mut log, failed)| async move {
+        if failed {
+            return None;
+        }
+        match streamed.body.recv().await {
+            Some(StreamItem::Data(bytes)) => {
+                log.bytes += bytes.len() as u64;
+                Some((Ok(Frame::data(bytes)), (streamed, log, false)))
+            }
+            Some(StreamItem::Error(report)) => {
+                log.stream_ended();
+                log.note(format!("stream cut after {} bytes: {}", log.bytes, describe(&report)));
+                if is_timeout(&report) {
+                    log.note("the function timed out (--timeout)");
+                }
+                let error: BoxError = describe(&report).into();
+                Some((Err(error), (streamed, log, true)))
+            }
+            None => {
+                log.stream_ended();
+                None
+            }
+        }
+    });
+    let mut response = Response::new(StreamBody::new(frames.boxed()).boxed_unsync());
+    *response.status_mut() = head.status;
+    *response.headers_mut() = head.headers;
+    // Chunked framing, so that a cut stream is visibly incomplete to the client.
+    response.headers_mut().remove(header::CONTENT_LENGTH);
+    response
+}
+
+/// Whether the runtime reported its deadline (the adapter ends an invocation just before Lambda would).
+fn is_timeout(report: &ErrorReport) -> bool {
+    report.error_type.ends_with("DeadlineReached") || report.error_type.ends_with("Timedout")
+}
+
+fn describe(report: &ErrorReport) -> String {
+    format!("{}: {}", report.error_type, report.message())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn websocket_upgrades_are_recognised() {
+        let request = |pairs: &[(&str, &str)]| {
+            let mut builder = Request::builder().uri("/chat");
+            for (name, value) in pairs {
+                builder = builder.header(*name, *value);
+            }
+            builder.body(()).unwrap()
+        };
+        assert!(is_websocket_upgrade(&request(&[
+            ("upgrade", "websocket"),
+            ("connection", "Upgrade")
+        ])));
+        assert!(is_websocket_upgrade(&request(&[
+            ("upgrade", "WebSocket"),
+            ("connection", "keep-alive, Upgrade")
+        ])));
+        assert!(!is_websocket_upgrade(&request(&[("upgrade", "h2c"), ("connection", "Upgrade")])));
+        assert!(!is_websocket_upgrade(&request(&[("upgrade", "websocket")])));
+    }
+}

@@ -1,0 +1,73 @@
+//! The front door's log: one line per request with method, target, status and time, and why it failed when
+//! it did. The line is written when the record is dropped, so a streamed response is logged when its stream
+//! ends, fails, or the client goes away, with the bytes forwarded.
+
+use http::{Method, Response, StatusCode};
+use std::time::Instant;
+
+use super::front_door::ResponseBody;
+
+/// One log line per request: method, target, status, time, and why it failed when it did.
+pub struct RequestLog {
+    method: Method,
+    target: String,
+    started: Instant,
+    pub status: StatusCode,
+    /// Body bytes forwarded to the client (streams).
+    pub bytes: u64,
+    /// A stream is still being forwarded: dropped in this state, the client went away.
+    streaming: bool,
+    notes: Vec<String>,
+}
+
+impl RequestLog {
+    pub fn new(method: &Method, uri: &http::Uri) -> Self {
+        RequestLog {
+            method: method.clone(),
+            target: uri.path_and_query().map_or_else(|| uri.to_string(), |pq| pq.to_string()),
+            started: Instant::now(),
+            status: StatusCode::OK,
+            bytes: 0,
+            streaming: false,
+            notes: Vec::new(),
+        }
+    }
+
+    /// A stream with `status` starts to be forwarded.
+    pub fn stream_started(&mut self, status: StatusCode) {
+        self.status = status;
+        self.streaming = true;
+    }
+
+    pub fn stream_ended(&mut self) {
+        self.streaming = false;
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
+    /// Logs now (the line is written on drop) and passes the response through.
+    pub fn finish(mut self, response: Response<ResponseBody>) -> Response<ResponseBody> {
+        self.status = response.status();
+        response
+    }
+}
+
+impl Drop for RequestLog {
+    fn drop(&mut self) {
+        if self.streaming {
+            self.notes
+                .push(format!("the client went away after {} bytes of the stream", self.bytes));
+        }
+        let ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        let (method, target, status) = (&self.method, &self.target, self.status.as_u16());
+        if self.notes.is_empty() {
+            tracing::info!("{method} {target} → {status} ({ms:.0} ms)");
+        } else if status >= 400 || self.notes.iter().any(|n| n.starts_with("stream cut")) {
+            tracing::warn!("{method} {target} → {status} ({ms:.0} ms): {}", self.notes.join("; "));
+        } else {
+            tracing::info!("{method} {target} → {status} ({ms:.0} ms): {}", self.notes.join("; "));
+        }
+    }
+}

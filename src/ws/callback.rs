@@ -1,0 +1,184 @@
+//! The local `@connections` server the app pushes to, on `127.0.0.1:LWA_WS_CALLBACK_PORT`.
+//!
+//! It speaks API Gateway's management API: `POST` (send data), `GET` (connection info) and `DELETE`
+//! (disconnect) on `/@connections/{id}`, also under a stage or base path (`/prod/@connections/{id}`) and with
+//! `@` escaped (`%40connections`), so an AWS SDK client built with `endpoint_url=http://127.0.0.1:9002` works
+//! unchanged, and so does a plain HTTP call to the `x-ws-callback` URL. A stage or base path given in the
+//! path is not used: calls go to the endpoint the bridge knows ([`super::Bridge::endpoint`]).
+//!
+//! Only loopback is served: whoever reaches this port can act with the function's credentials.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use percent_encoding::percent_decode_str;
+use tokio::net::TcpListener;
+
+use super::Bridge;
+use super::forward::{Answer, Call, MAX_POST, PushError};
+
+/// Answer headers that describe API Gateway's connection, not its answer.
+const HOP_BY_HOP: [&str; 5] = ["connection", "keep-alive", "transfer-encoding", "trailer", "content-length"];
+
+/// Binds `127.0.0.1:LWA_WS_CALLBACK_PORT` and serves it in the background.
+pub async fn start(bridge: Arc<Bridge>) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind(("127.0.0.1", bridge.config().callback_port)).await?;
+    serve(bridge, listener)
+}
+
+/// Serves `listener` in the background; returns its address.
+pub fn serve(bridge: Arc<Bridge>, listener: TcpListener) -> std::io::Result<SocketAddr> {
+    let address = listener.local_addr()?;
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!("@connections server: accept failed: {error}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let bridge = bridge.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request| handle(bridge.clone(), request));
+                if let Err(error) = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await
+                {
+                    tracing::debug!("@connections server: connection ended: {error}");
+                }
+            });
+        }
+    });
+    Ok(address)
+}
+
+/// The connection id in a `@connections` path, decoded; the error says what the server serves.
+pub fn connection_id(path: &str) -> Result<String, String> {
+    const SERVED: &str = "this is the adapter's @connections server: it serves /@connections/{connectionId} (optionally under a stage, /{stage}/@connections/{connectionId})";
+    let lower = path.to_ascii_lowercase();
+    let start = ["/@connections/", "/%40connections/"]
+        .iter()
+        .find_map(|marker| lower.find(marker).map(|at| at + marker.len()))
+        .ok_or_else(|| format!("no route for {path}: {SERVED}"))?;
+    let encoded = &path[start..];
+    let id = percent_decode_str(encoded)
+        .decode_utf8()
+        .map_err(|_| format!("the connection id in {path} is not UTF-8 once decoded"))?;
+    if id.is_empty() {
+        return Err(format!("no connection id in {path}: {SERVED}"));
+    }
+    Ok(id.into_owned())
+}
+
+async fn handle(bridge: Arc<Bridge>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let guard = bridge.pushes().start();
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let id = match connection_id(&path) {
+        Ok(id) => id,
+        Err(message) => return Ok(message_response(StatusCode::NOT_FOUND, &message)),
+    };
+    if !matches!(method, Method::POST | Method::GET | Method::DELETE) {
+        let mut response = message_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &format!("{method} is not a @connections operation: use POST (send), GET (info) or DELETE (disconnect)"),
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST, GET, DELETE"));
+        return Ok(response);
+    }
+    let body = match Limited::new(request.into_body(), MAX_POST).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+            let message = format!("the data is over {MAX_POST} bytes; @connections takes at most {MAX_POST} bytes per post");
+            return Ok(message_response(StatusCode::PAYLOAD_TOO_LARGE, &message));
+        }
+        Err(error) => {
+            return Ok(message_response(
+                StatusCode::BAD_REQUEST,
+                &format!("could not read the request body: {error}"),
+            ));
+        }
+    };
+    let body = if method == Method::POST { body } else { Bytes::new() };
+    let call = Call {
+        method: method.clone(),
+        connection_id: id,
+        body,
+    };
+    // The call runs in its own task, holding the guard, so it completes even if the app hangs up.
+    let task = tokio::spawn(async move {
+        let _guard = guard;
+        bridge.push(call).await
+    });
+    Ok(match task.await {
+        Ok(Ok(answer)) => verbatim(answer),
+        Ok(Err(error)) => push_error(&error),
+        Err(join) => message_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("the @connections call failed: {join}")),
+    })
+}
+
+fn verbatim(answer: Answer) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(answer.body));
+    *response.status_mut() = answer.status;
+    for (name, value) in &answer.headers {
+        if !HOP_BY_HOP.contains(&name.as_str()) {
+            response.headers_mut().append(name, value.clone());
+        }
+    }
+    response
+}
+
+fn push_error(error: &PushError) -> Response<Full<Bytes>> {
+    message_response(error.status(), &error.to_string())
+}
+
+/// `{"message": "..."}`, the shape of API Gateway's own error bodies.
+fn message_response(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    let body = serde_json::json!({ "message": message }).to_string();
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_sdks_and_apps_use() {
+        for (path, id) in [
+            ("/@connections/Ya1aXeR8IAMCLnw%3D", "Ya1aXeR8IAMCLnw="),
+            ("/@connections/Ya1aXeR8IAMCLnw=", "Ya1aXeR8IAMCLnw="),
+            ("/prod/@connections/ab%2Fcd%2Bef%3D%3D", "ab/cd+ef=="),
+            ("/prod/%40connections/R0oX%3D", "R0oX="),
+            ("/chat/v1/%40Connections/R0oX%3D", "R0oX="),
+            ("/@connections/a/b=", "a/b="),
+        ] {
+            assert_eq!(connection_id(path).as_deref(), Ok(id), "{path}");
+        }
+    }
+
+    #[test]
+    fn other_paths_say_what_is_served() {
+        for path in ["/", "/connections/x", "/@connections/", "/@connections"] {
+            let err = connection_id(path).unwrap_err();
+            assert!(err.contains("/@connections/{connectionId}"), "{path}: {err}");
+        }
+        assert!(connection_id("/@connections/%FF").unwrap_err().contains("not UTF-8"));
+    }
+}

@@ -1,0 +1,308 @@
+//! The function's AWS credentials, for signing `@connections` calls without an AWS SDK.
+//!
+//! Lambda gives the execution role's credentials in `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+//! `AWS_SESSION_TOKEN`; they are read on every call, so a test or a local stand-in can change them. Under
+//! SnapStart (and in containers) they come instead from `AWS_CONTAINER_CREDENTIALS_FULL_URI`, asked with the
+//! `Authorization` header from `AWS_CONTAINER_AUTHORIZATION_TOKEN` (or the file named by
+//! `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`); those are cached until five minutes before they expire.
+//! `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (ECS) is understood too. Missing credentials are an error that
+//! names what is missing, never a silent unsigned call.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_credential_types::Credentials;
+use bytes::Bytes;
+use http::{Request, header};
+use http_body_util::BodyExt;
+use serde::Deserialize;
+
+use super::forward::HttpsClient;
+use crate::error::chain;
+
+/// Reads an environment variable (a closure in tests).
+pub type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Where ECS's relative credentials URI is served.
+const ECS_HOST: &str = "http://169.254.170.2";
+/// Credentials are renewed this long before they expire.
+const REFRESH_BEFORE: Duration = Duration::from_secs(300);
+/// How long to keep credentials whose `Expiration` is missing or unreadable.
+const UNKNOWN_EXPIRY: Duration = Duration::from_secs(60);
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// No credentials could be found; the message names what is missing or what failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialError(pub String);
+
+impl fmt::Display for CredentialError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CredentialError {}
+
+/// Where the environment says credentials are.
+#[derive(Debug, PartialEq)]
+pub enum Located {
+    /// In the environment itself.
+    Env(Credentials),
+    /// At a credentials endpoint: its URL and the `Authorization` value to send, if any.
+    Endpoint { url: String, authorization: Option<String> },
+}
+
+/// Finds credentials as Lambda provides them.
+pub fn locate(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Located, CredentialError> {
+    let var = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+        (Some(key), Some(secret)) => {
+            return Ok(Located::Env(Credentials::new(
+                key,
+                secret,
+                var("AWS_SESSION_TOKEN"),
+                None,
+                "environment",
+            )));
+        }
+        (Some(_), None) => return Err(CredentialError("AWS_SECRET_ACCESS_KEY is not set (AWS_ACCESS_KEY_ID is)".into())),
+        (None, Some(_)) => return Err(CredentialError("AWS_ACCESS_KEY_ID is not set (AWS_SECRET_ACCESS_KEY is)".into())),
+        (None, None) => {}
+    }
+    let url = match (
+        var("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+        var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
+    ) {
+        (Some(full), _) => full,
+        (None, Some(relative)) => format!("{ECS_HOST}{relative}"),
+        (None, None) => {
+            return Err(CredentialError(
+                "no AWS credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set, nor AWS_CONTAINER_CREDENTIALS_FULL_URI".into(),
+            ));
+        }
+    };
+    let authorization = match (
+        var("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+        var("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"),
+    ) {
+        (Some(token), _) => Some(token),
+        (None, Some(file)) => Some(
+            std::fs::read_to_string(&file)
+                .map_err(|e| CredentialError(format!("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {file}: {e}")))?
+                .trim()
+                .to_string(),
+        ),
+        (None, None) => None,
+    };
+    Ok(Located::Endpoint { url, authorization })
+}
+
+/// The credentials endpoint's answer.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EndpointAnswer {
+    access_key_id: String,
+    secret_access_key: String,
+    token: Option<String>,
+    expiration: Option<String>,
+}
+
+/// Reads a credentials endpoint's JSON; returns the credentials and when they expire (epoch seconds).
+pub fn parse_endpoint_answer(body: &[u8]) -> Result<(Credentials, Option<u64>), CredentialError> {
+    let answer: EndpointAnswer = serde_json::from_slice(body).map_err(|e| {
+        CredentialError(format!(
+            "the credentials endpoint's answer is not the expected JSON (AccessKeyId, SecretAccessKey, Token, Expiration): {e}"
+        ))
+    })?;
+    let expires = answer.expiration.as_deref().and_then(parse_rfc3339_utc);
+    let credentials = Credentials::new(
+        answer.access_key_id,
+        answer.secret_access_key,
+        answer.token.filter(|t| !t.is_empty()),
+        expires.map(|s| UNIX_EPOCH + Duration::from_secs(s)),
+        "container endpoint",
+    );
+    Ok((credentials, expires))
+}
+
+/// `2024-03-16T06:46:22Z` (fractions and `+00:00` accepted) as epoch seconds.
+pub fn parse_rfc3339_utc(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let (date, time) = text.split_once(['T', 't', ' '])?;
+    let mut date_parts = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (year, month, day) = (date_parts.next()??, date_parts.next()??, date_parts.next()??);
+    let time = time.strip_suffix(['Z', 'z']).or_else(|| time.strip_suffix("+00:00"))?;
+    let time = time.split('.').next()?;
+    let mut time_parts = time.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (hour, minute, second) = (time_parts.next()??, time_parts.next()??, time_parts.next()??);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    // Days from 1970-01-01 to the date, for the proleptic Gregorian calendar (March-based year).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    u64::try_from(days * 86_400 + hour * 3_600 + minute * 60 + second).ok()
+}
+
+/// Gives credentials for each call: from the environment every time, or from the endpoint's cache.
+pub struct CredentialSource {
+    lookup: Lookup,
+    cached: Mutex<Option<(Credentials, SystemTime)>>,
+}
+
+impl CredentialSource {
+    pub fn new(lookup: Lookup) -> Self {
+        CredentialSource {
+            lookup,
+            cached: Mutex::new(None),
+        }
+    }
+
+    /// The credentials to sign the next call with.
+    pub async fn get(&self, client: &HttpsClient) -> Result<Credentials, CredentialError> {
+        let (url, authorization) = match locate(&*self.lookup)? {
+            Located::Env(credentials) => return Ok(credentials),
+            Located::Endpoint { url, authorization } => (url, authorization),
+        };
+        if let Ok(cached) = self.cached.lock()
+            && let Some((credentials, renew_at)) = cached.as_ref()
+            && SystemTime::now() < *renew_at
+        {
+            return Ok(credentials.clone());
+        }
+        let (credentials, expires) = fetch(client, &url, authorization.as_deref()).await?;
+        let renew_at = match expires {
+            Some(secs) => (UNIX_EPOCH + Duration::from_secs(secs))
+                .checked_sub(REFRESH_BEFORE)
+                .unwrap_or(UNIX_EPOCH),
+            None => SystemTime::now() + UNKNOWN_EXPIRY,
+        };
+        if let Ok(mut cached) = self.cached.lock() {
+            *cached = Some((credentials.clone(), renew_at));
+        }
+        Ok(credentials)
+    }
+}
+
+async fn fetch(client: &HttpsClient, url: &str, authorization: Option<&str>) -> Result<(Credentials, Option<u64>), CredentialError> {
+    let fail = |what: String| {
+        CredentialError(format!(
+            "the credentials endpoint AWS_CONTAINER_CREDENTIALS_FULL_URI ({url}) {what}"
+        ))
+    };
+    let mut builder = Request::get(url);
+    if let Some(token) = authorization {
+        builder = builder.header(header::AUTHORIZATION, token);
+    }
+    let request = builder.body(Bytes::new()).map_err(|e| fail(format!("is not a usable URL: {e}")))?;
+    let response = tokio::time::timeout(FETCH_TIMEOUT, client.request(request.map(http_body_util::Full::new)))
+        .await
+        .map_err(|_| fail(format!("did not answer within {FETCH_TIMEOUT:?}")))?
+        .map_err(|e| fail(format!("failed: {}", chain(&e))))?;
+    let status = response.status();
+    let body = tokio::time::timeout(FETCH_TIMEOUT, response.into_body().collect())
+        .await
+        .map_err(|_| fail("stalled while sending its answer".into()))?
+        .map_err(|e| fail(format!("failed while sending its answer: {e}")))?
+        .to_bytes();
+    if !status.is_success() {
+        let excerpt: String = String::from_utf8_lossy(&body).chars().take(200).collect();
+        return Err(fail(format!("answered {status}: {excerpt}")));
+    }
+    parse_endpoint_answer(&body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn locate_with(vars: &[(&str, &str)]) -> Result<Located, CredentialError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        locate(&move |name: &str| map.get(name).cloned())
+    }
+
+    #[test]
+    fn environment_first() {
+        let found = locate_with(&[
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_SESSION_TOKEN", "token"),
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds"),
+        ])
+        .unwrap();
+        let Located::Env(credentials) = found else { panic!("{found:?}") };
+        assert_eq!(credentials.access_key_id(), "AKID");
+        assert_eq!(credentials.session_token(), Some("token"));
+    }
+
+    #[test]
+    fn container_endpoint_as_snapstart_sets_it() {
+        assert_eq!(
+            locate_with(&[
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9001/2021-04-23/credentials"),
+                ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "tok"),
+            ])
+            .unwrap(),
+            Located::Endpoint {
+                url: "http://127.0.0.1:9001/2021-04-23/credentials".into(),
+                authorization: Some("tok".into())
+            }
+        );
+        assert_eq!(
+            locate_with(&[("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x")]).unwrap(),
+            Located::Endpoint {
+                url: "http://169.254.170.2/v2/credentials/x".into(),
+                authorization: None
+            }
+        );
+    }
+
+    #[test]
+    fn missing_credentials_name_what_is_missing() {
+        let err = locate_with(&[]).unwrap_err();
+        assert!(
+            err.0.contains("AWS_ACCESS_KEY_ID") && err.0.contains("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+            "{err}"
+        );
+        let err = locate_with(&[("AWS_ACCESS_KEY_ID", "AKID")]).unwrap_err();
+        assert_eq!(err.0, "AWS_SECRET_ACCESS_KEY is not set (AWS_ACCESS_KEY_ID is)");
+        let err = locate_with(&[
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/"),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/nonexistent/token"),
+        ])
+        .unwrap_err();
+        assert!(err.0.contains("/nonexistent/token"), "{err}");
+    }
+
+    #[test]
+    fn endpoint_answer() {
+        let body = br#"{"AccessKeyId":"ASIA1","SecretAccessKey":"s","Token":"t","Expiration":"2024-03-16T06:46:22Z"}"#;
+        let (credentials, expires) = parse_endpoint_answer(body).unwrap();
+        assert_eq!((credentials.access_key_id(), credentials.session_token()), ("ASIA1", Some("t")));
+        assert_eq!(expires, Some(1_710_571_582));
+        let err = parse_endpoint_answer(b"{}").unwrap_err();
+        assert!(err.0.contains("AccessKeyId"), "{err}");
+    }
+
+    #[test]
+    fn rfc3339() {
+        assert_eq!(parse_rfc3339_utc("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339_utc("2000-02-29T12:00:00.123Z"), Some(951_825_600));
+        assert_eq!(parse_rfc3339_utc("2024-03-16T06:46:22+00:00"), Some(1_710_571_582));
+        for bad in [
+            "",
+            "2024-13-01T00:00:00Z",
+            "2024-03-16",
+            "2024-03-16T06:46:22+02:00",
+            "x-y-zT1:2:3Z",
+        ] {
+            assert_eq!(parse_rfc3339_utc(bad), None, "{bad}");
+        }
+    }
+}

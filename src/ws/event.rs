@@ -1,0 +1,285 @@
+//! A WebSocket event as a plain HTTP request to the app (issue 7, part 1).
+//!
+//! API Gateway holds the socket and invokes the function once per event; the app sees three routes under
+//! `LWA_WS_PATH`: `POST /ws/connect` (with the handshake's query and headers), `POST /ws/message` (the frame
+//! as the body) and `POST /ws/disconnect`. Nothing ties an event to an instance, so any app instance can
+//! serve any event. The handshake's upgrade headers are removed so a framework does not try to upgrade a
+//! plain request, and `x-ws-*` headers are the adapter's alone: a client sending its own is ignored.
+//!
+//! The facts this relies on (event shapes, field names) are in PROTOCOL.md § 7.
+
+use base64::Engine;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
+use serde_json::Value;
+
+use crate::context::InvocationContext;
+use crate::translate::{TranslateOptions, add_context_headers, uri};
+
+/// Every header the adapter sets for the app starts with this; the client's are removed.
+pub const PREFIX: &str = "x-ws-";
+
+/// Handshake headers the app must not see (besides the hop-by-hop ones every request loses): with them a
+/// framework would try to upgrade.
+const HANDSHAKE: [&str; 3] = ["http2-settings", "sec-websocket-key", "sec-websocket-version"];
+
+/// The three events API Gateway sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WsEventType {
+    Connect,
+    Message,
+    Disconnect,
+}
+
+impl WsEventType {
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "CONNECT" => Ok(WsEventType::Connect),
+            "MESSAGE" => Ok(WsEventType::Message),
+            "DISCONNECT" => Ok(WsEventType::Disconnect),
+            other => Err(format!(
+                "the WebSocket event's requestContext.eventType is `{other}`; expected CONNECT, MESSAGE or DISCONNECT"
+            )),
+        }
+    }
+
+    /// `CONNECT`, as the event and the `x-ws-event` header say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WsEventType::Connect => "CONNECT",
+            WsEventType::Message => "MESSAGE",
+            WsEventType::Disconnect => "DISCONNECT",
+        }
+    }
+
+    /// The last segment of the app's route.
+    pub fn route(self) -> &'static str {
+        match self {
+            WsEventType::Connect => "connect",
+            WsEventType::Message => "message",
+            WsEventType::Disconnect => "disconnect",
+        }
+    }
+}
+
+/// What the bridge keeps of the event in flight. It travels in the app request's extensions, so the
+/// response side knows the event without parsing it again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WsEvent {
+    pub event_type: WsEventType,
+    pub connection_id: String,
+    pub api_id: Option<String>,
+    pub stage: Option<String>,
+    /// The subprotocols the client offered in `Sec-WebSocket-Protocol` (CONNECT only).
+    pub offered_protocols: Vec<String>,
+}
+
+/// What the mapping needs from the bridge's settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WsRoutes {
+    /// `LWA_WS_PATH` without a trailing `/`.
+    pub path: String,
+    /// Where `x-ws-callback` points.
+    pub callback_port: u16,
+}
+
+impl Default for WsRoutes {
+    fn default() -> Self {
+        let defaults = super::WsConfig::default();
+        WsRoutes {
+            path: defaults.path,
+            callback_port: defaults.callback_port,
+        }
+    }
+}
+
+impl WsRoutes {
+    pub fn from_config(config: &super::WsConfig) -> Self {
+        WsRoutes {
+            path: config.path.clone(),
+            callback_port: config.callback_port,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT/@connections/{id}`, the URL the app pushes to.
+    pub fn callback_url(&self, connection_id: &str) -> String {
+        format!(
+            "http://127.0.0.1:{}/@connections/{}",
+            self.callback_port,
+            super::encode_id(connection_id)
+        )
+    }
+}
+
+/// Builds the app's request for a WebSocket `event` (already detected as one).
+pub fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOptions) -> Result<Request<Bytes>, String> {
+    let context = &event["requestContext"];
+    let field = |name: &str| context[name].as_str().map(str::to_string);
+    let event_type = WsEventType::parse(context["eventType"].as_str().unwrap_or(""))?;
+    let connection_id = field("connectionId").ok_or("the WebSocket event has no requestContext.connectionId")?;
+    let routes = &options.ws;
+
+    let mut headers = event_headers(event)?;
+    for name in crate::translate::HOP_BY_HOP.iter().chain(&HANDSHAKE) {
+        headers.remove(*name);
+    }
+    let spoofed: Vec<HeaderName> = headers.keys().filter(|n| n.as_str().starts_with(PREFIX)).cloned().collect();
+    for name in spoofed {
+        headers.remove(&name);
+    }
+    if let Some(source) = &options.authorization_source
+        && let Some(value) = headers.get(source).cloned()
+    {
+        headers.insert(header::AUTHORIZATION, value);
+    }
+    let forwarded_empty = headers.get("x-forwarded-for").is_none_or(|v| v.as_bytes().trim_ascii().is_empty());
+    if forwarded_empty && let Some(ip) = context["identity"]["sourceIp"].as_str().filter(|ip| !ip.is_empty()) {
+        headers.insert("x-forwarded-for", value("identity.sourceIp", ip)?);
+    }
+    let offered_protocols = offered_protocols(&headers);
+
+    let mut add = |name: &'static str, text: Option<String>| -> Result<(), String> {
+        if let Some(text) = text {
+            headers.insert(name, value(name, &text)?);
+        }
+        Ok(())
+    };
+    add("x-ws-event", Some(event_type.as_str().into()))?;
+    add("x-ws-connection-id", Some(connection_id.clone()))?;
+    add("x-ws-route-key", field("routeKey"))?;
+    add("x-ws-message-id", field("messageId"))?;
+    add("x-ws-connected-at", number_or_text(&context["connectedAt"]))?;
+    add("x-ws-api-id", field("apiId"))?;
+    add("x-ws-stage", field("stage"))?;
+    if event_type == WsEventType::Disconnect {
+        add("x-ws-disconnect-code", number_or_text(&context["disconnectStatusCode"]))?;
+        add("x-ws-disconnect-reason", field("disconnectReason").map(|r| printable(&r)))?;
+    }
+    add("x-ws-callback", Some(routes.callback_url(&connection_id)))?;
+    add_context_headers(&mut headers, Some(context), ctx, options);
+
+    let body = if event_type == WsEventType::Message {
+        message_body(event, &mut headers)?
+    } else {
+        Bytes::new()
+    };
+    let query = if event_type == WsEventType::Connect {
+        query(event)
+    } else {
+        String::new()
+    };
+    let mut uri = format!("{}{}/{}", options.app_base, routes.path, event_type.route());
+    if !query.is_empty() {
+        uri.push('?');
+        uri.push_str(&query);
+    }
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri(&uri)
+        .body(body)
+        .map_err(|e| format!("cannot build a request for `{uri}`: {e}"))?;
+    *request.headers_mut() = headers;
+    request.extensions_mut().insert(WsEvent {
+        event_type,
+        connection_id,
+        api_id: field("apiId"),
+        stage: field("stage"),
+        offered_protocols,
+    });
+    Ok(request)
+}
+
+/// The event's headers, from `multiValueHeaders` when it has any, else `headers`.
+fn event_headers(event: &Value) -> Result<HeaderMap, String> {
+    let mut headers = HeaderMap::new();
+    let multi = event["multiValueHeaders"].as_object().filter(|m| !m.is_empty());
+    let (map, field) = match multi {
+        Some(map) => (map, "multiValueHeaders"),
+        None => match event["headers"].as_object() {
+            Some(map) => (map, "headers"),
+            None => return Ok(headers),
+        },
+    };
+    for (name, values) in map {
+        let header_name =
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("`{name}` in the event's {field} is not a header name"))?;
+        let values: Vec<&str> = match values {
+            Value::Array(values) => values.iter().filter_map(Value::as_str).collect(),
+            Value::String(value) => vec![value.as_str()],
+            _ => vec![],
+        };
+        for text in values {
+            headers.append(header_name.clone(), value(name, text)?);
+        }
+    }
+    Ok(headers)
+}
+
+fn value(name: &str, text: &str) -> Result<HeaderValue, String> {
+    HeaderValue::from_str(text).map_err(|_| format!("the value of `{name}` has characters an HTTP header cannot carry: {text:?}"))
+}
+
+fn offered_protocols(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// `connectedAt` and `disconnectStatusCode` are numbers in real events; accept strings too.
+fn number_or_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// A close reason may hold control characters a header cannot carry; they become spaces.
+fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// The handshake's query, encoded again from its decoded values (as for REST API events).
+fn query(event: &Value) -> String {
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    if let Some(multi) = event["multiValueQueryStringParameters"].as_object().filter(|m| !m.is_empty()) {
+        for (key, values) in multi {
+            match values {
+                Value::Array(values) => pairs.extend(values.iter().filter_map(Value::as_str).map(|v| (key.as_str(), v))),
+                Value::String(value) => pairs.push((key.as_str(), value.as_str())),
+                _ => {}
+            }
+        }
+    } else if let Some(single) = event["queryStringParameters"].as_object() {
+        pairs.extend(single.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.as_str(), v))));
+    }
+    uri::encode_query(pairs)
+}
+
+/// The frame's text as the body, typed `application/json` when it parses as JSON.
+fn message_body(event: &Value, headers: &mut HeaderMap) -> Result<Bytes, String> {
+    let text = event["body"].as_str().unwrap_or("");
+    if event["isBase64Encoded"].as_bool().unwrap_or(false) {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map_err(|e| format!("the message `body` is marked isBase64Encoded but is not valid base64: {e}"))?;
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+        return Ok(Bytes::from(bytes));
+    }
+    let content_type = if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+        "application/json"
+    } else {
+        "text/plain; charset=utf-8"
+    };
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Ok(Bytes::copy_from_slice(text.as_bytes()))
+}
+
+#[cfg(test)]
+#[path = "event_tests.rs"]
+mod tests;

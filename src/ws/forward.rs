@@ -1,0 +1,152 @@
+//! The outgoing half of a push: one signed HTTPS call to API Gateway's `@connections` API.
+//!
+//! HTTPS through rustls (ring provider) with the Mozilla roots bundled by `webpki-roots`: no OpenSSL, no
+//! system certificate store, nothing to install in a container image, and no AWS SDK (which would bring a
+//! second HTTP stack and a C build). Plain `http://` is allowed for a local stand-in set with
+//! `LWA_WS_ENDPOINT`. API Gateway's answer (status, headers, body) goes back to the app unchanged, so an SDK
+//! pointed at the adapter raises its usual `GoneException` on 410.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::{Client, connect::HttpConnector};
+use hyper_util::rt::TokioExecutor;
+
+use super::credentials::CredentialSource;
+use super::settings::ManagementEndpoint;
+use super::{encode_id, sign};
+use crate::error::chain;
+
+/// `@connections` accepts at most this many bytes in a post.
+pub const MAX_POST: usize = 131_072;
+/// How long one call to API Gateway may take before the app is told it failed.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A pooled HTTP/1.1 client for `https://` and `http://`.
+pub type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The client, with bundled roots. Fails only if the TLS provider offers no usable protocol version.
+pub fn client() -> Result<HttpsClient, String> {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(Duration::from_secs(5)));
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+        .map_err(|e| format!("cannot set up TLS for @connections calls: {e}"))?
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build(connector))
+}
+
+/// One `@connections` call as the app asked for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    pub method: Method,
+    pub connection_id: String,
+    pub body: Bytes,
+}
+
+/// API Gateway's answer, passed back verbatim.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// A push that could not be made; each has the status the app receives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PushError {
+    /// The data is over `@connections`' limit; refused without calling out (413).
+    TooLarge { size: usize },
+    /// No management endpoint is known yet (500).
+    NoEndpoint,
+    /// `AWS_REGION` is not set (500).
+    NoRegion,
+    /// No credentials, or the credentials endpoint failed (500).
+    Credentials(String),
+    /// Signing failed (500).
+    Signing(String),
+    /// TLS could not be set up at start-up (500).
+    Tls(String),
+    /// API Gateway could not be reached (502).
+    Unreachable { url: String, detail: String },
+    /// API Gateway did not answer in time (504).
+    Timeout { url: String },
+}
+
+impl PushError {
+    /// The status the app's call gets.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            PushError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            PushError::Unreachable { .. } => StatusCode::BAD_GATEWAY,
+            PushError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl fmt::Display for PushError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PushError::TooLarge { size } => write!(f, "the data is {size} bytes; @connections takes at most {MAX_POST} bytes per post"),
+            PushError::NoEndpoint => f.write_str(
+                "no @connections endpoint: no WebSocket event has been seen yet and LWA_WS_ENDPOINT is not set (set it to the API's URL with the stage, e.g. https://abc123.execute-api.us-east-1.amazonaws.com/prod)",
+            ),
+            PushError::NoRegion => f.write_str("AWS_REGION is not set: it is needed to sign @connections calls"),
+            PushError::Credentials(detail) => write!(f, "cannot sign the @connections call: {detail}"),
+            PushError::Signing(detail) => write!(f, "cannot sign the @connections call: {detail}"),
+            PushError::Tls(detail) => f.write_str(detail),
+            PushError::Unreachable { url, detail } => write!(f, "could not reach {url}: {detail}"),
+            PushError::Timeout { url } => write!(f, "{url} did not answer within {CALL_TIMEOUT:?}"),
+        }
+    }
+}
+
+impl std::error::Error for PushError {}
+
+/// `{base}/@connections/{id}` with the id percent-encoded.
+pub fn url(endpoint: &ManagementEndpoint, connection_id: &str) -> String {
+    format!("{}/@connections/{}", endpoint.base_url(), encode_id(connection_id))
+}
+
+/// Signs and sends `call` to `endpoint`.
+pub async fn send(
+    client: &HttpsClient,
+    credentials: &CredentialSource,
+    endpoint: &ManagementEndpoint,
+    region: &str,
+    call: Call,
+) -> Result<Answer, PushError> {
+    let url = url(endpoint, &call.connection_id);
+    let creds = credentials.get(client).await.map_err(|e| PushError::Credentials(e.0))?;
+    let mut request = Request::builder()
+        .method(call.method)
+        .uri(&url)
+        .body(call.body)
+        .map_err(|e| PushError::Signing(format!("`{url}` is not a valid URL: {e}")))?;
+    sign::sign(&mut request, &creds, region, SystemTime::now()).map_err(|e| PushError::Signing(e.0))?;
+    let unreachable = |detail: String| PushError::Unreachable { url: url.clone(), detail };
+    let exchange = async {
+        let response = client.request(request.map(Full::new)).await.map_err(|e| unreachable(chain(&e)))?;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.map_err(|e| unreachable(chain(&e)))?.to_bytes();
+        Ok(Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
+    };
+    tokio::time::timeout(CALL_TIMEOUT, exchange)
+        .await
+        .map_err(|_| PushError::Timeout { url: url.clone() })?
+}

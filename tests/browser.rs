@@ -1,0 +1,70 @@
+//! A real browser: headless Chromium (Debian's package, driven by playwright-core) opens the SSE example
+//! through the adapter and sees the ticks appear one by one.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+use std::time::Duration;
+
+/// Runs `tests/browser/sse.mjs` against `url`, waiting for `count` ticks; returns the page's tick times (ms).
+fn ticks_seen(url: &str, count: usize) -> Vec<f64> {
+    let script = format!("{}/tests/browser/sse.mjs", env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new("node")
+        .arg(&script)
+        .arg(url)
+        .arg(count.to_string())
+        .output()
+        .expect("node runs (scripts/test.sh installs it)");
+    assert!(
+        output.status.success(),
+        "the browser test failed (scripts/test.sh installs chromium and playwright-core):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    report["ticks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["at_ms"].as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn chromium_sees_sse_ticks_one_by_one_through_cargo_lambda() {
+    let peer = common::cargo_lambda::start_with(&example_binary("sse"), &[("LWA_INVOKE_MODE", "response_stream")]);
+    let times = ticks_seen(&peer.url("/"), 3);
+    assert!(times.len() >= 3, "{times:?}");
+    let spread = Duration::from_secs_f64((times[2] - times[0]) / 1000.0);
+    assert!(
+        spread >= Duration::from_millis(1500),
+        "ticks appeared together ({spread:?}): the stream was buffered; log:\n{}",
+        peer.adapter.output()
+    );
+}
+
+/// The README's first command, as a person runs it: `dev` with the SSE example, then a browser on the URL it
+/// prints.
+#[test]
+fn chromium_sees_sse_ticks_one_by_one_through_dev() {
+    let port = free_port();
+    let mut command = Command::new(adapter_binary());
+    command
+        .args(["dev", "--listen", &format!("127.0.0.1:{port}"), "--"])
+        .arg(example_binary("sse"));
+    command.env_remove("PORT").env("LWA_INVOKE_MODE", "response_stream");
+    let dev = Process::spawn(command, "dev");
+    let url = format!("http://127.0.0.1:{port}/");
+    let started = std::time::Instant::now();
+    while !dev.output().contains(&url) {
+        assert!(started.elapsed() < Duration::from_secs(30), "dev printed no URL:\n{}", dev.output());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let times = ticks_seen(&url, 3);
+    let spread = Duration::from_secs_f64((times[2] - times[0]) / 1000.0);
+    assert!(
+        spread >= Duration::from_millis(1500),
+        "ticks appeared together ({spread:?}): the stream was buffered; log:\n{}",
+        dev.output()
+    );
+}

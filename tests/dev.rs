@@ -1,0 +1,397 @@
+//! `lambda-adapter dev` end to end: the real binary, the echo example app behind it, and an HTTP client
+//! talking to the front door as a user's browser or curl would.
+
+mod common;
+mod dev_support;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use dev_support::*;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const BINARY: &[u8] = &[0, 1, 2, 0x80, 0xfe, 0xff, b'\r', b'\n', 0];
+
+/// The same request through every event source: what the app receives and what the client gets back.
+async fn round_trip(event: &str) {
+    let dev = Dev::start(&["--event", event], &[]).await;
+    let echo = dev
+        .send(
+            "POST",
+            "/echo/a%20b/caf%C3%A9?tag=x&tag=y%26z&q=a%20b",
+            &[
+                ("cookie", "a=1; b=2"),
+                ("content-type", "application/octet-stream"),
+                ("x-test", "yes"),
+            ],
+            BINARY.to_vec(),
+        )
+        .await;
+    assert_eq!(echo.status, 200, "{event}: {}", echo.text());
+    let seen: Value = serde_json::from_slice(&echo.body).unwrap();
+    assert_eq!(seen["method"], "POST", "{event}");
+    assert_eq!(seen["path"], "/echo/a%20b/caf%C3%A9", "{event}");
+    // A single-value ALB target group keeps the last value of a repeated query key (ALB docs).
+    let query = if event == "alb" {
+        "tag=y%26z&q=a%20b"
+    } else {
+        "tag=x&tag=y%26z&q=a%20b"
+    };
+    assert_eq!(seen["query"], query, "{event}");
+    assert_eq!(seen["headers"]["cookie"][0], "a=1; b=2", "{event}");
+    assert_eq!(seen["headers"]["x-test"][0], "yes", "{event}");
+    assert_eq!(BASE64.decode(seen["body_base64"].as_str().unwrap()).unwrap(), BINARY, "{event}");
+
+    let cookies = dev.send("GET", "/cookies?n=3", &[], vec![]).await;
+    let expected: &[&str] = if event == "alb" {
+        &["c3=3; Path=/; HttpOnly"] // a single-value target group keeps one Set-Cookie: the last
+    } else {
+        &["c1=1; Path=/", "c2=2; Path=/", "c3=3; Path=/; HttpOnly"]
+    };
+    assert_eq!(cookies.all("set-cookie"), expected, "{event}");
+
+    let headers = dev.send("GET", "/headers", &[], vec![]).await;
+    let expected: &[&str] = if matches!(event, "apigw-rest" | "alb-multi") {
+        &["a", "b"]
+    } else {
+        &["a,b"]
+    };
+    assert_eq!(headers.all("x-multi"), expected, "{event}");
+    assert_eq!(headers.all("cache-control"), ["no-store"], "{event}");
+
+    let status = dev.send("GET", "/status/418", &[], vec![]).await;
+    assert_eq!((status.status, status.text().as_str()), (418, "status 418"), "{event}");
+
+    let bytes = dev.send("GET", "/bytes?size=300000", &[], vec![]).await;
+    assert_eq!(bytes.body.len(), 300_000, "{event}");
+    assert_eq!(bytes.all("content-type"), ["application/octet-stream"], "{event}");
+}
+
+#[tokio::test]
+async fn function_url_round_trip() {
+    round_trip("function-url").await;
+}
+
+#[tokio::test]
+async fn apigw_http_round_trip() {
+    round_trip("apigw-http").await;
+}
+
+#[tokio::test]
+async fn apigw_rest_round_trip() {
+    round_trip("apigw-rest").await;
+}
+
+#[tokio::test]
+async fn alb_round_trip() {
+    round_trip("alb").await;
+}
+
+#[tokio::test]
+async fn alb_multi_value_round_trip() {
+    round_trip("alb-multi").await;
+}
+
+#[tokio::test]
+async fn streams_events_as_they_are_produced() {
+    let dev = Dev::start(&[], &[("LWA_INVOKE_MODE", "response_stream")]).await;
+    let started = Instant::now();
+    let (head, frames, end) = dev.stream("/sse?n=5&interval_ms=250").await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.headers["content-type"], "text/event-stream");
+    assert!(end.is_ok(), "the stream ended with an error: {end:?}");
+    let text: String = frames.iter().map(|(_, bytes)| String::from_utf8_lossy(bytes)).collect();
+    assert_eq!(text.matches("data: ").count(), 5, "{text}");
+    let first = frames
+        .iter()
+        .find(|(_, b)| String::from_utf8_lossy(b).contains("\"i\":1"))
+        .expect("event 1")
+        .0;
+    let last = frames
+        .iter()
+        .find(|(_, b)| String::from_utf8_lossy(b).contains("\"i\":5"))
+        .expect("event 5")
+        .0;
+    // Produced 4 × 250 ms apart: buffered somewhere, they would arrive together at the end.
+    assert!(
+        last - first >= Duration::from_millis(800),
+        "events arrived {:?} apart",
+        last - first
+    );
+    assert!(
+        first - started < Duration::from_millis(600),
+        "the first event took {:?}",
+        first - started
+    );
+}
+
+#[tokio::test]
+async fn a_client_leaving_mid_stream_frees_the_function() {
+    let dev = Dev::start(&[], &[("LWA_INVOKE_MODE", "response_stream")]).await;
+    let mut body = open(dev.port, "GET", "/sse?n=1000&interval_ms=20", &[], vec![]).await.into_body();
+    let first = http_body_util::BodyExt::frame(&mut body).await.expect("a frame").expect("data");
+    assert!(first.data_ref().is_some_and(|d| !d.is_empty()));
+    drop(body);
+    dev.wait_for_log("the client went away after").await;
+    let started = Instant::now();
+    assert_eq!(dev.send("GET", "/health", &[], vec![]).await.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the next invocation waited {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_failing_stream_cuts_the_clients_response() {
+    let dev = Dev::start(&[], &[("LWA_INVOKE_MODE", "response_stream")]).await;
+    let (head, frames, end) = dev.stream("/die?after=5000").await;
+    assert_eq!(head.status, 200);
+    let received: usize = frames.iter().map(|(_, b)| b.len()).sum();
+    assert_eq!(received, 5000);
+    assert!(end.is_err(), "the client saw a complete response, not a cut one");
+    // The connection is gone but dev is not: the next request works.
+    assert_eq!(dev.send("GET", "/health", &[], vec![]).await.status, 200);
+    dev.wait_for_log("stream cut after 5000 bytes").await;
+}
+
+#[tokio::test]
+async fn a_failing_buffered_response_is_a_502() {
+    let dev = Dev::start(&[], &[]).await;
+    let response = dev.send("GET", "/die?after=10", &[], vec![]).await;
+    assert_eq!(response.status, 502);
+    assert_eq!(response.text(), r#"{"Message":"Internal Server Error"}"#);
+    dev.wait_for_log("LambdaAdapter.AppBodyError").await;
+}
+
+#[tokio::test]
+async fn request_bodies_over_6_mb_get_413_without_an_invocation() {
+    let dev = Dev::start(&[], &[]).await;
+    let response = dev
+        .send("POST", "/echo", &[("content-type", "text/plain")], vec![b'a'; 6 * 1024 * 1024 + 1])
+        .await;
+    assert_eq!(response.status, 413);
+    // Base64 makes 5 MB of binary an event over the limit too, as in Lambda.
+    let response = dev
+        .send("POST", "/echo", &[("content-type", "image/png")], vec![0xff; 5 * 1024 * 1024])
+        .await;
+    assert_eq!(response.status, 413);
+    assert!(!dev.output().contains("POST /echo → 200"));
+    let response = dev
+        .send("POST", "/echo", &[("content-type", "text/plain")], vec![b'a'; 4 * 1024 * 1024])
+        .await;
+    assert_eq!(response.status, 200);
+    let seen: Value = serde_json::from_slice(&response.body).unwrap();
+    assert_eq!(seen["body_len"], 4 * 1024 * 1024);
+}
+
+#[tokio::test]
+async fn the_timeout_gives_a_502_and_the_next_request_is_served() {
+    let dev = Dev::start(&["--timeout", "1"], &[]).await;
+    let started = Instant::now();
+    let response = dev.send("GET", "/slow?ms=3000", &[], vec![]).await;
+    assert_eq!(response.status, 502);
+    assert!(started.elapsed() < Duration::from_millis(2500), "took {:?}", started.elapsed());
+    dev.wait_for_log("timed out after 1 s").await;
+    assert_eq!(dev.send("GET", "/slow?ms=10", &[], vec![]).await.status, 200);
+}
+
+#[tokio::test]
+async fn one_invocation_at_a_time() {
+    let dev = Dev::start(&[], &[]).await;
+    let started = Instant::now();
+    let (a, b) = tokio::join!(
+        dev.send("GET", "/slow?ms=600", &[], vec![]),
+        dev.send("GET", "/slow?ms=600", &[], vec![])
+    );
+    assert_eq!((a.status, b.status), (200, 200));
+    assert!(
+        started.elapsed() >= Duration::from_millis(1200),
+        "ran concurrently: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn websocket_upgrades_get_501() {
+    let dev = Dev::start(&[], &[]).await;
+    let headers = [
+        ("connection", "Upgrade"),
+        ("upgrade", "websocket"),
+        ("sec-websocket-version", "13"),
+        ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    ];
+    let response = dev.send("GET", "/chat", &headers, vec![]).await;
+    assert_eq!(response.status, 501);
+    assert!(response.text().contains("WebSocket"));
+}
+
+#[tokio::test]
+async fn sigterm_stops_everything_cleanly() {
+    let mut dev = Dev::start(&[], &[]).await;
+    let (app, adapter) = (dev.app_pid(), dev.adapter_pid());
+    assert!(alive(app) && alive(adapter));
+    dev.signal(libc::SIGTERM);
+    let status = dev.wait_exit(Duration::from_secs(10)).expect("dev exited");
+    assert_eq!(status.code(), Some(0), "{}", dev.output());
+    assert!(!alive(app), "the app (pid {app}) is still running");
+    assert!(!alive(adapter), "the adapter (pid {adapter}) is still running");
+    assert!(
+        dev.output().contains("shutdown (spindown)"),
+        "the adapter did not get SHUTDOWN:\n{}",
+        dev.output()
+    );
+}
+
+#[tokio::test]
+async fn a_killed_dev_leaves_no_process_behind() {
+    let mut dev = Dev::start(&[], &[]).await;
+    let (app, adapter) = (dev.app_pid(), dev.adapter_pid());
+    dev.signal(libc::SIGKILL);
+    dev.wait_exit(Duration::from_secs(10)).expect("dev exited");
+    let started = std::time::Instant::now();
+    while (alive(app) || alive(adapter)) && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!alive(app), "the app (pid {app}) outlived a SIGKILLed dev");
+    assert!(!alive(adapter), "the adapter (pid {adapter}) outlived a SIGKILLed dev");
+}
+
+#[tokio::test]
+async fn an_app_that_exits_ends_dev_with_an_error() {
+    let mut dev = Dev::start(&[], &[]).await;
+    let app = dev.app_pid();
+    // SAFETY: kill(2) with a pid this test's dev child reported; no memory is involved.
+    unsafe { libc::kill(app as libc::pid_t, libc::SIGKILL) };
+    let status = dev.wait_exit(Duration::from_secs(10)).expect("dev exited");
+    assert_ne!(status.code(), Some(0));
+    assert!(
+        dev.output().contains("the app exited by itself (killed by SIGKILL)"),
+        "{}",
+        dev.output()
+    );
+    assert!(!alive(dev.adapter_pid()));
+}
+
+#[tokio::test]
+async fn an_init_error_is_printed_and_ends_dev() {
+    let mut dev = Dev::spawn(&[], &[("LWA_INVOKE_MODE", "streaming")]);
+    let status = dev.wait_exit(Duration::from_secs(20)).expect("dev exited");
+    assert_eq!(status.code(), Some(1));
+    let stderr = dev.output();
+    assert!(stderr.contains("init failed") && stderr.contains("LWA_INVOKE_MODE"), "{stderr}");
+    assert!(
+        stderr.contains("response_stream"),
+        "the message should say what is allowed: {stderr}"
+    );
+}
+
+#[test]
+fn bad_flags_exit_2_with_a_message() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lambda-adapter"))
+        .args(["dev", "--event", "sqs", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`--event`") && stderr.contains("function-url, apigw-http, apigw-rest, alb, alb-multi"),
+        "{stderr}"
+    );
+}
+
+/// Method, target, headers, body.
+type Sent = (&'static str, &'static str, Vec<(&'static str, &'static str)>, Vec<u8>);
+
+/// Requests whose answers must not depend on which emulator runs the adapter.
+fn differential_requests() -> Vec<Sent> {
+    let binary: Vec<u8> = (0..65536u32).map(|i| (i * 7 % 256) as u8).collect();
+    vec![
+        (
+            "POST",
+            "/echo/a%20b/caf%C3%A9?tag=x&tag=y%26z&q=a%20b",
+            vec![
+                ("cookie", "a=1; b=2"),
+                ("content-type", "application/octet-stream"),
+                ("x-test", "yes"),
+            ],
+            BINARY.to_vec(),
+        ),
+        (
+            "PUT",
+            "/echo/json",
+            vec![("content-type", "application/json")],
+            br#"{"a":[1,2]}"#.to_vec(),
+        ),
+        ("GET", "/cookies?n=3", vec![], vec![]),
+        ("GET", "/headers", vec![], vec![]),
+        ("GET", "/status/418", vec![], vec![]),
+        ("GET", "/status/204", vec![], vec![]),
+        ("GET", "/nowhere", vec![], vec![]),
+        ("GET", "/bytes?size=100000", vec![], vec![]),
+        ("GET", "/large-text?size=200000", vec![], vec![]),
+        ("POST", "/binary-echo", vec![("content-type", "application/octet-stream")], binary),
+        ("GET", "/sse?n=3&interval_ms=20", vec![], vec![]),
+    ]
+}
+
+/// What must agree: status, the headers the app chose, and the body (for `/echo`, what the app received
+/// of the client's request; for SSE, the events without their timestamps).
+fn comparable(target: &str, reply: &Reply) -> Value {
+    let headers: serde_json::Map<String, Value> = ["content-type", "set-cookie", "x-multi", "cache-control"]
+        .iter()
+        .map(|name| (name.to_string(), Value::from(reply.all(name))))
+        .collect();
+    let body = if target.starts_with("/echo") {
+        let mut seen: Value = serde_json::from_slice(&reply.body).unwrap();
+        let received = &seen["headers"];
+        let kept =
+            serde_json::json!({"cookie": received["cookie"], "content-type": received["content-type"], "x-test": received["x-test"]});
+        seen["headers"] = kept;
+        seen
+    } else if target.starts_with("/sse") {
+        let text = reply.text();
+        Value::from(
+            text.lines()
+                .map(|line| line.split(",\"sent_us\"").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    } else {
+        Value::from(BASE64.encode(&reply.body))
+    };
+    serde_json::json!({"status": reply.status, "headers": headers, "body": body})
+}
+
+async fn differential(invoke_mode: &str) {
+    let theirs = common::cargo_lambda::start(&[("LWA_INVOKE_MODE", invoke_mode)]);
+    let url = |target: &str| format!("/lambda-url/_{target}");
+    let ours = Dev::start(&[], &[("LWA_INVOKE_MODE", invoke_mode)]).await;
+    for (method, target, headers, body) in differential_requests() {
+        let expected = comparable(target, &send(theirs.port, method, &url(target), &headers, body.clone()).await);
+        let actual = comparable(target, &ours.send(method, target, &headers, body).await);
+        assert_eq!(
+            actual, expected,
+            "{invoke_mode}: {method} {target}: dev (left) and cargo-lambda (right) disagree"
+        );
+    }
+    // Known disagreements, not compared: a function error, where AWS answers 502 with a generic body (the
+    // error stays in the log) and cargo-lambda 500 with the function's error document; and a stream failing
+    // mid-way, which dev cuts and cargo-lambda leaves open until the client gives up.
+    if invoke_mode == "buffered" {
+        let failed = ours.send("GET", "/die?after=10", &[], vec![]).await;
+        assert_eq!(failed.status, 502);
+        assert!(!failed.text().contains("AppBodyError"), "the error's details leaked to the client");
+        assert_eq!(send(theirs.port, "GET", &url("/die?after=10"), &[], vec![]).await.status, 500);
+    }
+}
+
+#[tokio::test]
+async fn same_answers_as_cargo_lambda_buffered() {
+    differential("buffered").await;
+}
+
+#[tokio::test]
+async fn same_answers_as_cargo_lambda_streaming() {
+    differential("response_stream").await;
+}

@@ -1,0 +1,198 @@
+//! Helpers for the `dev` end-to-end tests: start `lambda-adapter dev` with the echo example behind it, talk
+//! to its front door over real sockets, watch its output and its children. Built on `tests/common`.
+
+#![allow(dead_code)]
+
+use crate::common::{Process, example_binary, free_port};
+use bytes::Bytes;
+use http::response::Parts;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use std::process::{Command, ExitStatus};
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+
+/// Whether `pid` is a live process (a zombie counts as gone).
+pub fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| stat.rsplit_once(')').map(|(_, rest)| rest.trim_start().to_string()))
+        .is_some_and(|rest| !rest.starts_with('Z') && !rest.starts_with('X'))
+}
+
+/// A whole response.
+pub struct Reply {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Every value of a header, in order.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.headers.get_all(name).iter().map(|v| v.to_str().unwrap().to_string()).collect()
+    }
+}
+
+/// Sends one request on a fresh connection to `port` and reads the whole answer.
+pub async fn send(port: u16, method: &str, target: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+    let response = open(port, method, target, headers, body).await;
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_else(|e| panic!("{method} {target}: body failed: {e}"));
+    Reply {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+    }
+}
+
+/// Sends a request and returns the response head with its body still unread.
+pub async fn open(port: u16, method: &str, target: &str, headers: &[(&str, &str)], body: Vec<u8>) -> http::Response<hyper::body::Incoming> {
+    let stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+    tokio::spawn(connection);
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri(target)
+        .header("host", format!("127.0.0.1:{port}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Full::new(Bytes::from(body))).unwrap();
+    sender
+        .send_request(request)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {target}: {e}"))
+}
+
+/// Reads a body frame by frame, with the time each arrived, and how it ended.
+pub async fn frames(mut body: hyper::body::Incoming) -> (Vec<(Instant, Bytes)>, Result<(), String>) {
+    let mut frames = Vec::new();
+    loop {
+        match body.frame().await {
+            None => return (frames, Ok(())),
+            Some(Err(error)) => return (frames, Err(error.to_string())),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    frames.push((Instant::now(), data));
+                }
+            }
+        }
+    }
+}
+
+/// A running `lambda-adapter dev` with the echo app. Dropping it sends SIGTERM and waits, so that dev stops
+/// its children itself: they lead process groups of their own, out of reach of a kill of dev's group.
+pub struct Dev {
+    pub port: u16,
+    process: Process,
+}
+
+impl Dev {
+    /// Starts `dev` with `flags` before `--` and `env` added, and returns without waiting.
+    pub fn spawn(flags: &[&str], env: &[(&str, &str)]) -> Dev {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lambda-adapter"));
+        command
+            .args(["dev", "--listen", &listen])
+            .args(flags)
+            .arg("--")
+            .arg(example_binary("echo"));
+        for (name, _) in std::env::vars() {
+            if name.starts_with("LWA_") || name.starts_with("AWS_LWA_") || name == "PORT" {
+                command.env_remove(name);
+            }
+        }
+        command.envs(env.iter().copied()).env("LWA_LOG", "info");
+        Dev {
+            port,
+            process: Process::spawn(command, "dev"),
+        }
+    }
+
+    /// Starts `dev` and waits for its banner.
+    pub async fn start(flags: &[&str], env: &[(&str, &str)]) -> Dev {
+        let dev = Dev::spawn(flags, env);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !dev.output().contains("Ctrl-C stops") {
+            assert!(Instant::now() < deadline, "dev did not start:\n{}", dev.output());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        dev
+    }
+
+    /// Everything dev and its children printed so far: banner, request lines, the adapter's log.
+    pub fn output(&self) -> String {
+        self.process.output()
+    }
+
+    /// Waits up to 5 s for `text` in the output.
+    pub async fn wait_for_log(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !self.output().contains(text) {
+            assert!(Instant::now() < deadline, "no {text:?} in the output:\n{}", self.output());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn banner_pid(&self, label: &str) -> u32 {
+        let output = self.output();
+        let line = output
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no `{label}` line in the banner:\n{output}"));
+        line.rsplit("pid ")
+            .next()
+            .and_then(|rest| rest.trim_end_matches(')').trim().parse().ok())
+            .unwrap_or_else(|| panic!("no pid in {line:?}"))
+    }
+
+    pub fn app_pid(&self) -> u32 {
+        self.banner_pid("app ")
+    }
+
+    pub fn adapter_pid(&self) -> u32 {
+        self.banner_pid("adapter ")
+    }
+
+    pub async fn send(&self, method: &str, target: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+        send(self.port, method, target, headers, body).await
+    }
+
+    /// A GET whose body is read frame by frame.
+    pub async fn stream(&self, target: &str) -> (Parts, Vec<(Instant, Bytes)>, Result<(), String>) {
+        let (parts, body) = open(self.port, "GET", target, &[], vec![]).await.into_parts();
+        let (frames, end) = frames(body).await;
+        (parts, frames, end)
+    }
+
+    pub fn signal(&self, signal: libc::c_int) {
+        // SAFETY: kill(2) on our own child's pid; no memory is involved.
+        unsafe { libc::kill(self.process.pid() as libc::pid_t, signal) };
+    }
+
+    /// Waits for dev to exit; `None` if it is still running after `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        self.process.wait_exit(timeout)
+    }
+}
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        if let Ok(None) = self.process.child.try_wait() {
+            self.signal(libc::SIGTERM);
+            // If dev does not stop, `Process`'s own drop kills it.
+            let _ = self.wait_exit(Duration::from_secs(8));
+        }
+    }
+}
