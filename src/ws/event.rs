@@ -14,7 +14,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
 use serde_json::Value;
 
 use crate::context::InvocationContext;
-use crate::translate::{TranslateOptions, add_context_headers, uri};
+use crate::translate::{RequestContext, TranslateOptions, add_context_headers, uri};
 
 /// Every header the adapter sets for the app starts with this; the client's are removed.
 pub const PREFIX: &str = "x-ws-";
@@ -156,7 +156,7 @@ pub fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOption
         add("x-ws-disconnect-reason", field("disconnectReason").map(|r| printable(&r)))?;
     }
     add("x-ws-callback", Some(routes.callback_url(&connection_id)))?;
-    add_context_headers(&mut headers, Some(context), ctx, options);
+    add_context_headers(&mut headers, Some(RequestContext::Parsed(context)), ctx, options);
 
     let body = if event_type == WsEventType::Message {
         message_body(event, &mut headers)?
