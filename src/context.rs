@@ -6,7 +6,8 @@
 //! `client_context`, `identity`, `tenant_id` and `env_config`.
 
 use http::HeaderMap;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// What Lambda says about one invocation.
@@ -23,7 +24,7 @@ pub struct InvocationContext {
 }
 
 /// The function's fixed facts, from the environment Lambda sets.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, Serialize)]
 pub struct FunctionEnv {
     pub function_name: String,
     pub memory: u32,
@@ -77,23 +78,28 @@ impl InvocationContext {
 
     /// The `x-amzn-lambda-context` JSON.
     pub fn to_json(&self, env: &FunctionEnv) -> String {
-        json!({
-            "request_id": self.request_id,
-            "deadline": self.deadline_ms,
-            "invoked_function_arn": self.invoked_function_arn,
-            "xray_trace_id": self.trace_id,
-            "client_context": self.client_context,
-            "identity": self.identity,
-            "tenant_id": self.tenant_id,
-            "env_config": {
-                "function_name": env.function_name,
-                "memory": env.memory,
-                "version": env.version,
-                "log_stream": env.log_stream,
-                "log_group": env.log_group,
-            }
+        #[derive(Serialize)]
+        struct LambdaContext<'a> {
+            request_id: &'a str,
+            deadline: u64,
+            invoked_function_arn: &'a str,
+            xray_trace_id: Option<&'a str>,
+            client_context: Option<&'a Value>,
+            identity: Option<&'a Value>,
+            tenant_id: Option<&'a str>,
+            env_config: &'a FunctionEnv,
+        }
+        serde_json::to_string(&LambdaContext {
+            request_id: &self.request_id,
+            deadline: self.deadline_ms,
+            invoked_function_arn: &self.invoked_function_arn,
+            xray_trace_id: self.trace_id.as_deref(),
+            client_context: self.client_context.as_ref(),
+            identity: self.identity.as_ref(),
+            tenant_id: self.tenant_id.as_deref(),
+            env_config: env,
         })
-        .to_string()
+        .unwrap_or_default()
     }
 }
 

@@ -93,6 +93,10 @@ impl Adapter {
             let started = std::time::Instant::now();
             match self.process(&invocation).await {
                 Ok(()) => tracing::debug!(elapsed_us = started.elapsed().as_micros() as u64, "invocation done"),
+                // A client that disconnects mid-stream is normal: the Runtime API ends the post early.
+                Err(Failure::Runtime(error)) if error.status == Some(http::StatusCode::GONE) => {
+                    tracing::info!("the client went away before the response ended ({error})")
+                }
                 Err(Failure::Runtime(error)) => tracing::error!("{error}"),
                 Err(Failure::Invocation(error)) => {
                     tracing::error!("invocation failed: {error}");

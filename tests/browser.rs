@@ -42,3 +42,29 @@ fn chromium_sees_sse_ticks_one_by_one_through_cargo_lambda() {
         peer.adapter.output()
     );
 }
+
+/// The README's first command, as a person runs it: `dev` with the SSE example, then a browser on the URL it
+/// prints.
+#[test]
+fn chromium_sees_sse_ticks_one_by_one_through_dev() {
+    let port = free_port();
+    let mut command = Command::new(adapter_binary());
+    command
+        .args(["dev", "--listen", &format!("127.0.0.1:{port}"), "--"])
+        .arg(example_binary("sse"));
+    command.env_remove("PORT").env("LWA_INVOKE_MODE", "response_stream");
+    let dev = Process::spawn(command, "dev");
+    let url = format!("http://127.0.0.1:{port}/");
+    let started = std::time::Instant::now();
+    while !dev.output().contains(&url) {
+        assert!(started.elapsed() < Duration::from_secs(30), "dev printed no URL:\n{}", dev.output());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let times = ticks_seen(&url, 3);
+    let spread = Duration::from_secs_f64((times[2] - times[0]) / 1000.0);
+    assert!(
+        spread >= Duration::from_millis(1500),
+        "ticks appeared together ({spread:?}): the stream was buffered; log:\n{}",
+        dev.output()
+    );
+}

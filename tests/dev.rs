@@ -256,6 +256,20 @@ async fn sigterm_stops_everything_cleanly() {
 }
 
 #[tokio::test]
+async fn a_killed_dev_leaves_no_process_behind() {
+    let mut dev = Dev::start(&[], &[]).await;
+    let (app, adapter) = (dev.app_pid(), dev.adapter_pid());
+    dev.signal(libc::SIGKILL);
+    dev.wait_exit(Duration::from_secs(10)).expect("dev exited");
+    let started = std::time::Instant::now();
+    while (alive(app) || alive(adapter)) && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!alive(app), "the app (pid {app}) outlived a SIGKILLed dev");
+    assert!(!alive(adapter), "the adapter (pid {adapter}) outlived a SIGKILLed dev");
+}
+
+#[tokio::test]
 async fn an_app_that_exits_ends_dev_with_an_error() {
     let mut dev = Dev::start(&[], &[]).await;
     let app = dev.app_pid();

@@ -55,6 +55,16 @@ impl Process {
         command.args(args).envs(env.iter().map(|(k, v)| (k, v))).stdin(Stdio::null());
         #[cfg(unix)]
         command.process_group(0);
+        // If dev itself is killed (SIGKILL leaves it no time to clean up), the kernel sends the child SIGTERM,
+        // so neither the app nor the adapter is left behind.
+        #[cfg(target_os = "linux")]
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
         let child = command.spawn().map_err(|error| SpawnError {
             program: program.to_string_lossy().into_owned(),
             error,

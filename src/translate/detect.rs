@@ -1,10 +1,94 @@
 //! Which event source sent an event, told by its shape (PROTOCOL.md § 5).
 //!
-//! Detection looks at a few fields of the parsed JSON before the event is read into its
-//! `aws_lambda_events` type, so an event that looks like HTTP but fails to parse gets a precise error
-//! instead of silently becoming a pass-through event.
+//! Detection reads only a few fields, borrowing the rest of the event as raw JSON text, before the event is
+//! read into its `aws_lambda_events` type: an event that looks like HTTP but fails to parse gets a precise
+//! error instead of silently becoming a pass-through event, and the event is never built as a whole
+//! `serde_json::Value` on the hot path (that tree, then the typed event built from it, cost more than the
+//! rest of an invocation's translation).
 
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// The top-level fields detection and the readers need; everything else is skipped unparsed.
+#[derive(Debug, Default, Deserialize)]
+pub struct Shape<'a> {
+    #[serde(rename = "requestContext", borrow, default)]
+    pub request_context: Option<&'a RawValue>,
+    #[serde(rename = "httpMethod", default)]
+    http_method: Option<IgnoredAny>,
+    #[serde(rename = "multiValueHeaders", default)]
+    multi_value_headers: Option<IgnoredAny>,
+    #[serde(rename = "multiValueQueryStringParameters", borrow, default)]
+    pub multi_value_query: Option<&'a RawValue>,
+    #[serde(rename = "queryStringParameters", borrow, default)]
+    pub query: Option<&'a RawValue>,
+}
+
+/// The fields of `requestContext` that tell the sources apart.
+#[derive(Debug, Default, Deserialize)]
+struct ContextShape<'a> {
+    #[serde(borrow, default)]
+    elb: Option<&'a RawValue>,
+    #[serde(rename = "eventType", borrow, default)]
+    event_type: Option<&'a RawValue>,
+    #[serde(rename = "connectionId", borrow, default)]
+    connection_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    http: Option<&'a RawValue>,
+    #[serde(rename = "domainName", borrow, default)]
+    domain_name: Option<&'a RawValue>,
+}
+
+fn is_object(raw: Option<&RawValue>) -> bool {
+    raw.is_some_and(|r| r.get().starts_with('{'))
+}
+
+fn is_string(raw: Option<&RawValue>) -> bool {
+    raw.is_some_and(|r| r.get().starts_with('"'))
+}
+
+impl<'a> Shape<'a> {
+    /// Reads the shape of `event`. `Ok(None)` for valid JSON that is not an object (a direct invoke's string
+    /// or array payload); `Err` for invalid JSON.
+    pub fn read(event: &'a [u8]) -> Result<Option<Shape<'a>>, serde_json::Error> {
+        // A struct would also accept a JSON array (as a sequence of its fields), so look before parsing.
+        if event.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return serde_json::from_slice::<IgnoredAny>(event).map(|_| None);
+        }
+        serde_json::from_slice::<Shape>(event).map(Some)
+    }
+
+    /// The event source.
+    pub fn kind(&self, http_api_domains: &[String]) -> EventKind {
+        let context: ContextShape = self
+            .request_context
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+            .unwrap_or_default();
+        if is_object(context.elb) {
+            return EventKind::Alb {
+                multi_value: self.multi_value_headers.is_some(),
+            };
+        }
+        if is_string(context.event_type) && is_string(context.connection_id) {
+            return EventKind::WebSocket;
+        }
+        if is_object(context.http) {
+            let domain = context
+                .domain_name
+                .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+                .unwrap_or_default();
+            let domain = domain.to_ascii_lowercase();
+            let http_api = domain.contains(".execute-api.") || http_api_domains.contains(&domain);
+            return if http_api { EventKind::HttpApi } else { EventKind::FunctionUrl };
+        }
+        if self.http_method.is_some() && is_object(self.request_context) {
+            return EventKind::RestApi;
+        }
+        EventKind::PassThrough
+    }
+}
 
 /// The event sources the adapter knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,25 +121,14 @@ impl EventKind {
     }
 }
 
-/// Tells the kind of `event`. `http_api_domains` lists custom domains that front an HTTP API.
+/// Tells the kind of an already parsed `event` (for callers that hold a `Value`; the adapter itself reads
+/// the bytes through [`Shape`]).
 pub fn detect(event: &Value, http_api_domains: &[String]) -> EventKind {
-    let context = &event["requestContext"];
-    if context.get("elb").is_some_and(Value::is_object) {
-        let multi_value = event.get("multiValueHeaders").is_some_and(|h| !h.is_null());
-        return EventKind::Alb { multi_value };
+    let text = event.to_string();
+    match Shape::read(text.as_bytes()) {
+        Ok(Some(shape)) => shape.kind(http_api_domains),
+        _ => EventKind::PassThrough,
     }
-    if context["eventType"].is_string() && context["connectionId"].is_string() {
-        return EventKind::WebSocket;
-    }
-    if context.get("http").is_some_and(Value::is_object) {
-        let domain = context["domainName"].as_str().unwrap_or("").to_ascii_lowercase();
-        let http_api = domain.contains(".execute-api.") || http_api_domains.contains(&domain);
-        return if http_api { EventKind::HttpApi } else { EventKind::FunctionUrl };
-    }
-    if event["httpMethod"].is_string() && context.is_object() {
-        return EventKind::RestApi;
-    }
-    EventKind::PassThrough
 }
 
 #[cfg(test)]
@@ -99,9 +172,23 @@ mod tests {
             ("example-sqs-event.json", EventKind::PassThrough),
         ];
         for (name, kind) in cases {
-            let event: Value = serde_json::from_slice(&fixture(name)).unwrap();
-            assert_eq!(detect(&event, &[]), kind, "{name}");
+            let bytes = fixture(name);
+            let shape = Shape::read(&bytes).unwrap().unwrap();
+            assert_eq!(shape.kind(&[]), kind, "{name}");
+            let event: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(detect(&event, &[]), kind, "{name}: the Value form agrees");
         }
+    }
+
+    #[test]
+    fn non_objects_pass_through_and_invalid_json_is_an_error() {
+        assert!(Shape::read(br#""a plain string payload""#).unwrap().is_none());
+        assert!(Shape::read(b"[1, 2]").unwrap().is_none());
+        assert!(Shape::read(b"{\"rawPath\": ").is_err());
+        let shape = Shape::read(br#"{"httpMethod": "GET", "requestContext": "not an object"}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(shape.kind(&[]), EventKind::PassThrough);
     }
 
     #[test]

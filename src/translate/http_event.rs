@@ -9,8 +9,9 @@ use http::{HeaderMap, HeaderValue, Method, header};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::detect::EventKind;
+use super::detect::{EventKind, Shape};
 use super::uri;
+use serde_json::value::RawValue;
 
 /// The request an event describes, with path and query ready for the request line.
 #[derive(Debug)]
@@ -26,19 +27,26 @@ pub struct EventParts {
     pub source_ip: Option<String>,
 }
 
-/// Reads `event` as `kind`. The error says which field is wrong.
-pub fn read(kind: EventKind, event: &Value) -> Result<EventParts, String> {
+/// Reads `event` as `kind`, from its JSON text; `shape` is what detection read of it.
+pub fn read_bytes(kind: EventKind, event: &[u8], shape: &Shape) -> Result<EventParts, String> {
     match kind {
         EventKind::FunctionUrl => function_url(parse(event, kind)?),
         EventKind::HttpApi => http_api(parse(event, kind)?),
-        EventKind::RestApi => rest_api(parse(event, kind)?, event),
-        EventKind::Alb { multi_value } => alb(parse(event, kind)?, event, multi_value),
+        EventKind::RestApi => rest_api(parse(event, kind)?, shape),
+        EventKind::Alb { multi_value } => alb(parse(event, kind)?, shape, multi_value),
         EventKind::WebSocket | EventKind::PassThrough => Err(format!("{} events are not HTTP requests", kind.name())),
     }
 }
 
-fn parse<'a, T: Deserialize<'a>>(event: &'a Value, kind: EventKind) -> Result<T, String> {
-    T::deserialize(event).map_err(|e| format!("the event looks like a {} event but does not parse as one: {e}", kind.name()))
+/// Reads an already parsed `event` as `kind` (for callers that hold a `Value`).
+pub fn read(kind: EventKind, event: &Value) -> Result<EventParts, String> {
+    let text = event.to_string();
+    let shape = Shape::read(text.as_bytes()).ok().flatten().unwrap_or_default();
+    read_bytes(kind, text.as_bytes(), &shape)
+}
+
+fn parse<'a, T: Deserialize<'a>>(event: &'a [u8], kind: EventKind) -> Result<T, String> {
+    serde_json::from_slice(event).map_err(|e| format!("the event looks like a {} event but does not parse as one: {e}", kind.name()))
 }
 
 fn function_url(event: LambdaFunctionUrlRequest) -> Result<EventParts, String> {
@@ -71,9 +79,9 @@ fn http_api(event: ApiGatewayV2httpRequest) -> Result<EventParts, String> {
     })
 }
 
-fn rest_api(event: ApiGatewayProxyRequest, raw: &Value) -> Result<EventParts, String> {
+fn rest_api(event: ApiGatewayProxyRequest, shape: &Shape) -> Result<EventParts, String> {
     let path = event.path.unwrap_or_else(|| "/".into());
-    let pairs = query_pairs(raw);
+    let pairs = query_pairs(shape);
     let headers = if event.multi_value_headers.is_empty() {
         event.headers
     } else {
@@ -89,9 +97,9 @@ fn rest_api(event: ApiGatewayProxyRequest, raw: &Value) -> Result<EventParts, St
     })
 }
 
-fn alb(event: AlbTargetGroupRequest, raw: &Value, multi_value: bool) -> Result<EventParts, String> {
+fn alb(event: AlbTargetGroupRequest, shape: &Shape, multi_value: bool) -> Result<EventParts, String> {
     let path = event.path.unwrap_or_else(|| "/".into());
-    let pairs = query_pairs(raw);
+    let pairs = query_pairs(shape);
     let headers = if multi_value { event.multi_value_headers } else { event.headers };
     Ok(EventParts {
         method: event.http_method,
@@ -105,18 +113,22 @@ fn alb(event: AlbTargetGroupRequest, raw: &Value, multi_value: bool) -> Result<E
 
 /// Query pairs in the event's own order, from the multi-value map when present (REST, ALB).
 /// `aws_lambda_events` keeps them in a `HashMap`, which would shuffle keys, so they are read from the JSON.
-fn query_pairs(raw: &Value) -> Vec<(String, String)> {
+fn query_pairs(shape: &Shape) -> Vec<(String, String)> {
+    let map = |raw: Option<&RawValue>| {
+        raw.and_then(|r| serde_json::from_str::<serde_json::Map<String, Value>>(r.get()).ok())
+            .filter(|m| !m.is_empty())
+    };
     let mut pairs = Vec::new();
-    if let Some(multi) = raw["multiValueQueryStringParameters"].as_object().filter(|m| !m.is_empty()) {
+    if let Some(multi) = map(shape.multi_value_query) {
         for (key, values) in multi {
             match values {
                 Value::Array(values) => pairs.extend(values.iter().filter_map(Value::as_str).map(|v| (key.clone(), v.to_string()))),
-                Value::String(value) => pairs.push((key.clone(), value.clone())),
+                Value::String(value) => pairs.push((key, value)),
                 _ => {}
             }
         }
-    } else if let Some(single) = raw["queryStringParameters"].as_object() {
-        pairs.extend(single.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))));
+    } else if let Some(single) = map(shape.query) {
+        pairs.extend(single.into_iter().filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_string()))));
     }
     pairs
 }

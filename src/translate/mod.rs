@@ -16,6 +16,7 @@ pub mod uri;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::config::Config;
 use crate::context::{FunctionEnv, InvocationContext};
@@ -28,7 +29,7 @@ pub const TENANT_ID: &str = "x-amz-tenant-id";
 pub const TRACE_ID: &str = "x-amzn-trace-id";
 
 /// Headers that describe the hop from the event source, not the request: removed before forwarding.
-const HOP_BY_HOP: [&str; 9] = [
+pub(crate) const HOP_BY_HOP: [&str; 9] = [
     "connection",
     "keep-alive",
     "proxy-connection",
@@ -78,14 +79,17 @@ pub struct AppRequest {
 /// Parses `event` and builds the app's request.
 pub fn translate(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<AppRequest, AdapterError> {
     let invalid = |message: String| AdapterError::new(ErrorKind::InvalidEvent, message);
-    let value: Value = serde_json::from_slice(event).map_err(|e| invalid(format!("the event is not valid JSON: {e}")))?;
-    let kind = detect::detect(&value, &options.http_api_domains);
-    let request = match kind {
-        EventKind::PassThrough => pass_through(event, ctx, options),
-        EventKind::WebSocket => crate::ws::event::request(&value, ctx, options),
-        _ => {
-            let parts = http_event::read(kind, &value).map_err(invalid)?;
-            http_request(parts, &value["requestContext"], ctx, options)
+    let shape = detect::Shape::read(event).map_err(|e| invalid(format!("the event is not valid JSON: {e}")))?;
+    let kind = shape.as_ref().map_or(EventKind::PassThrough, |s| s.kind(&options.http_api_domains));
+    let request = match (kind, shape) {
+        (EventKind::PassThrough, _) | (_, None) => pass_through(event, ctx, options),
+        (EventKind::WebSocket, _) => {
+            let value: Value = serde_json::from_slice(event).map_err(|e| invalid(format!("the event is not valid JSON: {e}")))?;
+            crate::ws::event::request(&value, ctx, options)
+        }
+        (_, Some(shape)) => {
+            let parts = http_event::read_bytes(kind, event, &shape).map_err(invalid)?;
+            http_request(parts, shape.request_context, ctx, options)
         }
     }
     .map_err(invalid)?;
@@ -94,7 +98,7 @@ pub fn translate(event: &[u8], ctx: &InvocationContext, options: &TranslateOptio
 
 fn http_request(
     parts: http_event::EventParts,
-    request_context: &Value,
+    request_context: Option<&RawValue>,
     ctx: &InvocationContext,
     options: &TranslateOptions,
 ) -> Result<Request<Bytes>, String> {
@@ -121,7 +125,7 @@ fn http_request(
     {
         headers.insert("x-forwarded-for", value);
     }
-    add_context_headers(&mut headers, Some(request_context), ctx, options);
+    add_context_headers(&mut headers, request_context.map(RequestContext::Raw), ctx, options);
     build(parts.method, &uri, headers, parts.body)
 }
 
@@ -133,14 +137,39 @@ fn pass_through(event: &[u8], ctx: &InvocationContext, options: &TranslateOption
     build(Method::POST, &uri, headers, Bytes::copy_from_slice(event))
 }
 
+/// The event's `requestContext`: the JSON text as the event carried it, or a parsed value.
+pub enum RequestContext<'a> {
+    Raw(&'a RawValue),
+    Parsed(&'a Value),
+}
+
+impl RequestContext<'_> {
+    /// Compact JSON for the `x-amzn-request-context` header. The raw text is used as it is when it fits in a
+    /// header (Lambda's events are compact); pretty-printed text is re-serialised.
+    fn header_value(&self) -> Option<HeaderValue> {
+        match self {
+            RequestContext::Raw(raw) if raw.get() == "null" => None,
+            RequestContext::Raw(raw) => HeaderValue::from_str(raw.get()).ok().or_else(|| {
+                let value: Value = serde_json::from_str(raw.get()).ok()?;
+                HeaderValue::from_str(&value.to_string()).ok()
+            }),
+            RequestContext::Parsed(value) if value.is_null() => None,
+            RequestContext::Parsed(value) => HeaderValue::from_str(&value.to_string()).ok(),
+        }
+    }
+}
+
 /// Replaces the adapter-owned headers with the adapter's values.
-pub fn add_context_headers(headers: &mut HeaderMap, request_context: Option<&Value>, ctx: &InvocationContext, options: &TranslateOptions) {
+pub fn add_context_headers(
+    headers: &mut HeaderMap,
+    request_context: Option<RequestContext>,
+    ctx: &InvocationContext,
+    options: &TranslateOptions,
+) {
     headers.remove(REQUEST_CONTEXT);
     headers.remove(LAMBDA_CONTEXT);
     headers.remove(TENANT_ID);
-    if let Some(context) = request_context.filter(|c| !c.is_null())
-        && let Ok(value) = HeaderValue::from_str(&context.to_string())
-    {
+    if let Some(value) = request_context.and_then(|c| c.header_value()) {
         headers.insert(REQUEST_CONTEXT, value);
     }
     if let Ok(value) = HeaderValue::from_str(&ctx.to_json(&options.function_env)) {

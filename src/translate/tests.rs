@@ -272,3 +272,27 @@ fn emulator_events_with_nulls_are_accepted() {
     assert_eq!(app.kind, EventKind::FunctionUrl);
     assert_eq!(app.request.uri(), "http://127.0.0.1:8080/hello");
 }
+
+#[test]
+fn payloads_that_are_not_objects_pass_through() {
+    for payload in [&b"\"a direct invoke's string\""[..], b"[1, 2, 3]", b"42"] {
+        let app = run(payload, &options());
+        assert_eq!(app.kind, EventKind::PassThrough);
+        assert_eq!(&app.request.body()[..], payload);
+    }
+}
+
+#[test]
+fn the_request_context_header_is_the_events_own_json_compacted() {
+    let compact: Value = serde_json::from_slice(&fixture("example-lambda-function-url-request.json")).unwrap();
+    let app = run(compact.to_string().as_bytes(), &options());
+    assert_eq!(
+        header(&app.request, REQUEST_CONTEXT).unwrap(),
+        compact["requestContext"].to_string()
+    );
+    // The fixture file itself is pretty-printed: the header must still be one line of valid JSON.
+    let app = run(&fixture("example-lambda-function-url-request.json"), &options());
+    let header_text = header(&app.request, REQUEST_CONTEXT).unwrap();
+    assert!(!header_text.contains('\n'));
+    assert_eq!(serde_json::from_str::<Value>(header_text).unwrap(), compact["requestContext"]);
+}

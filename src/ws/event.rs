@@ -14,26 +14,14 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
 use serde_json::Value;
 
 use crate::context::InvocationContext;
-use crate::translate::{TranslateOptions, add_context_headers, uri};
+use crate::translate::{RequestContext, TranslateOptions, add_context_headers, uri};
 
 /// Every header the adapter sets for the app starts with this; the client's are removed.
 pub const PREFIX: &str = "x-ws-";
 
-/// Handshake and hop-by-hop headers the app must not see: with them a framework would try to upgrade.
-const STRIPPED: [&str; 12] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "content-length",
-    "expect",
-    "http2-settings",
-    "sec-websocket-key",
-    "sec-websocket-version",
-];
+/// Handshake headers the app must not see (besides the hop-by-hop ones every request loses): with them a
+/// framework would try to upgrade.
+const HANDSHAKE: [&str; 3] = ["http2-settings", "sec-websocket-key", "sec-websocket-version"];
 
 /// The three events API Gateway sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,8 +120,8 @@ pub fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOption
     let routes = &options.ws;
 
     let mut headers = event_headers(event)?;
-    for name in STRIPPED {
-        headers.remove(name);
+    for name in crate::translate::HOP_BY_HOP.iter().chain(&HANDSHAKE) {
+        headers.remove(*name);
     }
     let spoofed: Vec<HeaderName> = headers.keys().filter(|n| n.as_str().starts_with(PREFIX)).cloned().collect();
     for name in spoofed {
@@ -168,7 +156,7 @@ pub fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOption
         add("x-ws-disconnect-reason", field("disconnectReason").map(|r| printable(&r)))?;
     }
     add("x-ws-callback", Some(routes.callback_url(&connection_id)))?;
-    add_context_headers(&mut headers, Some(context), ctx, options);
+    add_context_headers(&mut headers, Some(RequestContext::Parsed(context)), ctx, options);
 
     let body = if event_type == WsEventType::Message {
         message_body(event, &mut headers)?

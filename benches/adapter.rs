@@ -1,0 +1,262 @@
+//! End-to-end benchmark of adapter binaries: `cargo bench --bench adapter -- [--short] [--adapter PATH]...`
+//!
+//! Each adapter runs as Lambda runs it (an extension process polling a Runtime API, here the embedded
+//! emulator) in front of one app (see `adapter/app.rs`), and every figure is set beside the floor: the same
+//! request made by this process directly to the app over a keep-alive connection. With `--adapter PATH`
+//! other binaries following the Lambda extension conventions run the same suite, alternating with ours in
+//! rounds within one run, and the table gives their figures as ratios to ours: on a shared machine
+//! absolute times drift, ratios measured side by side do not. `--short` is the smoke test CI runs: small
+//! sizes, a few seconds, exit status 1 if any invocation failed.
+
+#[path = "adapter/app.rs"]
+mod app;
+#[path = "adapter/bare.rs"]
+mod bare;
+#[path = "adapter/measure.rs"]
+mod measure;
+#[path = "adapter/process.rs"]
+mod process;
+#[path = "adapter/report.rs"]
+mod report;
+
+use measure::Direct;
+use process::{Adapter, App, Mode, Program};
+use report::Samples;
+use std::path::PathBuf;
+
+const GIB: u64 = 1 << 30;
+
+/// How much each figure measures.
+struct Plan {
+    rounds: usize,
+    small: usize,
+    warmup: usize,
+    stream_size: u64,
+    chunk: usize,
+    /// SSE responses per round (each gives one first-byte sample), of `sse_events` events each.
+    sse_requests: usize,
+    sse_events: u64,
+    sse_interval_ms: u64,
+    /// Start-ups measured per round besides the two sessions' own.
+    extra_startups: usize,
+}
+
+const FULL: Plan = Plan {
+    rounds: 3,
+    small: 2000,
+    warmup: 200,
+    stream_size: GIB,
+    chunk: 64 * 1024,
+    sse_requests: 10,
+    sse_events: 10,
+    sse_interval_ms: 10,
+    extra_startups: 4,
+};
+
+const SHORT: Plan = Plan {
+    rounds: 1,
+    small: 200,
+    warmup: 20,
+    stream_size: 16 << 20,
+    chunk: 64 * 1024,
+    sse_requests: 2,
+    sse_events: 5,
+    sse_interval_ms: 5,
+    extra_startups: 0,
+};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("--serve-app") => app::serve(),
+        Some("--bare-runtime") => bare::serve(),
+        _ => {}
+    }
+    let mut short = false;
+    let mut bench = false;
+    let mut binaries = vec![PathBuf::from(env!("CARGO_BIN_EXE_lambda-adapter"))];
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--short" => short = true,
+            "--bench" => bench = true,
+            "--adapter" => match args.next() {
+                Some(path) => binaries.push(PathBuf::from(path)),
+                None => exit_with("--adapter needs a path"),
+            },
+            other => exit_with(&format!(
+                "unknown argument {other:?}; usage: cargo bench --bench adapter -- [--short] [--adapter PATH]..."
+            )),
+        }
+    }
+    if !bench && !short {
+        // `cargo test --all-targets` runs bench targets without `--bench`: not the place for minutes of load.
+        println!("adapter benchmark: run it with `cargo bench --bench adapter -- [--short] [--adapter PATH]...`");
+        return;
+    }
+    for binary in &binaries {
+        if !binary.is_file() {
+            exit_with(&format!("{} is not a file", binary.display()));
+        }
+    }
+    let mut names: Vec<String> = match binaries.len() {
+        1 => vec!["ours".into()],
+        2 => vec!["ours".into(), "theirs".into()],
+        n => std::iter::once("ours".to_string())
+            .chain((1..n).map(|i| format!("theirs{i}")))
+            .collect(),
+    };
+    // The bare runtime loop is a column of its own, before ours.
+    let mut programs = vec![Program::this_with("--bare-runtime").unwrap_or_else(|e| exit_with(&e))];
+    programs.extend(binaries.into_iter().map(Program::binary));
+    names.insert(0, "bare".into());
+    let plan = if short { &SHORT } else { &FULL };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let runtime = runtime.unwrap_or_else(|e| exit_with(&format!("cannot start the async runtime: {e}")));
+    let app = App::spawn().unwrap_or_else(|e: String| exit_with(&e));
+    let (floor, adapters) = runtime.block_on(run(plan, &programs, &names, app.port));
+
+    println!();
+    for (name, program) in names.iter().zip(&programs) {
+        println!("{name:>8}: {}", program.display());
+    }
+    println!(
+        "{} round(s); {} sequential GET /health per mode per round; stream: {} in {} KiB frames; SSE: {} x {} events {} ms apart",
+        plan.rounds,
+        plan.small,
+        size_label(plan.stream_size),
+        plan.chunk / 1024,
+        plan.sse_requests,
+        plan.sse_events,
+        plan.sse_interval_ms
+    );
+    println!("floor = this process calling the app directly over one keep-alive HTTP/1.1 connection");
+    println!("bare = a runtime loop doing only the protocol's HTTP exchanges (the least any adapter can cost)\n");
+    print!("{}", report::table(&names, &floor, &adapters));
+    println!("\nratios are theirs / ours: above 1 means theirs takes longer or uses more (for MB/s: is faster)");
+    let floor_name = "floor".to_string();
+    let failures: Vec<(&String, &String)> = std::iter::once(&floor)
+        .chain(&adapters)
+        .zip(std::iter::once(&floor_name).chain(&names))
+        .flat_map(|(samples, name)| samples.failures.iter().map(move |f| (name, f)))
+        .collect();
+    if !failures.is_empty() {
+        eprintln!("\n{} failure(s):", failures.len());
+        for (name, failure) in failures {
+            eprintln!("  {name}: {failure}");
+        }
+        drop(app);
+        std::process::exit(1);
+    }
+}
+
+fn exit_with(message: &str) -> ! {
+    eprintln!("adapter benchmark: {message}");
+    std::process::exit(2)
+}
+
+fn size_label(bytes: u64) -> String {
+    if bytes >= GIB && bytes % GIB == 0 {
+        format!("{} GiB", bytes / GIB)
+    } else {
+        format!("{} MiB", bytes >> 20)
+    }
+}
+
+/// Every round: the floor, then each adapter, starting with a different one each round.
+async fn run(plan: &Plan, programs: &[Program], names: &[String], port: u16) -> (Samples, Vec<Samples>) {
+    let mut floor = Samples::default();
+    let mut adapters: Vec<Samples> = programs.iter().map(|_| Samples::default()).collect();
+    for round in 0..plan.rounds {
+        eprintln!("round {}/{}: floor", round + 1, plan.rounds);
+        if let Err(error) = measure_floor(plan, port, &mut floor).await {
+            floor.failures.push(error);
+        }
+        for i in (0..programs.len()).map(|i| (i + round) % programs.len()) {
+            eprintln!("round {}/{}: {}", round + 1, plan.rounds, names[i]);
+            if let Err(error) = measure_adapter(plan, &programs[i], port, &mut adapters[i]).await {
+                adapters[i].failures.push(error);
+            }
+        }
+    }
+    (floor, adapters)
+}
+
+async fn measure_floor(plan: &Plan, port: u16, samples: &mut Samples) -> Result<(), String> {
+    let mut direct = Direct::connect(port).await?;
+    for _ in 0..plan.warmup {
+        direct.small().await?;
+    }
+    for _ in 0..plan.small {
+        samples.buffered_us.push(micros(direct.small().await?));
+    }
+    let read = measure::stream_direct(&mut direct, plan.stream_size, plan.chunk).await?;
+    samples.throughput_mbs.push(read.mb_per_s());
+    settle().await;
+    for _ in 0..plan.sse_requests {
+        let sse = measure::sse_direct(&mut direct, plan.sse_events, plan.sse_interval_ms).await?;
+        samples.first_byte_us.push(micros(sse.first_byte));
+        samples.chunk_us.extend(sse.chunk_latency_us);
+    }
+    Ok(())
+}
+
+async fn measure_adapter(plan: &Plan, program: &Program, port: u16, samples: &mut Samples) -> Result<(), String> {
+    for _ in 0..plan.extra_startups {
+        samples
+            .startup_us
+            .push(micros(Adapter::start(program, Mode::Buffered, port).await?.startup));
+    }
+    let health = measure::event("/health");
+    for mode in [Mode::Buffered, Mode::Streaming] {
+        let adapter = Adapter::start(program, mode, port).await?;
+        samples.startup_us.push(micros(adapter.startup));
+        let with_log = |error: String| format!("{mode:?}: {error}{}", adapter.log_tail());
+        for _ in 0..plan.warmup {
+            measure::invoke_small(&adapter.emulator, &health, mode).await.map_err(with_log)?;
+        }
+        let (sink, cpu) = match mode {
+            Mode::Buffered => (&mut samples.buffered_us, &mut samples.cpu_buffered_us),
+            Mode::Streaming => (&mut samples.streaming_us, &mut samples.cpu_streaming_us),
+        };
+        let cpu_before = adapter.cpu_time();
+        for _ in 0..plan.small {
+            sink.push(micros(
+                measure::invoke_small(&adapter.emulator, &health, mode).await.map_err(with_log)?,
+            ));
+        }
+        cpu.push(micros(adapter.cpu_time().saturating_sub(cpu_before)) / plan.small as f64);
+        if mode == Mode::Streaming {
+            adapter.reset_peak_rss();
+            let cpu_before = adapter.cpu_time();
+            let read = measure::stream_via(&adapter.emulator, plan.stream_size, plan.chunk)
+                .await
+                .map_err(with_log)?;
+            let cpu = adapter.cpu_time().saturating_sub(cpu_before);
+            samples
+                .cpu_stream_ms_per_gib
+                .push(cpu.as_secs_f64() * 1e3 * GIB as f64 / read.bytes as f64);
+            samples.throughput_mbs.push(read.mb_per_s());
+            samples.rss_kib.extend(adapter.peak_rss_kib().map(|kib| kib as f64));
+            settle().await;
+            for _ in 0..plan.sse_requests {
+                let sse = measure::sse_via(&adapter.emulator, plan.sse_events, plan.sse_interval_ms)
+                    .await
+                    .map_err(with_log)?;
+                samples.first_byte_us.push(micros(sse.first_byte));
+                samples.chunk_us.extend(sse.chunk_latency_us);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Lets the machine quiet down after the big stream (freed socket buffers, page reclaim) before timing
+/// single requests.
+async fn settle() {
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+}
+
+fn micros(duration: std::time::Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}

@@ -1,0 +1,243 @@
+//! Samples gathered per column (the floor, then each adapter) and the table printed from them.
+
+use std::fmt::Write;
+
+/// Every sample one column gathered over all rounds.
+#[derive(Default)]
+pub struct Samples {
+    pub startup_us: Vec<f64>,
+    pub buffered_us: Vec<f64>,
+    pub streaming_us: Vec<f64>,
+    /// Adapter CPU time per small invocation, one value per session.
+    pub cpu_buffered_us: Vec<f64>,
+    pub cpu_streaming_us: Vec<f64>,
+    /// Adapter CPU time per GiB streamed, one value per round.
+    pub cpu_stream_ms_per_gib: Vec<f64>,
+    pub throughput_mbs: Vec<f64>,
+    pub first_byte_us: Vec<f64>,
+    pub chunk_us: Vec<f64>,
+    pub rss_kib: Vec<f64>,
+    pub failures: Vec<String>,
+}
+
+/// The `q` quantile (0..=1) by nearest rank; `None` without samples.
+pub fn quantile(samples: &[f64], q: f64) -> Option<f64> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[rank - 1])
+}
+
+fn max(samples: &[f64]) -> Option<f64> {
+    samples.iter().copied().reduce(f64::max)
+}
+
+#[derive(Clone, Copy)]
+enum Unit {
+    Micros,
+    Millis,
+    MegaBytesPerSecond,
+    MegaBytes,
+}
+
+fn format(value: Option<f64>, unit: Unit) -> String {
+    let Some(v) = value else { return "-".into() };
+    match unit {
+        Unit::Micros if v.abs() >= 10_000.0 => format!("{:.1} ms", v / 1000.0),
+        Unit::Micros if v.abs() >= 1000.0 => format!("{:.2} ms", v / 1000.0),
+        Unit::Micros => format!("{v:.0} µs"),
+        Unit::Millis => format!("{v:.0} ms"),
+        Unit::MegaBytesPerSecond => format!("{v:.0} MB/s"),
+        Unit::MegaBytes => format!("{:.1} MB", v / 1024.0),
+    }
+}
+
+/// A target as the issue states it, and whether a value (given the floor's) meets it.
+type Target = (&'static str, fn(f64, Option<f64>) -> bool);
+
+/// One row: how to compute it for the floor and for an adapter, and the issue's target for it.
+struct Row {
+    name: &'static str,
+    unit: Unit,
+    floor: fn(&Samples) -> Option<f64>,
+    adapter: fn(&Samples, &Samples) -> Option<f64>,
+    /// `(text, passes)` for our column.
+    target: Option<Target>,
+}
+
+fn diff(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    Some(a? - b?)
+}
+
+fn rows() -> Vec<Row> {
+    let none = |_: &Samples| None;
+    vec![
+        Row {
+            name: "start-up (spawn → first next) p50",
+            unit: Unit::Micros,
+            floor: none,
+            adapter: |s, _| quantile(&s.startup_us, 0.5),
+            target: Some(("≤ 20 ms", |v, _| v <= 20_000.0)),
+        },
+        Row {
+            name: "buffered round trip p50",
+            unit: Unit::Micros,
+            floor: |f| quantile(&f.buffered_us, 0.5),
+            adapter: |s, _| quantile(&s.buffered_us, 0.5),
+            target: None,
+        },
+        Row {
+            name: "buffered round trip p99",
+            unit: Unit::Micros,
+            floor: |f| quantile(&f.buffered_us, 0.99),
+            adapter: |s, _| quantile(&s.buffered_us, 0.99),
+            target: None,
+        },
+        Row {
+            name: "buffered overhead p50 (above floor)",
+            unit: Unit::Micros,
+            floor: none,
+            adapter: |s, f| diff(quantile(&s.buffered_us, 0.5), quantile(&f.buffered_us, 0.5)),
+            target: Some(("≤ 100 µs", |v, _| v <= 100.0)),
+        },
+        Row {
+            name: "streaming round trip p50",
+            unit: Unit::Micros,
+            floor: |f| quantile(&f.buffered_us, 0.5),
+            adapter: |s, _| quantile(&s.streaming_us, 0.5),
+            target: None,
+        },
+        Row {
+            name: "streaming round trip p99",
+            unit: Unit::Micros,
+            floor: |f| quantile(&f.buffered_us, 0.99),
+            adapter: |s, _| quantile(&s.streaming_us, 0.99),
+            target: None,
+        },
+        Row {
+            name: "streaming overhead p50 (above floor)",
+            unit: Unit::Micros,
+            floor: none,
+            adapter: |s, f| diff(quantile(&s.streaming_us, 0.5), quantile(&f.buffered_us, 0.5)),
+            target: None,
+        },
+        Row {
+            name: "adapter CPU per buffered invocation",
+            unit: Unit::Micros,
+            floor: none,
+            adapter: |s, _| quantile(&s.cpu_buffered_us, 0.5),
+            target: None,
+        },
+        Row {
+            name: "adapter CPU per streaming invocation",
+            unit: Unit::Micros,
+            floor: none,
+            adapter: |s, _| quantile(&s.cpu_streaming_us, 0.5),
+            target: None,
+        },
+        Row {
+            name: "stream throughput (median of rounds)",
+            unit: Unit::MegaBytesPerSecond,
+            floor: |f| quantile(&f.throughput_mbs, 0.5),
+            adapter: |s, _| quantile(&s.throughput_mbs, 0.5),
+            target: Some(("≥ 2 GB/s or ≥ 80% floor", |v, floor| {
+                v >= 2000.0 || floor.is_some_and(|f| v >= 0.8 * f)
+            })),
+        },
+        Row {
+            name: "adapter CPU per GiB streamed",
+            unit: Unit::Millis,
+            floor: none,
+            adapter: |s, _| quantile(&s.cpu_stream_ms_per_gib, 0.5),
+            target: None,
+        },
+        Row {
+            name: "SSE first body byte p50",
+            unit: Unit::Micros,
+            floor: |f| quantile(&f.first_byte_us, 0.5),
+            adapter: |s, _| quantile(&s.first_byte_us, 0.5),
+            target: Some(("≤ 2 ms", |v, _| v <= 2000.0)),
+        },
+        Row {
+            name: "SSE event sent → received p50",
+            unit: Unit::Micros,
+            floor: |f| quantile(&f.chunk_us, 0.5),
+            adapter: |s, _| quantile(&s.chunk_us, 0.5),
+            target: None,
+        },
+        Row {
+            name: "SSE event sent → received p99",
+            unit: Unit::Micros,
+            floor: |f| quantile(&f.chunk_us, 0.99),
+            adapter: |s, _| quantile(&s.chunk_us, 0.99),
+            target: None,
+        },
+        Row {
+            name: "SSE added per-event latency p50",
+            unit: Unit::Micros,
+            floor: none,
+            adapter: |s, f| diff(quantile(&s.chunk_us, 0.5), quantile(&f.chunk_us, 0.5)),
+            target: None,
+        },
+        Row {
+            name: "peak RSS during the stream (max)",
+            unit: Unit::MegaBytes,
+            floor: none,
+            adapter: |s, _| max(&s.rss_kib),
+            target: Some(("≤ 30 MB", |v, _| v <= 30.0 * 1024.0)),
+        },
+    ]
+}
+
+/// The table: a column for the floor, one per adapter (`bare` first, then ours, then the others), a ratio
+/// column (theirs / ours) per other adapter, and ours against the issue's targets.
+pub fn table(names: &[String], floor: &Samples, adapters: &[Samples]) -> String {
+    let mut header = vec!["figure".to_string(), "floor".into()];
+    header.extend(names.iter().cloned());
+    header.extend(names.iter().skip(2).map(|n| format!("{n}/{}", names[1])));
+    header.push(format!("target ({})", names[1]));
+    let mut lines = vec![header];
+    for row in rows() {
+        let floor_value = (row.floor)(floor);
+        let values: Vec<Option<f64>> = adapters.iter().map(|s| (row.adapter)(s, floor)).collect();
+        let mut line = vec![row.name.to_string()];
+        line.push(format(floor_value, row.unit));
+        line.extend(values.iter().map(|v| format(*v, row.unit)));
+        for other in values.iter().skip(2) {
+            line.push(match (other, values[1]) {
+                (Some(theirs), Some(ours)) if ours.abs() > f64::EPSILON => format!("{:.2}", theirs / ours),
+                _ => "-".into(),
+            });
+        }
+        line.push(match (row.target, values[1]) {
+            (Some((text, passes)), Some(ours)) => format!("{text}: {}", if passes(ours, floor_value) { "met" } else { "MISSED" }),
+            (Some((text, _)), None) => format!("{text}: no data"),
+            (None, _) => String::new(),
+        });
+        lines.push(line);
+    }
+    let widths: Vec<usize> = (0..lines[0].len())
+        .map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for (n, line) in lines.iter().enumerate() {
+        for (i, cell) in line.iter().enumerate() {
+            let pad = widths[i] - cell.chars().count();
+            if i == 0 || i == line.len() - 1 {
+                let _ = write!(out, "{cell}{}  ", " ".repeat(pad));
+            } else {
+                let _ = write!(out, "{}{cell}  ", " ".repeat(pad));
+            }
+        }
+        out = out.trim_end().to_string();
+        out.push('\n');
+        if n == 0 {
+            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
+            out.push('\n');
+        }
+    }
+    out
+}
