@@ -212,6 +212,19 @@ async fn one_invocation_at_a_time() {
     );
 }
 
+#[tokio::test]
+async fn a_client_leaving_a_buffered_request_does_not_block_the_next() {
+    let dev = Dev::start(&[], &[]).await;
+    let abandoned = tokio::time::timeout(Duration::from_millis(300), dev.send("GET", "/slow?ms=1000", &[], vec![])).await;
+    assert!(abandoned.is_err(), "the slow request was cut off by the client");
+    // Like Lambda, the abandoned invocation still runs to its end; then the next request is served.
+    let started = Instant::now();
+    let next = tokio::time::timeout(Duration::from_secs(5), dev.send("GET", "/health", &[], vec![])).await;
+    let next = next.unwrap_or_else(|_| panic!("the next request hung:\n{}", dev.output()));
+    assert_eq!(next.status, 200);
+    assert!(started.elapsed() < Duration::from_secs(2), "waited {:?}", started.elapsed());
+}
+
 /// An upgrade is a `$connect` (the real clients are in `tests/dev_ws.rs`): the app's status answers the
 /// handshake, so the echo app, which has no `/ws/connect`, rejects it with its 404; pointed at its `/echo`
 /// routes with `LWA_WS_PATH`, it accepts with a valid `Sec-WebSocket-Accept`.

@@ -215,7 +215,14 @@ impl Emulator {
             deadline_ms: now_ms() + timeout.as_millis() as u64,
         };
         let _ = self.shared.queue_tx.send(pending);
+        let mut cleanup = Abandoned {
+            shared: self.shared.clone(),
+            request_id: request_id.clone(),
+            deadline,
+            armed: true,
+        };
         let result = tokio::time::timeout_at(deadline, rx).await;
+        cleanup.armed = false;
         lock(&self.shared.in_flight).remove(&request_id);
         let slot = lock(&self.shared.stream_slots).remove(&request_id);
         match result {
@@ -249,6 +256,36 @@ impl Emulator {
     /// Sends SHUTDOWN to every extension waiting on `event/next`.
     pub fn shutdown(&self, reason: &str) {
         self.shared.shutdown.send_replace(Some(reason.to_string()));
+    }
+}
+
+/// Frees an invocation whose caller went away (its [`Emulator::invoke`] future was dropped, say because an
+/// HTTP client disconnected): like Lambda, the invocation still runs, and its slot is freed when the runtime
+/// answers or, at the latest, at the deadline — never held forever.
+struct Abandoned {
+    shared: Arc<Shared>,
+    request_id: String,
+    deadline: Instant,
+    armed: bool,
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let (shared, request_id, deadline) = (self.shared.clone(), std::mem::take(&mut self.request_id), self.deadline);
+        let release = move || {
+            lock(&shared.in_flight).remove(&request_id);
+            lock(&shared.stream_slots).remove(&request_id);
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => drop(handle.spawn(async move {
+                tokio::time::sleep_until(deadline).await;
+                release();
+            })),
+            Err(_) => release(),
+        }
     }
 }
 
@@ -302,6 +339,7 @@ async fn route(shared: &Arc<Shared>, request: Request<Incoming>) -> ServerRespon
             match take(shared, &id) {
                 Some(in_flight) => {
                     let _ = in_flight.outcome.send(Outcome::Error(report));
+                    lock(&shared.stream_slots).remove(&id);
                     accepted()
                 }
                 None => unknown_id(&id),
@@ -424,7 +462,10 @@ async fn response(shared: &Arc<Shared>, id: &str, request: Request<Incoming>) ->
         let slot = lock(&shared.stream_slots).remove(id);
         return stream(in_flight, slot, request.into_body()).await;
     }
-    match Limited::new(request.into_body(), MAX_PAYLOAD).collect().await {
+    let result = Limited::new(request.into_body(), MAX_PAYLOAD).collect().await;
+    // The runtime has answered: the slot is free whether or not the caller still waits.
+    lock(&shared.stream_slots).remove(id);
+    match result {
         Ok(body) => {
             let _ = in_flight.outcome.send(Outcome::Response(body.to_bytes()));
             accepted()
