@@ -33,23 +33,29 @@ pub fn next_invocation(endpoint: &Endpoint) -> Request<Bytes> {
 
 /// `POST /runtime/invocation/{id}/response` with a whole (buffered) payload.
 pub fn invocation_response(endpoint: &Endpoint, request_id: &str, payload: Bytes) -> Request<Bytes> {
-    request(Method::POST, endpoint.url(&format!("{RUNTIME}/invocation/{request_id}/response")))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(payload)
-        .expect("valid request")
+    request(
+        Method::POST,
+        endpoint.url(&format!("{RUNTIME}/invocation/{}/response", segment(request_id))),
+    )
+    .header(header::CONTENT_TYPE, "application/json")
+    .body(payload)
+    .expect("valid request")
 }
 
 /// The head of a streamed `POST /runtime/invocation/{id}/response`: the body (prelude, separator, chunks,
 /// trailers) is attached by the caller.
 pub fn streaming_response_head(endpoint: &Endpoint, request_id: &str) -> http::request::Builder {
-    request(Method::POST, endpoint.url(&format!("{RUNTIME}/invocation/{request_id}/response")))
-        .header("lambda-runtime-function-response-mode", "streaming")
-        .header(header::TRANSFER_ENCODING, "chunked")
-        .header(header::CONTENT_TYPE, STREAMING_CONTENT_TYPE)
-        .header(
-            header::TRAILER,
-            "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
-        )
+    request(
+        Method::POST,
+        endpoint.url(&format!("{RUNTIME}/invocation/{}/response", segment(request_id))),
+    )
+    .header("lambda-runtime-function-response-mode", "streaming")
+    .header(header::TRANSFER_ENCODING, "chunked")
+    .header(header::CONTENT_TYPE, STREAMING_CONTENT_TYPE)
+    .header(
+        header::TRAILER,
+        "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
+    )
 }
 
 fn error_request(url: String, diagnostic: &Diagnostic) -> Request<Bytes> {
@@ -67,7 +73,10 @@ fn error_request(url: String, diagnostic: &Diagnostic) -> Request<Bytes> {
 
 /// `POST /runtime/invocation/{id}/error`.
 pub fn invocation_error(endpoint: &Endpoint, request_id: &str, diagnostic: &Diagnostic) -> Request<Bytes> {
-    error_request(endpoint.url(&format!("{RUNTIME}/invocation/{request_id}/error")), diagnostic)
+    error_request(
+        endpoint.url(&format!("{RUNTIME}/invocation/{}/error", segment(request_id))),
+        diagnostic,
+    )
 }
 
 /// `POST /runtime/init/error`.
@@ -91,6 +100,13 @@ pub fn extension_next(endpoint: &Endpoint, extension_id: &str) -> Request<Bytes>
         .header("lambda-extension-identifier", header_safe(extension_id))
         .body(Bytes::new())
         .expect("valid request")
+}
+
+/// A request id as one path segment: Lambda's are UUIDs, but an id from another Runtime API with a space or
+/// a slash in it must give a valid URL, not a request that cannot be built.
+fn segment(id: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
+    percent_encoding::utf8_percent_encode(id, SEGMENT).to_string()
 }
 
 /// Drops what a header value cannot carry, so an odd string never fails a request build.
@@ -130,6 +146,22 @@ mod tests {
         let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
         assert_eq!(body["errorMessage"], "bad \"json\"");
         assert_eq!(body["stackTrace"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn odd_request_ids_still_make_valid_urls() {
+        let diagnostic = Diagnostic {
+            error_type: "T".into(),
+            error_message: "m".into(),
+        };
+        let req = invocation_error(&endpoint(), "a b/c?d", &diagnostic);
+        assert!(req.uri().path().ends_with("/invocation/a%20b%2Fc%3Fd/error"), "{}", req.uri());
+        let req = invocation_response(&endpoint(), "8476a536-e9f4-11e8-9739-2dfe598c3fcd", Bytes::new());
+        assert!(
+            req.uri()
+                .path()
+                .ends_with("/invocation/8476a536-e9f4-11e8-9739-2dfe598c3fcd/response")
+        );
     }
 
     #[test]
