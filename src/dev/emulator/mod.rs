@@ -1,0 +1,311 @@
+//! An embedded Lambda Runtime API and Extensions API: what `lambda-adapter dev`, the end-to-end tests and
+//! the benchmark run the adapter against.
+//!
+//! It behaves like Lambda where users get surprised: one invocation at a time (callers of [`Emulator::invoke`]
+//! queue), a deadline per invocation after which the caller gets a timeout and a stream is cut, a 6 MB limit
+//! on buffered responses (413 to the runtime, as Lambda answers), and streamed responses parsed from the
+//! byte stream (prelude up to the eight NULs, then body, then error trailers) rather than from chunk
+//! boundaries. Streamed bodies reach the caller through a small bounded channel, so a slow reader slows the
+//! adapter down instead of filling memory.
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
+use tokio::time::Instant;
+
+use super::prelude_parser::{Parsed, PreludeParser};
+
+mod routes;
+use crate::buffered::MAX_PAYLOAD;
+use crate::context::now_ms;
+use crate::runtime_api::requests::{ERROR_BODY_TRAILER, ERROR_TYPE_HEADER};
+use routes::route;
+
+/// An error the runtime reported (`invocation/error`, `init/error`, or error trailers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorReport {
+    pub error_type: String,
+    /// The error document (JSON with `errorType` and `errorMessage`).
+    pub body: Bytes,
+}
+
+impl ErrorReport {
+    fn new(error_type: &str, message: &str) -> Self {
+        ErrorReport {
+            error_type: error_type.into(),
+            body: Bytes::from(json!({"errorType": error_type, "errorMessage": message}).to_string()),
+        }
+    }
+
+    /// The `errorMessage`, or the raw body when it is not the usual JSON.
+    pub fn message(&self) -> String {
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| v["errorMessage"].as_str().map(str::to_string))
+            .unwrap_or_else(|| String::from_utf8_lossy(&self.body).into_owned())
+    }
+}
+
+/// One piece of a streamed body.
+#[derive(Debug)]
+pub enum StreamItem {
+    Data(Bytes),
+    /// The stream ended with error trailers (or was cut by the emulator).
+    Error(ErrorReport),
+}
+
+/// A streamed response: the prelude as soon as it is complete, then the body as it arrives. The channel
+/// closes when the body ends. The invocation slot is held until this is dropped.
+pub struct Streamed {
+    pub prelude: Bytes,
+    pub body: mpsc::Receiver<StreamItem>,
+    _slot: OwnedSemaphorePermit,
+}
+
+/// How an invocation ended.
+pub enum Outcome {
+    /// A buffered response payload.
+    Response(Bytes),
+    Streaming(Streamed),
+    Error(ErrorReport),
+}
+
+/// Why [`Emulator::invoke`] got no outcome.
+#[derive(Debug, PartialEq, Eq)]
+pub enum InvokeError {
+    /// The deadline passed before the runtime answered.
+    Timeout(Duration),
+}
+
+/// Facts the emulated function reports.
+#[derive(Clone, Debug)]
+pub struct FunctionInfo {
+    pub name: String,
+    pub arn: String,
+}
+
+impl Default for FunctionInfo {
+    fn default() -> Self {
+        FunctionInfo {
+            name: "function".into(),
+            arn: "arn:aws:lambda:us-east-1:000000000000:function:function".into(),
+        }
+    }
+}
+
+struct Pending {
+    request_id: String,
+    event: Bytes,
+    deadline: Instant,
+    deadline_ms: u64,
+}
+
+struct InFlight {
+    outcome: oneshot::Sender<Outcome>,
+    deadline: Instant,
+}
+
+struct Shared {
+    function: FunctionInfo,
+    queue_tx: mpsc::UnboundedSender<Pending>,
+    queue_rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>,
+    in_flight: Mutex<HashMap<String, InFlight>>,
+    /// Slots freed only when a streamed response is dropped; handed to [`Streamed`].
+    stream_slots: Mutex<HashMap<String, OwnedSemaphorePermit>>,
+    init_error: watch::Sender<Option<ErrorReport>>,
+    polling: watch::Sender<bool>,
+    shutdown: watch::Sender<Option<String>>,
+    extensions: Mutex<Vec<String>>,
+    counter: AtomicU64,
+}
+
+/// The emulator; serving stops when it is dropped.
+pub struct Emulator {
+    shared: Arc<Shared>,
+    slot: Arc<Semaphore>,
+    addr: SocketAddr,
+    server: tokio::task::AbortHandle,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+type ServerResponse = Response<Full<Bytes>>;
+
+impl Emulator {
+    /// Starts serving on `addr` (port 0 picks a free port).
+    pub async fn start(addr: SocketAddr, function: FunctionInfo) -> std::io::Result<Emulator> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (queue_tx, queue_rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            function,
+            queue_tx,
+            queue_rx: tokio::sync::Mutex::new(queue_rx),
+            in_flight: Mutex::new(HashMap::new()),
+            stream_slots: Mutex::new(HashMap::new()),
+            init_error: watch::channel(None).0,
+            polling: watch::channel(false).0,
+            shutdown: watch::channel(None).0,
+            extensions: Mutex::new(Vec::new()),
+            counter: AtomicU64::new(0),
+        });
+        let server_shared = shared.clone();
+        let server = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = server_shared.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |request| {
+                        let shared = shared.clone();
+                        async move { Ok::<_, Infallible>(route(&shared, request).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        })
+        .abort_handle();
+        Ok(Emulator {
+            shared,
+            slot: Arc::new(Semaphore::new(1)),
+            addr,
+            server,
+        })
+    }
+
+    /// The address serving the APIs.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The value for `AWS_LAMBDA_RUNTIME_API`.
+    pub fn runtime_api(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Invokes the function with `event` and waits for its outcome, at most `timeout`. Invocations run one at a
+    /// time; a streamed outcome keeps the slot until it is dropped.
+    pub async fn invoke(&self, event: Bytes, timeout: Duration) -> Result<Outcome, InvokeError> {
+        let slot = self.slot.clone().acquire_owned().await.expect("the semaphore is never closed");
+        let n = self.shared.counter.fetch_add(1, Ordering::Relaxed);
+        let request_id = request_id(n);
+        let deadline = Instant::now() + timeout;
+        let (tx, rx) = oneshot::channel();
+        lock(&self.shared.in_flight).insert(request_id.clone(), InFlight { outcome: tx, deadline });
+        lock(&self.shared.stream_slots).insert(request_id.clone(), slot);
+        let pending = Pending {
+            request_id: request_id.clone(),
+            event,
+            deadline,
+            deadline_ms: now_ms() + timeout.as_millis() as u64,
+        };
+        let _ = self.shared.queue_tx.send(pending);
+        let mut cleanup = Abandoned {
+            shared: self.shared.clone(),
+            request_id: request_id.clone(),
+            deadline,
+            armed: true,
+        };
+        let result = tokio::time::timeout_at(deadline, rx).await;
+        cleanup.armed = false;
+        lock(&self.shared.in_flight).remove(&request_id);
+        let slot = lock(&self.shared.stream_slots).remove(&request_id);
+        match result {
+            Ok(Ok(Outcome::Streaming(streamed))) => Ok(Outcome::Streaming(streamed)),
+            Ok(Ok(outcome)) => {
+                drop(slot);
+                Ok(outcome)
+            }
+            _ => Err(InvokeError::Timeout(timeout)),
+        }
+    }
+
+    /// Resolves once a runtime is waiting on `invocation/next` (the adapter finished init).
+    pub async fn wait_polling(&self) {
+        let mut polling = self.shared.polling.subscribe();
+        let _ = polling.wait_for(|p| *p).await;
+    }
+
+    /// Resolves with the runtime's `init/error`, when it reports one.
+    pub async fn wait_init_error(&self) -> ErrorReport {
+        let mut reports = self.shared.init_error.subscribe();
+        let report = reports.wait_for(Option::is_some).await.expect("the sender lives in self");
+        report.clone().expect("waited for Some")
+    }
+
+    /// The ids of the registered extensions.
+    pub fn extensions(&self) -> Vec<String> {
+        lock(&self.shared.extensions).clone()
+    }
+
+    /// Sends SHUTDOWN to every extension waiting on `event/next`.
+    pub fn shutdown(&self, reason: &str) {
+        self.shared.shutdown.send_replace(Some(reason.to_string()));
+    }
+}
+
+/// Frees an invocation whose caller went away (its [`Emulator::invoke`] future was dropped, say because an
+/// HTTP client disconnected): like Lambda, the invocation still runs, and its slot is freed when the runtime
+/// answers or, at the latest, at the deadline — never held forever.
+struct Abandoned {
+    shared: Arc<Shared>,
+    request_id: String,
+    deadline: Instant,
+    armed: bool,
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let (shared, request_id, deadline) = (self.shared.clone(), std::mem::take(&mut self.request_id), self.deadline);
+        let release = move || {
+            lock(&shared.in_flight).remove(&request_id);
+            lock(&shared.stream_slots).remove(&request_id);
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => drop(handle.spawn(async move {
+                tokio::time::sleep_until(deadline).await;
+                release();
+            })),
+            Err(_) => release(),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A request id shaped like Lambda's (a UUID), unique within the process.
+fn request_id(n: u64) -> String {
+    let seed = now_ms() ^ (u64::from(std::process::id()) << 32);
+    let mixed = (seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        (mixed >> 32) as u32,
+        (mixed >> 16) as u16,
+        n & 0xfff,
+        (mixed >> 4) & 0xfff,
+        n
+    )
+}
