@@ -1,0 +1,91 @@
+//! Tests of the settings: defaults, both names, and the errors users see.
+use super::*;
+use std::collections::HashMap;
+
+fn config(vars: &[(&str, &str)]) -> (Result<Config, ConfigError>, Vec<String>) {
+    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut settings = Settings::new(move |name: &str| map.get(name).cloned());
+    let result = Config::from_settings(&mut settings);
+    (result, settings.warnings().to_vec())
+}
+
+#[test]
+fn defaults() {
+    let config = config(&[]).0.unwrap();
+    assert_eq!(config.port, 8080);
+    assert_eq!(config.readiness_port, 8080);
+    assert_eq!(config.readiness_path, "/");
+    assert_eq!(config.pass_through_path, "/events");
+    assert_eq!(config.invoke_mode, InvokeMode::Buffered);
+    assert!(config.readiness_healthy_status.contains(404));
+    assert!(!config.readiness_healthy_status.contains(500));
+}
+
+#[test]
+fn both_names_and_plain_port() {
+    assert_eq!(config(&[("PORT", "3000")]).0.unwrap().port, 3000);
+    assert_eq!(config(&[("PORT", "3000"), ("AWS_LWA_PORT", "4000")]).0.unwrap().port, 4000);
+    let (result, warnings) = config(&[("LWA_PORT", "5000"), ("AWS_LWA_PORT", "4000")]);
+    assert_eq!(result.unwrap().port, 5000);
+    assert!(
+        warnings[0].contains("LWA_PORT") && warnings[0].contains("AWS_LWA_PORT"),
+        "{warnings:?}"
+    );
+    let streaming = config(&[("AWS_LWA_INVOKE_MODE", "RESPONSE_STREAM")]).0.unwrap();
+    assert_eq!(streaming.invoke_mode, InvokeMode::ResponseStream);
+}
+
+#[test]
+fn invalid_values_name_variable_value_and_allowed() {
+    let err = config(&[("AWS_LWA_INVOKE_MODE", "response_streaming")]).0.unwrap_err();
+    assert_eq!(err.variable, "AWS_LWA_INVOKE_MODE");
+    let text = err.to_string();
+    assert!(
+        text.contains("\"response_streaming\"") && text.contains("did you mean `response_stream`"),
+        "{text}"
+    );
+
+    let err = config(&[("PORT", "abc")]).0.unwrap_err();
+    assert_eq!((err.variable.as_str(), err.value.as_str()), ("PORT", "abc"));
+    assert!(err.allowed.contains("1 to 65535"));
+
+    let err = config(&[("LWA_ERROR_STATUS_CODES", "500-")]).0.unwrap_err();
+    assert!(err.to_string().contains("LWA_ERROR_STATUS_CODES") && err.allowed.contains("missing a bound"));
+
+    let err = config(&[("LWA_ASYNC_INIT", "maybe")]).0.unwrap_err();
+    assert!(err.allowed.contains("true/false"));
+
+    assert!(config(&[("LWA_READINESS_CHECK_PATH", "health")]).0.is_err());
+    assert!(config(&[("LWA_READINESS_CHECK_TIMEOUT", "-1")]).0.is_err());
+    assert!(config(&[("LWA_AUTHORIZATION_SOURCE", "bad header")]).0.is_err());
+}
+
+#[test]
+fn deprecated_plain_names_still_work_with_a_warning() {
+    let (result, warnings) = config(&[("READINESS_CHECK_PATH", "/ready"), ("REMOVE_BASE_PATH", "/api")]);
+    let parsed = result.unwrap();
+    assert_eq!(
+        (parsed.readiness_path.as_str(), parsed.remove_base_path.as_deref()),
+        ("/ready", Some("/api"))
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("READINESS_CHECK_PATH is deprecated")),
+        "{warnings:?}"
+    );
+    let (_, warnings) = config(&[("AWS_LWA_ENABLE_COMPRESSION", "true")]);
+    assert!(warnings.iter().any(|w| w.contains("not supported")), "{warnings:?}");
+}
+
+#[test]
+fn booleans_in_any_case() {
+    for (text, want) in [
+        ("TRUE", true),
+        ("Yes", true),
+        ("1", true),
+        ("no", false),
+        ("False", false),
+        ("0", false),
+    ] {
+        assert_eq!(parse_bool(text), Ok(want), "{text}");
+    }
+}
