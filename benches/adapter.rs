@@ -174,7 +174,8 @@ async fn run(plan: &Plan, programs: &[Program], names: &[String], port: u16) -> 
         }
         for i in (0..programs.len()).map(|i| (i + round) % programs.len()) {
             eprintln!("round {}/{}: {}", round + 1, plan.rounds, names[i]);
-            if let Err(error) = measure_adapter(plan, &programs[i], port, &mut adapters[i]).await {
+            let websocket = names[i] == "ours";
+            if let Err(error) = measure_adapter(plan, &programs[i], port, websocket, &mut adapters[i]).await {
                 adapters[i].failures.push(error);
             }
         }
@@ -201,7 +202,8 @@ async fn measure_floor(plan: &Plan, port: u16, samples: &mut Samples) -> Result<
     Ok(())
 }
 
-async fn measure_adapter(plan: &Plan, program: &Program, port: u16, samples: &mut Samples) -> Result<(), String> {
+/// `websocket`: also time API Gateway WebSocket MESSAGE invocations (only our adapter bridges them).
+async fn measure_adapter(plan: &Plan, program: &Program, port: u16, websocket: bool, samples: &mut Samples) -> Result<(), String> {
     for _ in 0..plan.extra_startups {
         samples
             .startup_us
@@ -226,6 +228,14 @@ async fn measure_adapter(plan: &Plan, program: &Program, port: u16, samples: &mu
             ));
         }
         cpu.push(micros(adapter.cpu_time().saturating_sub(cpu_before)) / plan.small as f64);
+        if websocket && mode == Mode::Buffered {
+            let message = measure::websocket_message();
+            for _ in 0..plan.small {
+                samples.ws_message_us.push(micros(
+                    measure::invoke_small(&adapter.emulator, &message, mode).await.map_err(with_log)?,
+                ));
+            }
+        }
         if mode == Mode::Streaming {
             adapter.reset_peak_rss();
             let cpu_before = adapter.cpu_time();

@@ -7,7 +7,7 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /health`, `GET /` | 200 `ok` |
+//! | `GET /health`, `GET /`, `POST /ws/message` | 200 `ok` |
 //! | `GET /bytes?size=N&chunk=C` | N bytes of a fixed pattern, chunked, in frames of C bytes |
 //! | `GET /sse?n=N&interval_ms=M` | N events `data: {"i":i,"sent_us":<epoch µs when written>}`, one frame each |
 
@@ -78,7 +78,7 @@ fn route(request: &Request<Incoming>) -> Response<AppBody> {
             .unwrap_or(default)
     };
     match request.uri().path() {
-        "/" | "/health" => reply(StatusCode::OK, "text/plain", Full::new(Bytes::from_static(b"ok")).boxed_unsync()),
+        "/" | "/health" | "/ws/message" => reply(StatusCode::OK, "text/plain", Full::new(Bytes::from_static(b"ok")).boxed_unsync()),
         "/bytes" => {
             let chunk = (param("chunk", 65_536) as usize).clamp(1, PATTERN_LEN);
             let body = PatternBody {

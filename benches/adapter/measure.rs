@@ -30,6 +30,11 @@ pub fn event(path_and_query: &str) -> Bytes {
     Bytes::from(event.to_string())
 }
 
+/// An API Gateway WebSocket MESSAGE event (the sample), which the adapter posts to the app's `/ws/message`.
+pub fn websocket_message() -> Bytes {
+    Bytes::from_static(include_bytes!("../../tests/fixtures/events/example-apigw-websocket-message.json"))
+}
+
 /// One small invocation of `/health`; the time from invoke to the whole answer.
 pub async fn invoke_small(emulator: &Emulator, event: &Bytes, mode: Mode) -> Result<Duration, String> {
     let started = Instant::now();

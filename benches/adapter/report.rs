@@ -17,6 +17,8 @@ pub struct Samples {
     pub first_byte_us: Vec<f64>,
     pub chunk_us: Vec<f64>,
     pub rss_kib: Vec<f64>,
+    /// Round trips of WebSocket MESSAGE invocations (buffered), ours only.
+    pub ws_message_us: Vec<f64>,
     pub failures: Vec<String>,
 }
 
@@ -87,6 +89,13 @@ fn rows() -> Vec<Row> {
             unit: Unit::Micros,
             floor: |f| quantile(&f.buffered_us, 0.5),
             adapter: |s, _| quantile(&s.buffered_us, 0.5),
+            target: None,
+        },
+        Row {
+            name: "WebSocket MESSAGE round trip p50",
+            unit: Unit::Micros,
+            floor: |_| None,
+            adapter: |s, _| quantile(&s.ws_message_us, 0.5),
             target: None,
         },
         Row {
