@@ -1,9 +1,9 @@
 //! `dev`'s WebSocket events against the real fixtures, and through the adapter's own mapping.
 
 use super::*;
-use crate::context::{FunctionEnv, InvocationContext};
-use crate::translate::{EventKind, TranslateOptions, detect::detect, translate};
-use crate::ws::WsRoutes;
+
+use crate::translate::{EventKind, detect::detect, translate};
+
 use http::{HeaderMap, Method, Uri};
 
 fn fixture(name: &str) -> Value {
@@ -117,24 +117,8 @@ fn connect_has_the_fixtures_shape_with_the_handshake() {
 
 #[test]
 fn the_adapter_maps_dev_events_as_it_maps_real_ones() {
-    let options = TranslateOptions {
-        app_base: "http://127.0.0.1:8080".into(),
-        remove_base_path: None,
-        pass_through_path: "/events".into(),
-        authorization_source: None,
-        http_api_domains: vec![],
-        function_env: FunctionEnv::default(),
-        ws: WsRoutes::default(),
-    };
-    let ctx = InvocationContext {
-        request_id: "req-1".into(),
-        deadline_ms: 1_900_000_000_000,
-        invoked_function_arn: "arn:aws:lambda:us-east-1:123456789012:function:app".into(),
-        trace_id: None,
-        client_context: None,
-        identity: None,
-        tenant_id: None,
-    };
+    let options = crate::translate::tests::options();
+    let ctx = crate::translate::tests::ctx();
     let events = [
         connect_event("/?room=1"),
         message(&facts(), "sendmessage", "m=", "hi", &ids()),

@@ -8,7 +8,8 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn ctx() -> InvocationContext {
+/// The invocation context the translation tests (and the bridge's) run with.
+pub(crate) fn ctx() -> InvocationContext {
     InvocationContext {
         request_id: "req-1".into(),
         deadline_ms: 1_900_000_000_000,
@@ -20,7 +21,8 @@ fn ctx() -> InvocationContext {
     }
 }
 
-fn options() -> TranslateOptions {
+/// Default translation options, as a function with no settings gets.
+pub(crate) fn options() -> TranslateOptions {
     TranslateOptions {
         app_base: "http://127.0.0.1:8080".into(),
         remove_base_path: None,

@@ -1,7 +1,7 @@
 //! The mapping against the real WebSocket fixtures in `tests/fixtures/events/`.
 
 use super::*;
-use crate::context::FunctionEnv;
+
 use crate::error::ErrorKind;
 use crate::translate::{EventKind, translate};
 use serde_json::json;
@@ -10,29 +10,7 @@ fn fixture(name: &str) -> Value {
     serde_json::from_slice(&crate::translate::tests::fixture(name)).unwrap()
 }
 
-fn ctx() -> InvocationContext {
-    InvocationContext {
-        request_id: "req-1".into(),
-        deadline_ms: 1_900_000_000_000,
-        invoked_function_arn: "arn:aws:lambda:us-east-1:123456789012:function:app".into(),
-        trace_id: None,
-        client_context: None,
-        identity: None,
-        tenant_id: None,
-    }
-}
-
-fn options() -> TranslateOptions {
-    TranslateOptions {
-        app_base: "http://127.0.0.1:8080".into(),
-        remove_base_path: None,
-        pass_through_path: "/events".into(),
-        authorization_source: None,
-        http_api_domains: vec![],
-        function_env: FunctionEnv::default(),
-        ws: WsRoutes::default(),
-    }
-}
+use crate::translate::tests::{ctx, options};
 
 /// Translates through the public entry point, as an invocation does.
 fn app_request(event: &Value, options: &TranslateOptions) -> Request<Bytes> {
