@@ -15,8 +15,10 @@ import os
 import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from quiet_http import QuietHandler  # beside this script
 
 SEEN = []
 LOCK = threading.Lock()
@@ -31,25 +33,13 @@ def push(url, data):
         return error.code
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, body=b"", headers=None):
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+class Handler(QuietHandler):
 
     def do_GET(self):
         if self.path == "/_seen":
             with LOCK:
-                return self.send(200, json.dumps(SEEN).encode(), {"Content-Type": "application/json"})
-        self.send(200, b"ok")
+                return self.reply(200, json.dumps(SEEN).encode(), {"Content-Type": "application/json"})
+        self.reply(200, b"ok")
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -72,9 +62,9 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 SEEN.append(record)
             if query.get("reject"):
-                return self.send(int(query["reject"]), b'{"message":"rejected by the app"}')
+                return self.reply(int(query["reject"]), b'{"message":"rejected by the app"}')
             headers = {"Sec-WebSocket-Protocol": query["protocol"]} if query.get("protocol") else {}
-            return self.send(200, b"", headers)
+            return self.reply(200, b"", headers)
         with LOCK:
             SEEN.append(record)
         if url.path == "/ws/message":
@@ -85,14 +75,14 @@ class Handler(BaseHTTPRequestHandler):
             action = message.get("action") if isinstance(message, dict) else None
             if action == "whoami":
                 reply = {"connectionId": record["connectionId"], "routeKey": record["routeKey"]}
-                return self.send(200, json.dumps(reply).encode())
+                return self.reply(200, json.dumps(reply).encode())
             if action == "fail":
-                return self.send(500, b"boom")
+                return self.reply(500, b"boom")
             if action == "push":
                 status = push(callback, "pushed")
-                return self.send(200, f"replied after a push answered {status}".encode())
-            return self.send(200, json.dumps({"route": record["routeKey"], "length": len(body)}).encode())
-        self.send(200)
+                return self.reply(200, f"replied after a push answered {status}".encode())
+            return self.reply(200, json.dumps({"route": record["routeKey"], "length": len(body)}).encode())
+        self.reply(200)
 
 
 if __name__ == "__main__":

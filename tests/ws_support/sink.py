@@ -15,13 +15,15 @@ import json
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from unittest import mock
 from urllib.parse import unquote
 
 import botocore.auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+from quiet_http import QuietHandler  # beside this script
 
 ACCESS_KEY, SECRET_KEY, REGION = sys.argv[1], sys.argv[2], sys.argv[3]
 CALLS = []
@@ -40,26 +42,14 @@ def expected_authorization(method, path, headers, body, signed_names, token):
     return request.headers["Authorization"]
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def answer(self, status, body=b"", headers=None):
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+class Handler(QuietHandler):
 
     def handle_call(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if self.path == "/_calls":
             with LOCK:
-                return self.answer(200, json.dumps(CALLS).encode(), {"Content-Type": "application/json"})
+                return self.reply(200, json.dumps(CALLS).encode(), {"Content-Type": "application/json"})
         headers = {name.lower(): value for name, value in self.headers.items()}
         call = {"method": self.command, "path": self.path, "body": body.decode("utf-8", "replace"), "answered": False}
         with LOCK:
@@ -68,7 +58,7 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             call["status"] = status
             call["answered"] = True
-        self.answer(status, payload, extra)
+        self.reply(status, payload, extra)
 
     def decide(self, headers, body):
         authorization = headers.get("authorization", "")
