@@ -6,9 +6,11 @@
 //! the value and what is allowed, which start-up reports through the Runtime API's init-error call.
 
 use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use http::HeaderName;
+use http::uri::{Authority, PathAndQuery};
 
 use crate::status_ranges::StatusRanges;
 
@@ -33,10 +35,16 @@ pub enum ReadinessProtocol {
 /// Every setting, typed.
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// A host name or IP literal (IPv6 in brackets), checked at start-up.
     pub host: String,
     pub port: u16,
+    /// `host:port` of the app: the only address requests go to.
+    pub app_address: Authority,
+    /// A path, with an optional query, checked at start-up.
     pub readiness_path: String,
     pub readiness_port: u16,
+    /// `host:port` of the readiness check.
+    pub readiness_address: Authority,
     pub readiness_protocol: ReadinessProtocol,
     pub readiness_healthy_status: StatusRanges,
     pub readiness_timeout: Option<Duration>,
@@ -213,12 +221,55 @@ fn parse_protocol(text: &str) -> Result<ReadinessProtocol, String> {
     }
 }
 
-fn parse_path(text: &str) -> Result<String, String> {
-    if text.starts_with('/') && !text.contains(char::is_whitespace) {
-        Ok(text.to_string())
-    } else {
-        Err("expected a path starting with `/`, without spaces".into())
+/// A path that a request line can carry, such as `/api/v1` (no query, fragment, spaces or control characters).
+pub fn parse_path(text: &str) -> Result<String, String> {
+    const ALLOWED: &str = "expected an absolute path such as `/api/v1`: starting with `/`, without a query, spaces or characters a URL cannot carry (escape them as `%XX`)";
+    if text.contains('?') {
+        return Err(ALLOWED.into());
     }
+    parse_target(text).map_err(|_| ALLOWED.into())
+}
+
+/// A path with an optional query, such as `/health?full=1`.
+fn parse_target(text: &str) -> Result<String, String> {
+    const ALLOWED: &str = "expected an absolute path, with an optional query, such as `/health` or `/health?deep=1`: starting with `/`, without spaces or characters a URL cannot carry (escape them as `%XX`)";
+    let valid = text.starts_with('/')
+        && !text.contains('#')
+        && text.bytes().all(|b| b.is_ascii_graphic() && !br#""<>\^`{|}"#.contains(&b))
+        && PathAndQuery::try_from(text).is_ok_and(|parsed| parsed.as_str() == text);
+    if valid { Ok(text.to_string()) } else { Err(ALLOWED.into()) }
+}
+
+/// A host name or an IP literal, nothing else. IPv6 comes back in brackets, ready for an authority.
+pub fn parse_host(text: &str) -> Result<String, String> {
+    const ALLOWED: &str =
+        "expected a host name or an IP address, such as `127.0.0.1`, `::1` or `app.internal`, without a scheme, port or path";
+    let inner = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')).unwrap_or(text);
+    if inner.parse::<Ipv6Addr>().is_ok() {
+        return Ok(format!("[{inner}]"));
+    }
+    if text.parse::<Ipv4Addr>().is_ok() {
+        return Ok(text.to_string());
+    }
+    let name = text.strip_suffix('.').unwrap_or(text);
+    let label = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    // All-numeric names are mistyped IPv4 addresses (`127.0.0.256`), which a resolver would reject later.
+    let numeric = name.split('.').all(|l| l.bytes().all(|b| b.is_ascii_digit()));
+    if name.len() <= 253 && name.split('.').all(label) && !numeric {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err(ALLOWED.into())
+    }
+}
+
+/// `host:port` from a host [`parse_host`] accepted.
+fn authority(host: &str, port: u16) -> Result<Authority, String> {
+    Authority::try_from(format!("{host}:{port}")).map_err(|e| format!("`{host}:{port}` is not a valid address: {e}"))
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {
@@ -250,15 +301,29 @@ impl Config {
                 None => 8080,
             },
         };
-        let host = settings.parse("HOST", |h| Ok(h.to_string()))?.unwrap_or_else(|| "127.0.0.1".into());
+        let host_setting = settings.get("HOST");
+        let host = match &host_setting {
+            Some(found) => parse_host(found.value.trim()).map_err(|allowed| found.error(allowed))?,
+            None => "127.0.0.1".into(),
+        };
+        let in_host = |allowed: String| match &host_setting {
+            Some(found) => found.error(allowed),
+            None => ConfigError {
+                variable: "LWA_HOST".into(),
+                value: host.clone(),
+                allowed,
+            },
+        };
+        let app_address = authority(&host, port).map_err(in_host)?;
         let readiness_port = settings.parse("READINESS_CHECK_PORT", parse_port)?.unwrap_or(port);
-        let readiness_path = settings.parse("READINESS_CHECK_PATH", parse_path)?.unwrap_or_else(|| "/".into());
+        let readiness_address = authority(&host, readiness_port).map_err(in_host)?;
+        let readiness_path = settings.parse("READINESS_CHECK_PATH", parse_target)?.unwrap_or_else(|| "/".into());
         let readiness_protocol = settings
             .parse("READINESS_CHECK_PROTOCOL", parse_protocol)?
             .unwrap_or(ReadinessProtocol::Http);
         let readiness_healthy_status = settings
             .parse("READINESS_CHECK_HEALTHY_STATUS", StatusRanges::parse)?
-            .unwrap_or_else(|| StatusRanges::parse("100-499").expect("default ranges parse"));
+            .unwrap_or_else(|| StatusRanges::range(100, 499));
         let readiness_timeout = settings.parse("READINESS_CHECK_TIMEOUT", parse_seconds)?;
         let async_init = settings.flag("ASYNC_INIT", false)?;
         let remove_base_path = settings.parse("REMOVE_BASE_PATH", |p| parse_path(p).map(|p| p.trim_end_matches('/').to_string()))?;
@@ -279,8 +344,10 @@ impl Config {
         Ok(Config {
             host,
             port,
+            app_address,
             readiness_path,
             readiness_port,
+            readiness_address,
             readiness_protocol,
             readiness_healthy_status,
             readiness_timeout,
@@ -303,18 +370,9 @@ impl Config {
         (config, settings.warnings().to_vec())
     }
 
-    /// `http://host:port`, the app's base URL.
+    /// `http://host:port`, the app's base URL, for messages.
     pub fn app_base_url(&self) -> String {
-        format!("http://{}:{}", bracket_ipv6(&self.host), self.port)
-    }
-}
-
-/// Puts an IPv6 literal in brackets for use in a URL authority.
-pub fn bracket_ipv6(host: &str) -> String {
-    if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]")
-    } else {
-        host.to_string()
+        format!("http://{}", self.app_address)
     }
 }
 

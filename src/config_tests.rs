@@ -89,3 +89,55 @@ fn booleans_in_any_case() {
         assert_eq!(parse_bool(text), Ok(want), "{text}");
     }
 }
+
+#[test]
+fn hosts_are_host_names_or_ip_literals() {
+    for (host, address) in [
+        ("127.0.0.1", "127.0.0.1:8080"),
+        ("::1", "[::1]:8080"),
+        ("[::1]", "[::1]:8080"),
+        ("App.Internal", "app.internal:8080"),
+        ("localhost", "localhost:8080"),
+        ("my_app", "my_app:8080"),
+    ] {
+        let config = config(&[("LWA_HOST", host)]).0.unwrap();
+        assert_eq!(config.app_address.as_str(), address, "{host}");
+        assert_eq!(config.app_base_url(), format!("http://{address}"));
+    }
+    for bad in [
+        "a b",
+        "x/y",
+        "x:80",
+        "http://x",
+        "x@y",
+        "-x",
+        "x..y",
+        "127.0.0.256",
+        "a\u{1}b",
+        "[x]",
+        "ü.example",
+    ] {
+        let err = config(&[("LWA_HOST", bad)]).0.unwrap_err();
+        assert_eq!((err.variable.as_str(), err.value.as_str()), ("LWA_HOST", bad));
+        assert!(err.allowed.contains("host name or an IP address"), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn paths_are_paths_a_request_line_can_carry() {
+    let ok = config(&[("LWA_READINESS_CHECK_PATH", "/health?deep=1")]).0.unwrap();
+    assert_eq!(ok.readiness_path, "/health?deep=1");
+    for (variable, bad) in [
+        ("LWA_READINESS_CHECK_PATH", "/a<b>"),
+        ("LWA_READINESS_CHECK_PATH", "health"),
+        ("LWA_READINESS_CHECK_PATH", "/a\u{7f}"),
+        ("LWA_READINESS_CHECK_PATH", "/a#b"),
+        ("AWS_LWA_PASS_THROUGH_PATH", "/events?x=1"),
+        ("LWA_REMOVE_BASE_PATH", "/a\"b"),
+        ("LWA_WS_PATH", "/w s"),
+    ] {
+        let err = config(&[(variable, bad)]).0.unwrap_err();
+        assert_eq!((err.variable.as_str(), err.value.as_str()), (variable, bad));
+        assert!(err.allowed.contains("absolute path"), "{variable}={bad:?}: {err}");
+    }
+}

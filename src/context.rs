@@ -59,7 +59,7 @@ impl InvocationContext {
         let deadline_ms = text("lambda-runtime-deadline-ms")
             .and_then(|d| d.parse().ok())
             .map(absolute_deadline)
-            .unwrap_or_else(|| now_ms() + 900_000);
+            .unwrap_or_else(|| now_ms().saturating_add(900_000));
         Ok(InvocationContext {
             request_id,
             deadline_ms,
@@ -108,14 +108,26 @@ impl InvocationContext {
 /// to be a date after 2001 is taken as milliseconds from now.
 fn absolute_deadline(value: u64) -> u64 {
     const YEAR_2001_MS: u64 = 1_000_000_000_000;
-    if value < YEAR_2001_MS { now_ms() + value } else { value }
+    if value < YEAR_2001_MS {
+        now_ms().saturating_add(value)
+    } else {
+        value
+    }
+}
+
+/// `now + duration`, held at a far future (30 years) instead of overflowing when a deadline from outside is
+/// absurd.
+pub fn instant_after(duration: Duration) -> tokio::time::Instant {
+    const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86_400);
+    let now = tokio::time::Instant::now();
+    now.checked_add(duration.min(FAR_FUTURE)).unwrap_or(now)
 }
 
 /// Milliseconds since the epoch.
 pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
 }
 

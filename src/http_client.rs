@@ -23,6 +23,10 @@ pub fn client() -> HttpClient {
     build(Duration::from_secs(60), 4)
 }
 
+/// Header lines an app's response head may have. hyper's default of 100 fails an ordinary app that sets many
+/// cookies; past this limit the response is refused as invalid rather than held in memory.
+pub const MAX_APP_HEADERS: usize = 512;
+
 /// A client for the app. Idle connections are dropped after 4 s, before the 5 s keep-alive timeout of Node.js
 /// and many other servers: reusing a connection the app is closing at that moment would fail the invocation.
 /// Under SnapStart no connection is kept at all, since a restored snapshot's pooled sockets are dead.
@@ -38,6 +42,7 @@ fn build(idle_timeout: Duration, max_idle: usize) -> HttpClient {
     Client::builder(TokioExecutor::new())
         .pool_idle_timeout(idle_timeout)
         .pool_max_idle_per_host(max_idle)
+        .http1_max_headers(MAX_APP_HEADERS)
         .build(connector)
 }
 

@@ -13,6 +13,7 @@ use tracing::Instrument;
 
 use crate::buffered;
 use crate::config::{Config, InvokeMode};
+use crate::context::instant_after;
 use crate::error::{AdapterError, ErrorKind, chain};
 use crate::http_client::{self, HttpClient};
 use crate::readiness::Readiness;
@@ -100,7 +101,7 @@ impl Adapter {
                 Err(Failure::Runtime(error)) => tracing::error!("{error}"),
                 Err(Failure::Invocation(error)) => {
                     tracing::error!("invocation failed: {error}");
-                    self.ws.settle(Instant::now() + invocation.context.remaining()).await;
+                    self.ws.settle(instant_after(invocation.context.remaining())).await;
                     if let Err(post) = self.runtime.error(&invocation.context.request_id, &error.diagnostic()).await {
                         tracing::error!("could not report the failure: {post}");
                     }
@@ -113,7 +114,7 @@ impl Adapter {
 
     async fn process(&self, invocation: &Invocation) -> Result<(), Failure> {
         let ctx = &invocation.context;
-        let deadline = Instant::now() + ctx.remaining().saturating_sub(DEADLINE_MARGIN);
+        let deadline = instant_after(ctx.remaining().saturating_sub(DEADLINE_MARGIN));
         if !self.ready.load(Ordering::Relaxed) {
             self.wait_until_ready(deadline).await?;
         }
@@ -134,13 +135,7 @@ impl Adapter {
                 )
                 .into());
             }
-            Ok(Err(error)) => {
-                return Err(AdapterError::new(
-                    ErrorKind::AppUnreachable,
-                    format!("the app at {} did not answer {target}: {}", self.options.app_base, chain(&error)),
-                )
-                .into());
-            }
+            Ok(Err(error)) => return Err(app_failed(&self.options.app, &target, &error).into()),
             Ok(Ok(response)) => response,
         };
         let status = response.status().as_u16();
@@ -191,6 +186,42 @@ impl Adapter {
                 ),
             )),
         }
+    }
+}
+
+/// The app's request failed before a response head: it could not be reached, or what it sent was not an
+/// HTTP/1.1 response head the adapter will read (garbage, or more than [`http_client::MAX_APP_HEADERS`]
+/// header lines). Told apart by hyper's error kinds, not by message text.
+fn app_failed(app: &http::uri::Authority, target: &str, error: &hyper_util::client::legacy::Error) -> AdapterError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut parse = None;
+    while let Some(current) = source {
+        if let Some(hyper) = current.downcast_ref::<hyper::Error>()
+            && (hyper.is_parse() || hyper.is_parse_too_large() || hyper.is_parse_status())
+        {
+            parse = Some(hyper.is_parse_too_large());
+        }
+        source = current.source();
+    }
+    match parse {
+        Some(too_large) => {
+            let limit = if too_large {
+                format!(" (at most {} header lines are read)", http_client::MAX_APP_HEADERS)
+            } else {
+                String::new()
+            };
+            AdapterError::new(
+                ErrorKind::InvalidResponse,
+                format!(
+                    "the app at http://{app} answered {target} with an invalid HTTP response head{limit}: {}",
+                    chain(error)
+                ),
+            )
+        }
+        None => AdapterError::new(
+            ErrorKind::AppUnreachable,
+            format!("the app at http://{app} did not answer {target}: {}", chain(error)),
+        ),
     }
 }
 

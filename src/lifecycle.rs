@@ -22,22 +22,15 @@ pub const ASYNC_INIT_WAIT: Duration = Duration::from_millis(9_800);
 /// Runs the adapter; returns the process exit code.
 pub async fn run() -> i32 {
     let started = Instant::now();
-    // The reference adapter's proxy setting replaces the Runtime API address (a proxy extension in between).
-    let proxy = ["LWA_LAMBDA_RUNTIME_API_PROXY", "AWS_LWA_LAMBDA_RUNTIME_API_PROXY"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
-    let endpoint = match proxy.ok_or(()).or_else(|_| std::env::var("AWS_LAMBDA_RUNTIME_API")) {
-        Ok(text) => match Endpoint::parse(&text) {
-            Ok(endpoint) => endpoint,
-            Err(message) => {
-                tracing::error!("{message}");
-                return 2;
-            }
-        },
-        Err(_) => {
-            tracing::error!(
-                "AWS_LAMBDA_RUNTIME_API is not set: lambda-adapter runs inside AWS Lambda (or an emulator); to try an app locally, run `lambda-adapter dev -- <app command>`"
-            );
+    let endpoint = match runtime_endpoint(|name| std::env::var(name).ok()) {
+        Ok(endpoint) => endpoint,
+        // An invalid proxy address is still reported through Lambda's own Runtime API, when that is valid.
+        Err(EndpointError {
+            message,
+            report_to: Some(endpoint),
+        }) => return init_failed(&RuntimeClient::new(endpoint), AdapterError::new(ErrorKind::InvalidConfig, message)).await,
+        Err(EndpointError { message, report_to: None }) => {
+            tracing::error!("{message}");
             return 2;
         }
     };
@@ -56,9 +49,9 @@ pub async fn run() -> i32 {
 
     let readiness = Readiness::new(&config);
     let until = if config.async_init {
-        Some(started + ASYNC_INIT_WAIT)
+        started.checked_add(ASYNC_INIT_WAIT)
     } else {
-        config.readiness_timeout.map(|t| started + t)
+        config.readiness_timeout.and_then(|t| started.checked_add(t))
     };
     let ready = match readiness.wait(until).await {
         Ok(()) => true,
@@ -101,15 +94,46 @@ pub async fn run() -> i32 {
                 adapter.handle(invocation).await;
             }
             Err(error) => {
-                failures += 1;
+                failures = failures.saturating_add(1);
                 tracing::error!("{error}");
                 if failures >= 5 {
                     tracing::error!("the Runtime API failed {failures} times in a row; exiting");
                     return 1;
                 }
-                tokio::time::sleep(Duration::from_millis(100 * u64::from(failures))).await;
+                tokio::time::sleep(Duration::from_millis(100).saturating_mul(failures)).await;
             }
         }
+    }
+}
+
+/// The Runtime API address is unusable: why, and where the failure can still be reported.
+struct EndpointError {
+    message: String,
+    report_to: Option<Endpoint>,
+}
+
+/// The Runtime API to use: the reference adapter's proxy setting (a proxy extension in between) when set,
+/// else `AWS_LAMBDA_RUNTIME_API`.
+fn runtime_endpoint(lookup: impl Fn(&str) -> Option<String>) -> Result<Endpoint, EndpointError> {
+    let lookup = |name: &str| lookup(name).filter(|v| !v.is_empty());
+    let lambda = lookup("AWS_LAMBDA_RUNTIME_API").map(|text| (Endpoint::parse(&text), text));
+    let proxy = ["LWA_LAMBDA_RUNTIME_API_PROXY", "AWS_LWA_LAMBDA_RUNTIME_API_PROXY"]
+        .into_iter()
+        .find_map(|name| lookup(name).map(|text| (name, text)));
+    let invalid = |variable: &str, text: &str, allowed: String| format!("invalid setting {variable}={text:?}: {allowed}");
+    match (proxy, lambda) {
+        (Some((name, text)), lambda) => Endpoint::parse(&text).map_err(|allowed| EndpointError {
+            message: invalid(name, &text, allowed),
+            report_to: lambda.and_then(|(parsed, _)| parsed.ok()),
+        }),
+        (None, Some((parsed, text))) => parsed.map_err(|allowed| EndpointError {
+            message: invalid("AWS_LAMBDA_RUNTIME_API", &text, allowed),
+            report_to: None,
+        }),
+        (None, None) => Err(EndpointError {
+            message: "AWS_LAMBDA_RUNTIME_API is not set: lambda-adapter runs inside AWS Lambda (or an emulator); to try an app locally, run `lambda-adapter dev -- <app command>`".into(),
+            report_to: None,
+        }),
     }
 }
 
@@ -159,4 +183,43 @@ async fn register_extension(runtime: &RuntimeClient) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(vars: &[(&str, &str)]) -> Result<Endpoint, EndpointError> {
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        runtime_endpoint(move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn the_proxy_wins_and_an_invalid_one_is_reported_through_lambdas_api() {
+        let lambda = ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001");
+        let proxy = ("AWS_LWA_LAMBDA_RUNTIME_API_PROXY", "127.0.0.1:9009");
+        assert_eq!(endpoint(&[lambda, proxy]).ok().unwrap().authority, "127.0.0.1:9009");
+        assert_eq!(endpoint(&[lambda]).ok().unwrap().authority, "127.0.0.1:9001");
+        let error = endpoint(&[lambda, ("LWA_LAMBDA_RUNTIME_API_PROXY", "a b:1")]).err().unwrap();
+        assert!(
+            error
+                .message
+                .starts_with("invalid setting LWA_LAMBDA_RUNTIME_API_PROXY=\"a b:1\": expected `host:port`"),
+            "{}",
+            error.message
+        );
+        assert_eq!(error.report_to.unwrap().authority, "127.0.0.1:9001");
+    }
+
+    #[test]
+    fn an_invalid_or_missing_runtime_api_has_nowhere_to_report() {
+        let error = endpoint(&[("AWS_LAMBDA_RUNTIME_API", "a b:9001")]).err().unwrap();
+        assert!(
+            error.message.starts_with("invalid setting AWS_LAMBDA_RUNTIME_API=\"a b:9001\""),
+            "{}",
+            error.message
+        );
+        assert!(error.report_to.is_none());
+        assert!(endpoint(&[]).err().unwrap().message.contains("is not set"));
+    }
 }

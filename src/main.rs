@@ -1,6 +1,10 @@
 //! The `lambda-adapter` binary: the adapter itself (as Lambda starts it from `/opt/extensions`), or
 //! `lambda-adapter dev -- <app command>` to run the whole path locally.
 
+// Nothing from outside (events, settings, app responses, AWS answers) may panic the process or wrap around:
+// no unwrap/expect and no unchecked arithmetic outside tests; a reasoned exception is marked at its site.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects))]
+
 use tracing_subscriber::EnvFilter;
 
 fn main() {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use crate::config::{Config, ReadinessProtocol, bracket_ipv6};
+use crate::config::{Config, ReadinessProtocol};
 use crate::error::chain;
 use crate::http_client::{self, HttpClient};
 
@@ -37,7 +37,7 @@ pub struct Readiness {
 
 impl Readiness {
     pub fn new(config: &Config) -> Self {
-        let address = format!("{}:{}", bracket_ipv6(&config.host), config.readiness_port);
+        let address = config.readiness_address.to_string();
         Readiness {
             protocol: config.readiness_protocol,
             url: format!("http://{address}{}", config.readiness_path),
@@ -60,11 +60,12 @@ impl Readiness {
         match self.protocol {
             ReadinessProtocol::Tcp => TcpStream::connect(&self.address).await.map(drop).map_err(|e| e.to_string()),
             ReadinessProtocol::Http => {
+                // The path was checked at start-up, so this fails only if that check let something through.
                 let request = Request::builder()
                     .method(Method::GET)
                     .uri(&self.url)
                     .body(http_client::full(""))
-                    .expect("valid request");
+                    .map_err(|e| format!("cannot build the readiness request for {}: {e}", self.url))?;
                 let response = tokio::time::timeout(Duration::from_secs(2), self.client.request(request)).await;
                 match response {
                     Err(_) => Err("no answer within 2 s".into()),
@@ -79,7 +80,7 @@ impl Readiness {
     /// Checks until ready or until `until` passes.
     pub async fn wait(&self, until: Option<Instant>) -> Result<(), NotReady> {
         let start = Instant::now();
-        let mut next_report = start + REPORT_EVERY;
+        let mut next_report = start.checked_add(REPORT_EVERY).unwrap_or(start);
         let target = self.target();
         loop {
             let last = match self.check().await {
@@ -94,12 +95,12 @@ impl Readiness {
                 return Err(NotReady {
                     target,
                     last,
-                    waited: now - start,
+                    waited: now.saturating_duration_since(start),
                 });
             }
             if now >= next_report {
                 tracing::info!("waiting for the app: {target} → {last}");
-                next_report = now + REPORT_EVERY;
+                next_report = now.checked_add(REPORT_EVERY).unwrap_or(now);
             }
             tokio::time::sleep(INTERVAL).await;
         }

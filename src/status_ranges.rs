@@ -11,6 +11,11 @@ use std::fmt;
 pub struct StatusRanges(Vec<(u16, u16)>);
 
 impl StatusRanges {
+    /// One inclusive range, such as the readiness check's default `100-499`.
+    pub fn range(low: u16, high: u16) -> Self {
+        StatusRanges(vec![(low, high)])
+    }
+
     /// Parses `a-b,c,d-e`. Spaces around items are allowed.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut ranges = Vec::new();

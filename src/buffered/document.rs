@@ -56,7 +56,7 @@ pub fn encode(kind: EventKind, meta: &ResponseMeta, body: &[u8], text: bool) -> 
                 doc.insert("headers".into(), serde_json::json!({ "Sec-WebSocket-Protocol": protocol }));
             }
             if body.is_empty() {
-                return Bytes::from(serde_json::to_vec(&Value::Object(doc)).expect("a JSON map serialises"));
+                return Bytes::from(Value::Object(doc).to_string());
             }
         }
         EventKind::FunctionUrl | EventKind::HttpApi | EventKind::PassThrough => {
@@ -71,7 +71,7 @@ pub fn encode(kind: EventKind, meta: &ResponseMeta, body: &[u8], text: bool) -> 
     };
     doc.insert("body".into(), body.into());
     doc.insert("isBase64Encoded".into(), is_base64.into());
-    Bytes::from(serde_json::to_vec(&Value::Object(doc)).expect("a JSON map serialises"))
+    Bytes::from(Value::Object(doc).to_string())
 }
 
 /// `"200 OK"`, as ALB wants it.

@@ -101,7 +101,7 @@ pub(super) fn header_list(request: &ClientRequest, ids: &RequestIds) -> Vec<(Str
 fn trace_suffix(request_id: &str) -> String {
     let hex: String = request_id.chars().filter(char::is_ascii_hexdigit).collect();
     let padded = format!("{hex:0>24}");
-    padded[padded.len() - 24..].to_string()
+    padded.get(padded.len().saturating_sub(24)..).unwrap_or_default().to_string()
 }
 
 fn joined(headers: &[(String, Vec<String>)]) -> Map<String, Value> {
@@ -184,7 +184,9 @@ fn payload_v2(request: &ClientRequest, ids: &RequestIds, headers: Vec<(String, V
         "rawPath": request.uri.path(),
         "rawQueryString": raw_query,
     });
-    let object = event.as_object_mut().expect("a JSON object literal");
+    let Value::Object(object) = &mut event else {
+        return event;
+    };
     if !cookies.is_empty() {
         object.insert("cookies".into(), Value::from(cookies));
     }
@@ -209,7 +211,7 @@ fn payload_v2(request: &ClientRequest, ids: &RequestIds, headers: Vec<(String, V
             "requestId": ids.request_id,
             "routeKey": "$default",
             "stage": "$default",
-            "time": clf_time(ids.time_epoch_ms),
+            "time": crate::dates::clf(ids.time_epoch_ms),
             "timeEpoch": ids.time_epoch_ms,
         }),
     );
@@ -257,7 +259,7 @@ fn rest(request: &ClientRequest, ids: &RequestIds, headers: Vec<(String, Vec<Str
             "path": format!("/dev{path}"),
             "protocol": "HTTP/1.1",
             "requestId": ids.request_id,
-            "requestTime": clf_time(ids.time_epoch_ms),
+            "requestTime": crate::dates::clf(ids.time_epoch_ms),
             "requestTimeEpoch": ids.time_epoch_ms,
             "resourceId": "devres",
             "resourcePath": "/{proxy+}",
@@ -280,7 +282,9 @@ fn alb(request: &ClientRequest, headers: Vec<(String, Vec<String>)>, multi_value
         "httpMethod": request.method.as_str(),
         "path": request.uri.path(),
     });
-    let object = event.as_object_mut().expect("a JSON object literal");
+    let Value::Object(object) = &mut event else {
+        return event;
+    };
     if multi_value {
         object.insert("multiValueQueryStringParameters".into(), Value::Object(multi(&query)));
         object.insert("multiValueHeaders".into(), Value::Object(multi(&headers)));
@@ -291,30 +295,6 @@ fn alb(request: &ClientRequest, headers: Vec<(String, Vec<String>)>, multi_value
     object.insert("body".into(), text.into());
     object.insert("isBase64Encoded".into(), (base64 && !request.body.is_empty()).into());
     event
-}
-
-/// `11/Jan/2023:11:45:34 +0000`, the time format of `requestContext.time`.
-pub fn clf_time(epoch_ms: u64) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let secs = epoch_ms / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{day:02}/{}/{year}:{:02}:{:02}:{:02} +0000",
-        MONTHS[(month - 1) as usize],
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 #[cfg(test)]

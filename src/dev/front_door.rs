@@ -189,6 +189,10 @@ impl FrontDoor {
                 log.note(format!("the function timed out after {} s (--timeout)", after.as_secs_f64()));
                 log.finish(self.failure())
             }
+            Err(InvokeError::Closed) => {
+                log.note("dev is shutting down".to_string());
+                log.finish(self.failure())
+            }
         }
     }
 
@@ -254,7 +258,7 @@ async fn read_body(mut body: Incoming, declared: Option<u64>) -> Result<Bytes, B
             Err(error) => return Err(BodyError::Failed(error.to_string())),
         };
         let Ok(data) = frame.into_data() else { continue };
-        seen += data.len() as u64;
+        seen = seen.saturating_add(data.len() as u64);
         too_large |= seen > MAX_PAYLOAD as u64;
         if too_large {
             kept.clear();
@@ -310,7 +314,7 @@ fn streaming(head: Head, streamed: Streamed, mut log: RequestLog) -> Response<Re
         }
         match streamed.body.recv().await {
             Some(StreamItem::Data(bytes)) => {
-                log.bytes += bytes.len() as u64;
+                log.bytes = log.bytes.saturating_add(bytes.len() as u64);
                 Some((Ok(Frame::data(bytes)), (streamed, log, false)))
             }
             Some(StreamItem::Error(report)) => {

@@ -26,8 +26,9 @@ impl PreludeParser {
     pub fn push(&mut self, chunk: &[u8]) -> Result<Parsed, String> {
         let search_from = self.buffer.len().saturating_sub(7);
         self.buffer.extend_from_slice(chunk);
-        if let Some(at) = self.buffer[search_from..].windows(8).position(|w| w == [0u8; 8]) {
-            let end = search_from + at;
+        let fresh = self.buffer.get(search_from..).unwrap_or_default();
+        if let Some(at) = fresh.windows(8).position(|w| w == [0u8; 8]) {
+            let end = search_from.saturating_add(at);
             let mut all = std::mem::take(&mut self.buffer).freeze();
             let prelude = all.split_to(end);
             let rest = all.split_off(8);

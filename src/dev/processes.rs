@@ -114,7 +114,11 @@ impl Process {
 
     #[cfg(unix)]
     fn signal_group(&self, signal: Signal) {
-        let Some(pgid) = self.pid.and_then(|pid| libc::pid_t::try_from(pid).ok()) else {
+        let Some(group) = self
+            .pid
+            .and_then(|pid| libc::pid_t::try_from(pid).ok())
+            .and_then(libc::pid_t::checked_neg)
+        else {
             return;
         };
         let number = match signal {
@@ -124,7 +128,7 @@ impl Process {
         // SAFETY: kill(2) takes plain integers and has no memory effects; a negative pid names the process
         // group this child leads (it was started with process_group(0)). ESRCH (already gone) is harmless.
         unsafe {
-            libc::kill(-pgid, number);
+            libc::kill(group, number);
         }
     }
 

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::events::{self, API_ID, ClientRequest, REGION, RequestIds, clf_time};
+use super::events::{self, API_ID, ClientRequest, REGION, RequestIds};
 
 /// The stage in events and in the management API's base path.
 pub const STAGE: &str = "dev";
@@ -67,7 +67,7 @@ fn context(facts: &ConnectionFacts, ids: &RequestIds, route_key: &str, event_typ
     }
     context.insert("eventType".into(), event_type.into());
     context.insert("extendedRequestId".into(), ids.request_id.clone().into());
-    context.insert("requestTime".into(), clf_time(ids.time_epoch_ms).into());
+    context.insert("requestTime".into(), crate::dates::clf(ids.time_epoch_ms).into());
     context.insert("messageDirection".into(), "IN".into());
     for (name, value) in after {
         context.insert((*name).into(), value.clone());

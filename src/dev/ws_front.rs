@@ -262,6 +262,7 @@ impl Inner {
             Err(_) => Err("API Gateway's 29-second integration timeout passed".into()),
             Ok(Err(join)) => Err(format!("the invocation failed: {join}")),
             Ok(Ok(Err(InvokeError::Timeout(after)))) => Err(format!("the function timed out after {} s (--timeout)", after.as_secs_f64())),
+            Ok(Ok(Err(InvokeError::Closed))) => Err("dev is shutting down".into()),
             Ok(Ok(Ok(Outcome::Response(document)))) => Ok(document),
             Ok(Ok(Ok(Outcome::Error(report)))) => Err(format!("function error {}: {}", report.error_type, report.message())),
             Ok(Ok(Ok(Outcome::Streaming(_)))) => Err("the function streamed its answer; WebSocket events are answered buffered".into()),
@@ -277,14 +278,14 @@ impl Inner {
         let (jobs, jobs_rx) = mpsc::unbounded_channel();
         tokio::spawn(self.clone().invocations(connection.clone(), jobs_rx));
         let (idle, started) = (self.options.idle_timeout, Instant::now());
-        let ends_at = started + self.options.max_duration;
-        let mut idle_at = started + idle;
+        let ends_at = started.checked_add(self.options.max_duration).unwrap_or(started);
+        let mut idle_at = started.checked_add(idle).unwrap_or(started);
         let (code, reason) = loop {
             tokio::select! {
                 frame = ws.next() => match frame {
                     Some(Ok(Message::Text(text))) => {
                         connection.touch();
-                        idle_at = Instant::now() + idle;
+                        idle_at = crate::context::instant_after(idle);
                         let _ = jobs.send(Job::Message(text.as_str().to_string()));
                     }
                     Some(Ok(Message::Binary(_))) => break close(&mut ws, 1003, "Binary frames are not supported").await,
@@ -308,7 +309,7 @@ impl Inner {
                         break (1006, String::new());
                     }
                     connection.touch();
-                    idle_at = Instant::now() + idle;
+                    idle_at = crate::context::instant_after(idle);
                 }
                 _ = tokio::time::sleep_until(idle_at) => break close(&mut ws, 1001, "Going away").await,
                 _ = tokio::time::sleep_until(ends_at) => break close(&mut ws, 1001, "Going away").await,

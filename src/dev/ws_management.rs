@@ -18,7 +18,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::json;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 use tokio::net::TcpListener;
 
 use super::ws_connections::{Connections, Outgoing};
@@ -125,7 +125,7 @@ pub fn verify(
     if key.as_deref() != Some(expected.access_key_id()) {
         return Err(Denied::UnknownKey);
     }
-    let time = parse_amz_date(date).ok_or(Denied::MissingToken)?;
+    let time = crate::dates::parse_amz_date(date).ok_or(Denied::MissingToken)?;
     let skew = now.duration_since(time).or_else(|e| Ok::<_, ()>(e.duration())).unwrap_or_default();
     if skew > MAX_SKEW {
         return Err(Denied::Expired(date.to_string()));
@@ -152,37 +152,6 @@ pub fn verify(
     } else {
         Err(Denied::Mismatch)
     }
-}
-
-/// `20240316T004622Z` as a time.
-fn parse_amz_date(text: &str) -> Option<SystemTime> {
-    let digits = |range: std::ops::Range<usize>| text.get(range)?.parse::<u64>().ok();
-    if text.len() != 16 || text.as_bytes()[8] != b'T' || !text.ends_with('Z') {
-        return None;
-    }
-    let (year, month, day) = (digits(0..4)?, digits(4..6)?, digits(6..8)?);
-    let (hour, minute, second) = (digits(9..11)?, digits(11..13)?, digits(13..15)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    // Days since 1970-01-01 from a civil date (Howard Hinnant's algorithm).
-    let y = year as i64 - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = u64::try_from(era * 146_097 + doe - 719_468).ok()?;
-    Some(UNIX_EPOCH + Duration::from_secs(days * 86_400 + hour * 3600 + minute * 60 + second))
-}
-
-/// `2024-03-16T00:46:22.306Z`, the management API's time format.
-pub fn iso_time(epoch_ms: u64) -> String {
-    let clf = super::events::clf_time(epoch_ms); // `16/Mar/2024:00:46:22 +0000`
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let month = MONTHS.iter().position(|m| clf.get(3..6) == Some(*m)).unwrap_or(0) + 1;
-    let (day, year, clock) = (&clf[0..2], &clf[7..11], &clf[12..20]);
-    format!("{year}-{month:02}-{day}T{clock}.{:03}Z", epoch_ms % 1000)
 }
 
 /// The server: connections to act on, and the credentials and region calls must be signed with.
@@ -271,9 +240,9 @@ impl Management {
             Method::GET => {
                 let facts = &connection.facts;
                 let info = json!({
-                    "connectedAt": iso_time(facts.connected_at_ms),
+                    "connectedAt": crate::dates::iso_millis(facts.connected_at_ms),
                     "identity": {"sourceIp": facts.source_ip.to_string(), "userAgent": facts.user_agent.clone().unwrap_or_default()},
-                    "lastActiveAt": iso_time(connection.last_active_ms()),
+                    "lastActiveAt": crate::dates::iso_millis(connection.last_active_ms()),
                 });
                 let mut response = respond(StatusCode::OK, Bytes::from(info.to_string()));
                 response

@@ -74,7 +74,8 @@ impl RuntimeClient {
         }
     }
 
-    async fn send_bytes(&self, call: &'static str, request: Request<Bytes>) -> Result<(StatusCode, http::HeaderMap, Bytes), RuntimeError> {
+    async fn send_bytes(&self, call: &'static str, request: requests::Built) -> Result<(StatusCode, http::HeaderMap, Bytes), RuntimeError> {
+        let request = request.map_err(|e| unbuildable(call, &e))?;
         self.send(call, request.map(http_client::full)).await
     }
 
@@ -103,10 +104,11 @@ impl RuntimeClient {
 
     /// Posts a streamed response; returns when the body has been sent and the Runtime API has answered.
     pub async fn respond_streaming(&self, request_id: &str, body: Body) -> Result<(), RuntimeError> {
+        const CALL: &str = "invocation/response (streaming)";
         let request = requests::streaming_response_head(&self.endpoint, request_id)
             .body(body)
-            .expect("valid request");
-        self.send("invocation/response (streaming)", request).await.map(drop)
+            .map_err(|e| unbuildable(CALL, &e))?;
+        self.send(CALL, request).await.map(drop)
     }
 
     /// Reports a failed invocation.
@@ -148,6 +150,14 @@ impl RuntimeClient {
             .send_bytes("extension/event/next", requests::extension_next(&self.endpoint, extension_id))
             .await?;
         Ok(parse_extension_event(&body))
+    }
+}
+
+fn unbuildable(call: &'static str, error: &http::Error) -> RuntimeError {
+    RuntimeError {
+        call,
+        status: None,
+        detail: format!("the request cannot be built: {error}"),
     }
 }
 

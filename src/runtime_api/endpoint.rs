@@ -15,26 +15,32 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// Reads `text`; the error says what is allowed, for a message naming the variable.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         let rest = if let Some(rest) = text.strip_prefix("http://") {
             rest
         } else if text.contains("://") {
-            return Err(format!("AWS_LAMBDA_RUNTIME_API={text:?}: only http:// is supported"));
+            return Err("only http:// is supported".into());
         } else {
             text
         };
         let (authority, prefix) = match rest.find('/') {
-            Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+            Some(i) => rest.split_at(i),
             None => (rest, ""),
         };
-        let valid_port = authority
-            .rsplit_once(':')
-            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
-        if !valid_port {
-            return Err(format!(
-                "AWS_LAMBDA_RUNTIME_API={text:?}: expected `host:port` (as Lambda sets it) or `http://host:port/prefix`"
-            ));
+        let prefix = prefix.trim_end_matches('/');
+        // The authority must be exactly `host:port`: no user info, and a host a URL can carry.
+        let valid_authority = !authority.contains('@')
+            && authority
+                .parse::<http::uri::Authority>()
+                .is_ok_and(|a| !a.host().is_empty() && a.port_u16().is_some_and(|p| p > 0) && a.as_str() == authority);
+        let valid_prefix = prefix.is_empty()
+            || (!prefix.contains(['?', '#'])
+                && prefix.bytes().all(|b| b.is_ascii_graphic())
+                && prefix.parse::<http::uri::PathAndQuery>().is_ok());
+        if !valid_authority || !valid_prefix {
+            return Err("expected `host:port` (as Lambda sets it) or `http://host:port/prefix`".into());
         }
         Ok(Endpoint {
             authority: authority.to_string(),
@@ -83,5 +89,17 @@ mod tests {
         assert!(Endpoint::parse("localhost").is_err());
         assert!(Endpoint::parse("https://x:1").is_err());
         assert!(Endpoint::parse(":9001").is_err());
+        for bad in [
+            "a b:9001",
+            "user@host:9001",
+            "host:0",
+            "host:99999",
+            "http://h:1/a b",
+            "http://h:1/a?b",
+            "h\n:1",
+        ] {
+            assert!(Endpoint::parse(bad).is_err(), "{bad:?} is accepted");
+        }
+        assert_eq!(Endpoint::parse("[::1]:9001").unwrap().authority, "[::1]:9001");
     }
 }

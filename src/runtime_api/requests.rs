@@ -20,26 +20,27 @@ pub const ERROR_TYPE_HEADER: &str = "lambda-runtime-function-error-type";
 pub const ERROR_BODY_TRAILER: &str = "lambda-runtime-function-error-body";
 pub const STREAMING_CONTENT_TYPE: &str = "application/vnd.awslambda.http-integration-response";
 
+/// A call as built: the endpoint was checked at start-up and request ids are percent-encoded, so an error
+/// here means a value slipped past those checks; it fails the call with a message instead of the process.
+pub type Built = Result<Request<Bytes>, http::Error>;
+
 fn request(method: Method, url: String) -> http::request::Builder {
     Request::builder().method(method).uri(url)
 }
 
 /// `GET /runtime/invocation/next`.
-pub fn next_invocation(endpoint: &Endpoint) -> Request<Bytes> {
-    request(Method::GET, endpoint.url(&format!("{RUNTIME}/invocation/next")))
-        .body(Bytes::new())
-        .expect("valid request")
+pub fn next_invocation(endpoint: &Endpoint) -> Built {
+    request(Method::GET, endpoint.url(&format!("{RUNTIME}/invocation/next"))).body(Bytes::new())
 }
 
 /// `POST /runtime/invocation/{id}/response` with a whole (buffered) payload.
-pub fn invocation_response(endpoint: &Endpoint, request_id: &str, payload: Bytes) -> Request<Bytes> {
+pub fn invocation_response(endpoint: &Endpoint, request_id: &str, payload: Bytes) -> Built {
     request(
         Method::POST,
         endpoint.url(&format!("{RUNTIME}/invocation/{}/response", segment(request_id))),
     )
     .header(header::CONTENT_TYPE, "application/json")
     .body(payload)
-    .expect("valid request")
 }
 
 /// The head of a streamed `POST /runtime/invocation/{id}/response`: the body (prelude, separator, chunks,
@@ -58,7 +59,7 @@ pub fn streaming_response_head(endpoint: &Endpoint, request_id: &str) -> http::r
     )
 }
 
-fn error_request(url: String, diagnostic: &Diagnostic) -> Request<Bytes> {
+fn error_request(url: String, diagnostic: &Diagnostic) -> Built {
     let body = serde_json::json!({
         "errorType": diagnostic.error_type,
         "errorMessage": diagnostic.error_message,
@@ -68,11 +69,10 @@ fn error_request(url: String, diagnostic: &Diagnostic) -> Request<Bytes> {
         .header(ERROR_TYPE_HEADER, header_safe(&diagnostic.error_type))
         .header(header::CONTENT_TYPE, "application/json")
         .body(Bytes::from(body.to_string()))
-        .expect("valid request")
 }
 
 /// `POST /runtime/invocation/{id}/error`.
-pub fn invocation_error(endpoint: &Endpoint, request_id: &str, diagnostic: &Diagnostic) -> Request<Bytes> {
+pub fn invocation_error(endpoint: &Endpoint, request_id: &str, diagnostic: &Diagnostic) -> Built {
     error_request(
         endpoint.url(&format!("{RUNTIME}/invocation/{}/error", segment(request_id))),
         diagnostic,
@@ -80,26 +80,24 @@ pub fn invocation_error(endpoint: &Endpoint, request_id: &str, diagnostic: &Diag
 }
 
 /// `POST /runtime/init/error`.
-pub fn init_error(endpoint: &Endpoint, diagnostic: &Diagnostic) -> Request<Bytes> {
+pub fn init_error(endpoint: &Endpoint, diagnostic: &Diagnostic) -> Built {
     error_request(endpoint.url(&format!("{RUNTIME}/init/error")), diagnostic)
 }
 
 /// `POST /extension/register`, for the `SHUTDOWN` event only: registering for `INVOKE` would make every
 /// invocation wait for the extension to ask for its next event.
-pub fn extension_register(endpoint: &Endpoint) -> Request<Bytes> {
+pub fn extension_register(endpoint: &Endpoint) -> Built {
     request(Method::POST, endpoint.url(&format!("{EXTENSION}/register")))
         .header("lambda-extension-name", EXTENSION_NAME)
         .header(header::CONTENT_TYPE, "application/json")
         .body(Bytes::from_static(br#"{"events":["SHUTDOWN"]}"#))
-        .expect("valid request")
 }
 
 /// `GET /extension/event/next`.
-pub fn extension_next(endpoint: &Endpoint, extension_id: &str) -> Request<Bytes> {
+pub fn extension_next(endpoint: &Endpoint, extension_id: &str) -> Built {
     request(Method::GET, endpoint.url(&format!("{EXTENSION}/event/next")))
         .header("lambda-extension-identifier", header_safe(extension_id))
         .body(Bytes::new())
-        .expect("valid request")
 }
 
 /// A request id as one path segment: Lambda's are UUIDs, but an id from another Runtime API with a space or
@@ -139,7 +137,7 @@ mod tests {
             error_type: "LambdaAdapter.InvalidEvent".into(),
             error_message: "bad \"json\"".into(),
         };
-        let req = invocation_error(&endpoint(), "id-2", &diagnostic);
+        let req = invocation_error(&endpoint(), "id-2", &diagnostic).unwrap();
         assert_eq!(req.method(), Method::POST);
         assert!(req.uri().path().ends_with("/invocation/id-2/error"));
         assert_eq!(req.headers()[ERROR_TYPE_HEADER], "LambdaAdapter.InvalidEvent");
@@ -154,9 +152,9 @@ mod tests {
             error_type: "T".into(),
             error_message: "m".into(),
         };
-        let req = invocation_error(&endpoint(), "a b/c?d", &diagnostic);
+        let req = invocation_error(&endpoint(), "a b/c?d", &diagnostic).unwrap();
         assert!(req.uri().path().ends_with("/invocation/a%20b%2Fc%3Fd/error"), "{}", req.uri());
-        let req = invocation_response(&endpoint(), "8476a536-e9f4-11e8-9739-2dfe598c3fcd", Bytes::new());
+        let req = invocation_response(&endpoint(), "8476a536-e9f4-11e8-9739-2dfe598c3fcd", Bytes::new()).unwrap();
         assert!(
             req.uri()
                 .path()
@@ -166,7 +164,7 @@ mod tests {
 
     #[test]
     fn register_names_the_extension_and_asks_for_shutdown_only() {
-        let req = extension_register(&endpoint());
+        let req = extension_register(&endpoint()).unwrap();
         assert_eq!(req.uri(), "http://127.0.0.1:9000/.rt/2020-01-01/extension/register");
         assert_eq!(req.headers()["lambda-extension-name"], "lambda-adapter");
         assert_eq!(req.body().as_ref(), br#"{"events":["SHUTDOWN"]}"#);

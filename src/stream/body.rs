@@ -100,7 +100,7 @@ where
                 Some(Ok(frame)) => match frame.into_data() {
                     Ok(data) if data.is_empty() => continue,
                     Ok(data) => {
-                        this.sent += data.len() as u64;
+                        this.sent = this.sent.saturating_add(data.len() as u64);
                         tracing::trace!(len = data.len(), "chunk");
                         return Poll::Ready(Some(Ok(Frame::data(data))));
                     }

@@ -28,12 +28,13 @@ pub fn encode(meta: &ResponseMeta, multi_value: bool) -> Bytes {
         prelude.insert("multiValueHeaders".into(), Value::Object(meta.multi_value_headers(false)));
     }
     prelude.insert("cookies".into(), meta.cookies_json());
-    Bytes::from(serde_json::to_vec(&Value::Object(prelude)).expect("a JSON map serialises"))
+    Bytes::from(Value::Object(prelude).to_string())
 }
 
 /// The trailers that end a failed stream.
 pub fn error_trailers(diagnostic: &Diagnostic) -> HeaderMap {
-    let json = serde_json::to_vec(diagnostic).expect("a diagnostic serialises");
+    // Two strings always serialise; the fallback only keeps this total.
+    let json = serde_json::to_vec(diagnostic).unwrap_or_else(|_| b"{}".to_vec());
     let body = base64::engine::general_purpose::STANDARD.encode(json);
     let mut trailers = HeaderMap::new();
     let error_type: String = diagnostic.error_type.chars().filter(|c| c.is_ascii_graphic()).collect();
@@ -41,10 +42,9 @@ pub fn error_trailers(diagnostic: &Diagnostic) -> HeaderMap {
         ERROR_TYPE_HEADER,
         HeaderValue::from_str(&error_type).unwrap_or(HeaderValue::from_static("Unknown")),
     );
-    trailers.insert(
-        ERROR_BODY_TRAILER,
-        HeaderValue::from_str(&body).expect("base64 is a valid header value"),
-    );
+    if let Ok(value) = HeaderValue::from_str(&body) {
+        trailers.insert(ERROR_BODY_TRAILER, value);
+    }
     trailers
 }
 

@@ -56,7 +56,7 @@ fn function_url(event: LambdaFunctionUrlRequest) -> Result<EventParts, String> {
     add_cookies(&mut headers, event.cookies.as_deref().unwrap_or_default())?;
     Ok(EventParts {
         method,
-        path: uri::raw(&path),
+        path: uri::raw_path(&path),
         query: uri::raw(event.raw_query_string.as_deref().unwrap_or("")),
         headers,
         body: body(event.body, event.is_base64_encoded)?,
@@ -71,7 +71,7 @@ fn http_api(event: ApiGatewayV2httpRequest) -> Result<EventParts, String> {
     add_cookies(&mut headers, event.cookies.as_deref().unwrap_or_default())?;
     Ok(EventParts {
         method: http.method,
-        path: uri::raw(&path),
+        path: uri::raw_path(&path),
         query: uri::raw(event.raw_query_string.as_deref().unwrap_or("")),
         headers,
         body: body(event.body, event.is_base64_encoded)?,
@@ -103,7 +103,7 @@ fn alb(event: AlbTargetGroupRequest, shape: &Shape, multi_value: bool) -> Result
     let headers = if multi_value { event.multi_value_headers } else { event.headers };
     Ok(EventParts {
         method: event.http_method,
-        path: uri::raw(&path),
+        path: uri::raw_path(&path),
         query: uri::raw_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
         headers,
         body: body(event.body, event.is_base64_encoded)?,

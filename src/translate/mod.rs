@@ -2,19 +2,21 @@
 //! app's response head back out as each event source's response metadata ([`response`]).
 //!
 //! Events are told apart by shape ([`detect`]), read through their `aws_lambda_events` types
-//! ([`http_event`]), and given the context headers apps of the reference adapter rely on. Headers that only
-//! the adapter may set (`x-amzn-request-context`, `x-amzn-lambda-context`, `x-amz-tenant-id`, and
-//! `x-amzn-trace-id` when Lambda gives one) are removed from what the client sent before the adapter's own
-//! are added, so a client cannot forge its identity or authorizer claims.
+//! ([`http_event`]), and given the context headers apps of the reference adapter rely on. Headers whose
+//! meaning the adapter owns ([`owned`]) are removed from what the client sent, for every event source,
+//! before the adapter adds its own, so a client cannot forge its identity, its authorizer claims or a
+//! WebSocket callback. The app's address comes from configuration alone ([`uri::app_uri`]).
 
 pub mod content;
 pub mod detect;
 pub mod http_event;
+pub mod owned;
 pub mod response;
 pub mod uri;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
+use http::uri::Authority;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri, header};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -23,10 +25,7 @@ use crate::context::{FunctionEnv, InvocationContext};
 use crate::error::{AdapterError, ErrorKind};
 pub use detect::EventKind;
 
-pub const REQUEST_CONTEXT: &str = "x-amzn-request-context";
-pub const LAMBDA_CONTEXT: &str = "x-amzn-lambda-context";
-pub const TENANT_ID: &str = "x-amz-tenant-id";
-pub const TRACE_ID: &str = "x-amzn-trace-id";
+pub use owned::{LAMBDA_CONTEXT, REQUEST_CONTEXT, TENANT_ID, TRACE_ID};
 
 /// Headers that describe the hop from the event source, not the request: removed before forwarding.
 pub(crate) const HOP_BY_HOP: [&str; 9] = [
@@ -44,8 +43,8 @@ pub(crate) const HOP_BY_HOP: [&str; 9] = [
 /// What translation needs from the configuration.
 #[derive(Clone, Debug)]
 pub struct TranslateOptions {
-    /// `http://host:port` of the app.
-    pub app_base: String,
+    /// `host:port` of the app: every request goes there, whatever the event says.
+    pub app: Authority,
     pub remove_base_path: Option<String>,
     pub pass_through_path: String,
     pub authorization_source: Option<HeaderName>,
@@ -58,7 +57,7 @@ pub struct TranslateOptions {
 impl TranslateOptions {
     pub fn from_config(config: &Config, function_env: FunctionEnv) -> Self {
         TranslateOptions {
-            app_base: config.app_base_url(),
+            app: config.app_address.clone(),
             remove_base_path: config.remove_base_path.clone(),
             pass_through_path: config.pass_through_path.clone(),
             authorization_source: config.authorization_source.clone(),
@@ -106,15 +105,12 @@ fn http_request(
         Some(base) => uri::remove_base_path(&parts.path, base),
         None => parts.path,
     };
-    let uri = if parts.query.is_empty() {
-        format!("{}{path}", options.app_base)
-    } else {
-        format!("{}{path}?{}", options.app_base, parts.query)
-    };
+    let uri = uri::app_uri(&options.app, &path, &parts.query)?;
     let mut headers = parts.headers;
     for name in HOP_BY_HOP {
         headers.remove(name);
     }
+    owned::remove(&mut headers);
     if let Some(source) = &options.authorization_source
         && let Some(value) = headers.get(source).cloned()
     {
@@ -126,15 +122,15 @@ fn http_request(
         headers.insert("x-forwarded-for", value);
     }
     add_context_headers(&mut headers, request_context.map(RequestContext::Raw), ctx, options);
-    build(parts.method, &uri, headers, parts.body)
+    Ok(build(parts.method, uri, headers, parts.body))
 }
 
 fn pass_through(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<Request<Bytes>, String> {
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     add_context_headers(&mut headers, None, ctx, options);
-    let uri = format!("{}{}", options.app_base, options.pass_through_path);
-    build(Method::POST, &uri, headers, Bytes::copy_from_slice(event))
+    let uri = uri::app_uri(&options.app, &options.pass_through_path, "")?;
+    Ok(build(Method::POST, uri, headers, Bytes::copy_from_slice(event)))
 }
 
 /// The event's `requestContext`: the JSON text as the event carried it, or a parsed value.
@@ -159,16 +155,13 @@ impl RequestContext<'_> {
     }
 }
 
-/// Replaces the adapter-owned headers with the adapter's values.
+/// Adds the context headers. The client's copies must already be gone ([`owned::remove`]).
 pub fn add_context_headers(
     headers: &mut HeaderMap,
     request_context: Option<RequestContext>,
     ctx: &InvocationContext,
     options: &TranslateOptions,
 ) {
-    headers.remove(REQUEST_CONTEXT);
-    headers.remove(LAMBDA_CONTEXT);
-    headers.remove(TENANT_ID);
     if let Some(value) = request_context.and_then(|c| c.header_value()) {
         headers.insert(REQUEST_CONTEXT, value);
     }
@@ -183,15 +176,17 @@ pub fn add_context_headers(
     }
 }
 
-fn build(method: Method, uri: &str, headers: HeaderMap, body: Bytes) -> Result<Request<Bytes>, String> {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(uri)
-        .body(body)
-        .map_err(|e| format!("cannot build a request for `{uri}`: {e}"))?;
+/// The app's request from its parts.
+pub fn build(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Request<Bytes> {
+    let mut request = Request::new(body);
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
     *request.headers_mut() = headers;
-    Ok(request)
+    request
 }
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+#[cfg(test)]
+mod hostile_tests;

@@ -24,7 +24,7 @@ pub(crate) fn ctx() -> InvocationContext {
 /// Default translation options, as a function with no settings gets.
 pub(crate) fn options() -> TranslateOptions {
     TranslateOptions {
-        app_base: "http://127.0.0.1:8080".into(),
+        app: http::uri::Authority::from_static("127.0.0.1:8080"),
         remove_base_path: None,
         pass_through_path: "/events".into(),
         authorization_source: None,

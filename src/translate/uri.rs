@@ -5,6 +5,8 @@
 //! and decoded query values. Raw forms are kept byte for byte (only characters a request line cannot carry
 //! are escaped); decoded forms are encoded again.
 
+use http::Uri;
+use http::uri::{Authority, PathAndQuery, Scheme};
 use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Characters escaped in a raw path or query: whatever a URI may not contain. `%` is kept, so existing
@@ -22,15 +24,50 @@ const RAW_UNSAFE: &AsciiSet = &CONTROLS
     .add(b'^')
     .add(b'#');
 
+/// Characters escaped in a raw path: the unsafe ones and `?`, which would start a query.
+const RAW_PATH_UNSAFE: &AsciiSet = &RAW_UNSAFE.add(b'?');
+
 /// Characters escaped in a decoded path: the unsafe ones, `%` itself, and `?`, which would start a query.
-const PATH_SEGMENT: &AsciiSet = &RAW_UNSAFE.add(b'%').add(b'?');
+const PATH_SEGMENT: &AsciiSet = &RAW_PATH_UNSAFE.add(b'%');
 
 /// Characters escaped in a decoded query key or value: everything but RFC 3986's unreserved characters.
 const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-/// A raw path or query as the request line will carry it.
+/// A raw query as the request line will carry it.
 pub fn raw(text: &str) -> String {
     utf8_percent_encode(text, RAW_UNSAFE).to_string()
+}
+
+/// A raw path as the request line will carry it: like [`raw`], and a `?` in it stays part of the path.
+pub fn raw_path(text: &str) -> String {
+    utf8_percent_encode(text, RAW_PATH_UNSAFE).to_string()
+}
+
+/// The URI of a request to the app: `http://` and the configured `app` authority, never anything taken from
+/// an event, then the event's encoded path and query as the request target.
+///
+/// A path that does not start with `/` is given one rather than rejected. Lambda's event sources always send
+/// one, so only hand-written events (a console test, a direct invoke) lack it, and for those the request
+/// still reaches the app at the path meant. What matters is that no event text can ever become an authority
+/// (`@evil:9/x` or `.x` once moved the connection to another host or port): the authority is a separate,
+/// configured part here, and the target is parsed on its own.
+pub fn app_uri(app: &Authority, path: &str, query: &str) -> Result<Uri, String> {
+    let mut target = String::with_capacity(path.len().saturating_add(query.len()).saturating_add(2));
+    if !path.starts_with('/') {
+        target.push('/');
+    }
+    target.push_str(path);
+    if !query.is_empty() {
+        target.push('?');
+        target.push_str(query);
+    }
+    let path_and_query = PathAndQuery::try_from(target.as_str()).map_err(|e| format!("the request target `{target}` is not valid: {e}"))?;
+    Uri::builder()
+        .scheme(Scheme::HTTP)
+        .authority(app.clone())
+        .path_and_query(path_and_query)
+        .build()
+        .map_err(|e| format!("cannot build the app's URI for `{target}`: {e}"))
 }
 
 /// A decoded path, encoded again.
@@ -85,6 +122,37 @@ mod tests {
     fn raw_keeps_escapes_and_fixes_what_a_request_line_cannot_carry() {
         assert_eq!(raw("/a%20b/c%2Fd"), "/a%20b/c%2Fd");
         assert_eq!(raw("/a b/ü"), "/a%20b/%C3%BC");
+    }
+
+    #[test]
+    fn raw_paths_keep_a_question_mark_in_the_path() {
+        assert_eq!(raw_path("/a?b"), "/a%3Fb");
+        assert_eq!(raw("a?b"), "a?b");
+    }
+
+    #[test]
+    fn the_app_uri_keeps_the_configured_authority_whatever_the_path() {
+        let app: Authority = "127.0.0.1:8080".parse().unwrap();
+        for (path, target) in [
+            ("/x", "/x"),
+            ("", "/"),
+            ("@127.0.0.2:9/x", "/@127.0.0.2:9/x"),
+            (".x", "/.x"),
+            ("//evil.example:1/x", "//evil.example:1/x"),
+            ("http://evil.example/x", "/http://evil.example/x"),
+            ("x", "/x"),
+        ] {
+            let uri = app_uri(&app, path, "").unwrap();
+            assert_eq!(uri.authority(), Some(&app), "{path}");
+            assert_eq!(uri.scheme(), Some(&Scheme::HTTP), "{path}");
+            assert_eq!(uri.path(), target, "{path}");
+        }
+        let uri = app_uri(&app, "/p", "a=1&b=@x:9").unwrap();
+        assert_eq!(uri.to_string(), "http://127.0.0.1:8080/p?a=1&b=@x:9");
+        assert!(
+            app_uri(&app, "/a\nb", "").is_err(),
+            "a target the request line cannot carry is an error"
+        );
     }
 
     #[test]

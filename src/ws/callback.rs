@@ -68,9 +68,14 @@ pub fn connection_id(path: &str) -> Result<String, String> {
     let lower = path.to_ascii_lowercase();
     let start = ["/@connections/", "/%40connections/"]
         .iter()
-        .find_map(|marker| lower.find(marker).map(|at| at + marker.len()))
+        .find_map(|marker| {
+            lower
+                .split_once(marker)
+                .map(|(before, _)| before.len().saturating_add(marker.len()))
+        })
         .ok_or_else(|| format!("no route for {path}: {SERVED}"))?;
-    let encoded = &path[start..];
+    // `lower` has `path`'s byte offsets: ASCII lower-casing keeps every character's length.
+    let encoded = path.get(start..).unwrap_or_default();
     let id = percent_decode_str(encoded)
         .decode_utf8()
         .map_err(|_| format!("the connection id in {path} is not UTF-8 once decoded"))?;

@@ -14,10 +14,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
 use serde_json::Value;
 
 use crate::context::InvocationContext;
-use crate::translate::{RequestContext, TranslateOptions, add_context_headers, uri};
-
-/// Every header the adapter sets for the app starts with this; the client's are removed.
-pub const PREFIX: &str = "x-ws-";
+use crate::translate::{RequestContext, TranslateOptions, add_context_headers, build, owned, uri};
 
 /// Handshake headers the app must not see (besides the hop-by-hop ones every request loses): with them a
 /// framework would try to upgrade.
@@ -123,10 +120,7 @@ pub fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOption
     for name in crate::translate::HOP_BY_HOP.iter().chain(&HANDSHAKE) {
         headers.remove(*name);
     }
-    let spoofed: Vec<HeaderName> = headers.keys().filter(|n| n.as_str().starts_with(PREFIX)).cloned().collect();
-    for name in spoofed {
-        headers.remove(&name);
-    }
+    owned::remove(&mut headers);
     if let Some(source) = &options.authorization_source
         && let Some(value) = headers.get(source).cloned()
     {
@@ -168,17 +162,9 @@ pub fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOption
     } else {
         String::new()
     };
-    let mut uri = format!("{}{}/{}", options.app_base, routes.path, event_type.route());
-    if !query.is_empty() {
-        uri.push('?');
-        uri.push_str(&query);
-    }
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri(&uri)
-        .body(body)
-        .map_err(|e| format!("cannot build a request for `{uri}`: {e}"))?;
-    *request.headers_mut() = headers;
+    let path = format!("{}/{}", routes.path, event_type.route());
+    let uri = uri::app_uri(&options.app, &path, &query)?;
+    let mut request = build(Method::POST, uri, headers, body);
     request.extensions_mut().insert(WsEvent {
         event_type,
         connection_id,

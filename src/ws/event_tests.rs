@@ -27,7 +27,7 @@ fn ws_headers(request: &Request<Bytes>) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = request
         .headers()
         .iter()
-        .filter(|(n, _)| n.as_str().starts_with(PREFIX))
+        .filter(|(n, _)| n.as_str().starts_with("x-ws-"))
         .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_string()))
         .collect();
     found.sort();

@@ -4,7 +4,7 @@
 //! and validated the same way: a bad value is a [`ConfigError`] at start-up, never a silent default. The
 //! callback port may not be the app's port: the adapter listens on it, so one of the two would fail to bind.
 
-use crate::config::{ConfigError, Settings, parse_port};
+use crate::config::{ConfigError, Settings, parse_path, parse_port};
 
 /// Default base path of the app's WebSocket routes.
 pub const DEFAULT_PATH: &str = "/ws";
@@ -40,8 +40,8 @@ impl ManagementEndpoint {
         if scheme != "https" && scheme != "http" {
             return Err(format!("{ALLOWED} (the scheme must be https, or http for a local stand-in)"));
         }
-        if rest.contains(['?', '#', ' ']) {
-            return Err(format!("{ALLOWED} (no query, fragment or spaces)"));
+        if rest.contains(['?', '#']) || !rest.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!("{ALLOWED} (no query, fragment, spaces or control characters)"));
         }
         let (authority, path) = match rest.find('/') {
             Some(slash) => rest.split_at(slash),
@@ -49,6 +49,9 @@ impl ManagementEndpoint {
         };
         if authority.is_empty() || authority.contains('@') || authority.parse::<http::uri::Authority>().is_err() {
             return Err(format!("{ALLOWED} (`{authority}` is not a host name)"));
+        }
+        if !path.is_empty() && path.parse::<http::uri::PathAndQuery>().is_err() {
+            return Err(format!("{ALLOWED} (`{path}` is not a path a URL can carry)"));
         }
         if path.contains("@connections") || path.contains("%40connections") {
             return Err(format!("{ALLOWED} (leave `/@connections` out: the adapter adds it)"));
@@ -124,10 +127,7 @@ impl WsConfig {
 }
 
 fn parse_base_path(text: &str) -> Result<String, String> {
-    if !text.starts_with('/') || text.contains(|c: char| c.is_whitespace() || c == '?' || c == '#') {
-        return Err("expected a path starting with `/`, without spaces, `?` or `#`, such as `/ws`".into());
-    }
-    Ok(text.trim_end_matches('/').to_string())
+    Ok(parse_path(text)?.trim_end_matches('/').to_string())
 }
 
 fn parse_reply(text: &str) -> Result<ReplyMode, String> {
@@ -195,6 +195,10 @@ mod tests {
             "https:///prod",
             "https://host/prod?x=1",
             "https://host/prod/@connections",
+            "https://host/pr\x01od",
+            "https://ho\tst/prod",
+            "https://host/a<b>",
+            "https://user@host/prod",
         ] {
             let err = read(&[("LWA_WS_ENDPOINT", bad)], 8080).unwrap_err();
             assert_eq!(err.variable, "LWA_WS_ENDPOINT", "{bad}");

@@ -87,6 +87,8 @@ pub enum Outcome {
 pub enum InvokeError {
     /// The deadline passed before the runtime answered.
     Timeout(Duration),
+    /// The emulator is shutting down and takes no more invocations.
+    Closed,
 }
 
 /// Facts the emulated function reports.
@@ -204,10 +206,10 @@ impl Emulator {
     /// Invokes the function with `event` and waits for its outcome, at most `timeout`. Invocations run one at a
     /// time; a streamed outcome keeps the slot until it is dropped.
     pub async fn invoke(&self, event: Bytes, timeout: Duration) -> Result<Outcome, InvokeError> {
-        let slot = self.slot.clone().acquire_owned().await.expect("the semaphore is never closed");
+        let slot = self.slot.clone().acquire_owned().await.map_err(|_| InvokeError::Closed)?;
         let n = self.shared.counter.fetch_add(1, Ordering::Relaxed);
         let request_id = request_id(n);
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::context::instant_after(timeout);
         let (tx, rx) = oneshot::channel();
         lock(&self.shared.in_flight).insert(request_id.clone(), InFlight { outcome: tx, deadline });
         lock(&self.shared.stream_slots).insert(request_id.clone(), slot);
@@ -215,7 +217,7 @@ impl Emulator {
             request_id: request_id.clone(),
             event,
             deadline,
-            deadline_ms: now_ms() + timeout.as_millis() as u64,
+            deadline_ms: now_ms().saturating_add(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)),
         };
         let _ = self.shared.queue_tx.send(pending);
         let mut cleanup = Abandoned {
@@ -247,8 +249,11 @@ impl Emulator {
     /// Resolves with the runtime's `init/error`, when it reports one.
     pub async fn wait_init_error(&self) -> ErrorReport {
         let mut reports = self.shared.init_error.subscribe();
-        let report = reports.wait_for(Option::is_some).await.expect("the sender lives in self");
-        report.clone().expect("waited for Some")
+        match reports.wait_for(Option::is_some).await.ok().and_then(|report| report.clone()) {
+            Some(report) => report,
+            // The sender lives in `self`, so it cannot be gone while this waits.
+            None => std::future::pending().await,
+        }
     }
 
     /// The ids of the registered extensions.

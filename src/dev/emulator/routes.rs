@@ -66,9 +66,9 @@ pub(super) async fn route(shared: &Arc<Shared>, request: Request<Incoming>) -> S
                 StatusCode::OK,
                 json!({"functionName": shared.function.name, "functionVersion": "$LATEST", "handler": name}).to_string(),
             );
-            response
-                .headers_mut()
-                .insert("lambda-extension-identifier", id.parse().expect("ids are header-safe"));
+            if let Ok(id) = http::HeaderValue::from_str(&id) {
+                response.headers_mut().insert("lambda-extension-identifier", id);
+            }
             response
         }
         (&Method::GET, ["2020-01-01", "extension", "event", "next"]) => {
@@ -80,7 +80,7 @@ pub(super) async fn route(shared: &Arc<Shared>, request: Request<Incoming>) -> S
                 .unwrap_or_default();
             reply(
                 StatusCode::OK,
-                json!({"eventType": "SHUTDOWN", "shutdownReason": reason, "deadlineMs": now_ms() + 2000}).to_string(),
+                json!({"eventType": "SHUTDOWN", "shutdownReason": reason, "deadlineMs": now_ms().saturating_add(2000)}).to_string(),
             )
         }
         (&Method::POST, ["2020-01-01", "extension", "init" | "exit", "error"]) => accepted(),
@@ -127,7 +127,9 @@ async fn next(shared: &Arc<Shared>) -> ServerResponse {
             ("lambda-runtime-invoked-function-arn", shared.function.arn.clone()),
             ("lambda-runtime-trace-id", format!("{trace};Parent=0000000000000000;Sampled=0")),
         ] {
-            headers.insert(name, value.parse().expect("header-safe values"));
+            if let Ok(value) = http::HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
         }
         return response;
     }

@@ -1,0 +1,104 @@
+//! Events written by an attacker: forged adapter-owned headers and paths that try to move the request to
+//! another host or port, for every event source (issue 10, items 1 and 2).
+
+use super::tests::{ctx, fixture, options};
+use super::*;
+
+/// One sample per event source, with the field its path is read from.
+const SOURCES: [(&str, EventKind, &str); 8] = [
+    ("example-lambda-function-url-request.json", EventKind::FunctionUrl, "rawPath"),
+    ("example-apigw-v2-request-iam.json", EventKind::HttpApi, "rawPath"),
+    ("example-apigw-request.json", EventKind::RestApi, "path"),
+    ("example-apigw-console-test-request.json", EventKind::RestApi, "path"),
+    (
+        "example-alb-lambda-target-request-headers-only.json",
+        EventKind::Alb { multi_value: false },
+        "path",
+    ),
+    (
+        "example-alb-lambda-target-request-multivalue-headers.json",
+        EventKind::Alb { multi_value: true },
+        "path",
+    ),
+    ("example-apigw-websocket-request.json", EventKind::WebSocket, "path"),
+    ("example-sqs-event.json", EventKind::PassThrough, "path"),
+];
+
+const FORGED: [&str; 7] = [
+    "x-amzn-request-context",
+    "X-Amzn-Lambda-Context",
+    "x-amz-tenant-id",
+    "x-amzn-trace-id",
+    "x-ws-callback",
+    "X-WS-Connection-Id",
+    "x-ws-anything-new",
+];
+const MARK: &str = "forged-by-the-client";
+
+fn event(name: &str) -> Value {
+    serde_json::from_slice(&fixture(name)).unwrap()
+}
+
+/// Adds every forged header in each header form the event carries (both, for REST events).
+fn forge(event: &mut Value) {
+    for name in FORGED {
+        if let Some(headers) = event["headers"].as_object_mut() {
+            headers.insert(name.into(), MARK.into());
+        }
+        if let Some(headers) = event["multiValueHeaders"].as_object_mut().filter(|m| !m.is_empty()) {
+            headers.insert(name.into(), serde_json::json!([MARK]));
+        }
+    }
+}
+
+fn translated(event: &Value) -> AppRequest {
+    translate(event.to_string().as_bytes(), &ctx(), &options()).unwrap()
+}
+
+#[test]
+fn no_source_lets_a_client_set_an_adapter_owned_header() {
+    for (name, kind, _) in SOURCES {
+        let mut event = event(name);
+        forge(&mut event);
+        let app = translated(&event);
+        assert_eq!(app.kind, kind, "{name}");
+        for (header, value) in app.request.headers() {
+            assert_ne!(value, MARK, "{name}: the client's {header} reached the app");
+        }
+        if kind != EventKind::PassThrough {
+            assert!(
+                app.request.headers().contains_key(LAMBDA_CONTEXT),
+                "{name}: the adapter's own is there"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_path_moves_the_request_to_another_address() {
+    let app = options().app;
+    for (name, kind, field) in SOURCES {
+        for path in ["@127.0.0.2:9/x", ".x", "//127.0.0.3:1/x", "http://127.0.0.4:1/x", "x?y#z", ""] {
+            let mut event = event(name);
+            event[field] = path.into();
+            if kind == EventKind::HttpApi || kind == EventKind::FunctionUrl {
+                event["requestContext"]["http"]["path"] = path.into();
+            }
+            let request = translated(&event).request;
+            let uri = request.uri();
+            assert_eq!(uri.authority(), Some(&app), "{name} with {field}={path:?}: {uri}");
+            assert_eq!(uri.scheme_str(), Some("http"));
+            assert!(uri.path().starts_with('/'), "{name} with {field}={path:?}: {uri}");
+        }
+    }
+}
+
+#[test]
+fn a_path_without_its_slash_still_reaches_the_app_at_that_path() {
+    let mut function_url = event("example-lambda-function-url-request.json");
+    function_url["rawPath"] = "@127.0.0.2:9/x".into();
+    assert_eq!(translated(&function_url).request.uri().path(), "/@127.0.0.2:9/x");
+    let mut rest = event("example-apigw-request.json");
+    rest["path"] = "users/1".into();
+    assert_eq!(translated(&rest).request.uri().path(), "/users/1");
+}

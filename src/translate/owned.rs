@@ -1,0 +1,61 @@
+//! The headers whose meaning the adapter owns, in one list.
+//!
+//! The adapter tells the app facts the client cannot be trusted with: who invoked (`x-amzn-request-context`
+//! carries the authorizer's claims), which invocation (`x-amzn-lambda-context`), which tenant, which trace,
+//! and for WebSocket events where to push (`x-ws-callback`). A client that sends a header of the same name
+//! must never reach the app with it, whatever the event source: an app that trusts `x-ws-callback` on a
+//! public Function URL could otherwise be made to push through the adapter's signed callback. Every event
+//! source removes these from the client's headers before the adapter adds its own, so a later feature that
+//! owns a header adds it here and is covered everywhere.
+
+use http::{HeaderMap, HeaderName};
+
+pub const REQUEST_CONTEXT: &str = "x-amzn-request-context";
+pub const LAMBDA_CONTEXT: &str = "x-amzn-lambda-context";
+pub const TENANT_ID: &str = "x-amz-tenant-id";
+pub const TRACE_ID: &str = "x-amzn-trace-id";
+
+/// Header names the adapter alone sets.
+pub const NAMES: [&str; 4] = [REQUEST_CONTEXT, LAMBDA_CONTEXT, TENANT_ID, TRACE_ID];
+
+/// Prefixes of header names the adapter alone sets: every `x-ws-*` header is the WebSocket bridge's.
+pub const PREFIXES: [&str; 1] = ["x-ws-"];
+
+/// Whether `name` (lower case, as `http` keeps it) is the adapter's.
+pub fn is_owned(name: &str) -> bool {
+    NAMES.contains(&name) || PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+}
+
+/// Removes every adapter-owned header from a client's `headers`.
+pub fn remove(headers: &mut HeaderMap) {
+    let owned: Vec<HeaderName> = headers.keys().filter(|name| is_owned(name.as_str())).cloned().collect();
+    for name in owned {
+        headers.remove(&name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removes_the_listed_names_and_prefixes_in_any_case() {
+        let mut headers = HeaderMap::new();
+        for name in [
+            "X-Amzn-Request-Context",
+            "x-amzn-lambda-context",
+            "X-AMZ-TENANT-ID",
+            "x-amzn-trace-id",
+            "X-WS-Callback",
+            "x-ws-anything",
+            "x-wsx",
+            "x-amzn-other",
+        ] {
+            headers.append(HeaderName::from_bytes(name.as_bytes()).unwrap(), "forged".parse().unwrap());
+        }
+        remove(&mut headers);
+        let mut left: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+        left.sort();
+        assert_eq!(left, ["x-amzn-other", "x-wsx"]);
+    }
+}
