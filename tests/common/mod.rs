@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod cargo_lambda;
+pub mod fault_peers;
 
 use bytes::Bytes;
 use lambda_adapter::dev::emulator::{Emulator, FunctionInfo, Outcome, StreamItem};
