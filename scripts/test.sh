@@ -1,40 +1,66 @@
 #!/usr/bin/env bash
 # Runs every test of lambda-adapter, first installing the peers the tests need when they are missing:
-# curl, cargo-lambda's emulator (PyPI), Python WebSocket and AWS clients, Node.js with playwright-core and
-# Debian's Chromium for the browser tests. No test skips because a peer is absent: this script installs it,
-# and a test whose peer is still missing fails and says which.
+# curl, Debian's Chromium, Node.js with playwright-core for the browser tests, and cargo-lambda's emulator
+# with the Python WebSocket and AWS clients (PyPI) in a virtual environment this script owns
+# (target/test-peers/venv), never in the global interpreter. No test skips because a peer is absent: this
+# script installs it, and an install that fails stops here, naming what is missing.
+#
+#   FUZZ_SECONDS=N   how long each fuzz target runs (default 60; 0 skips the fuzz smoke run)
+#   TEST_THREADS=N   cargo test's threads (default 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf '\n==> %s\n' "$*"; }
+die() { printf '\nscripts/test.sh: %s\n' "$*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+python=${PYTHON:-python3}
+venv=$PWD/target/test-peers/venv
 
 missing_debs=()
 command -v curl >/dev/null 2>&1 || missing_debs+=(curl)
 command -v chromium >/dev/null 2>&1 || missing_debs+=(chromium)
 command -v node >/dev/null 2>&1 || missing_debs+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing_debs+=(npm)
+command -v "$python" >/dev/null 2>&1 || missing_debs+=(python3)
+# Debian's python3 builds its virtual environments with python3-venv (ensurepip).
+if [ ! -x "$venv/bin/python" ] && ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing_debs+=(python3-venv)
+fi
 if ((${#missing_debs[@]})); then
   say "installing Debian packages: ${missing_debs[*]}"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_debs[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_debs[@]}" >/dev/null \
+    || die "apt-get could not install: ${missing_debs[*]}"
 fi
 
-python=${PYTHON:-python3}
-if ! cargo lambda --version >/dev/null 2>&1 || ! "$python" -c 'import websockets, boto3, botocore' >/dev/null 2>&1; then
-  say "installing Python peers: cargo-lambda websockets boto3"
-  "$python" -m pip install -q --disable-pip-version-check cargo-lambda websockets boto3 2>&1 | grep -v -i "running pip as the 'root' user" || true
-  command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+python_peers=(cargo-lambda websockets boto3)
+if [ ! -x "$venv/bin/python" ]; then
+  say "creating the test peers' virtual environment in $venv"
+  "$python" -m venv "$venv" || die "cannot create a virtual environment with $python (is python3-venv installed?)"
 fi
-cargo lambda --version >/dev/null || { echo "cargo-lambda is still missing after pip install" >&2; exit 1; }
+if ! "$venv/bin/python" -c 'import websockets, boto3, botocore' >/dev/null 2>&1 || [ ! -x "$venv/bin/cargo-lambda" ]; then
+  say "installing Python peers into $venv: ${python_peers[*]}"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "${python_peers[@]}" \
+    || die "pip could not install ${python_peers[*]} into $venv"
+fi
+# The tests run `python3` and `cargo lambda`: both come from the virtual environment.
+export PATH="$venv/bin:$PATH"
+cargo lambda --version >/dev/null 2>&1 || die "cargo-lambda is missing from $venv/bin after pip install"
+python3 -c 'import websockets, boto3, botocore' 2>/dev/null || die "websockets or boto3 is missing from $venv"
 
 if [ -f tests/browser/package.json ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
   say "installing playwright-core (drives Debian's Chromium; no browser download)"
-  (cd tests/browser && npm install --no-audit --no-fund --silent)
+  (cd tests/browser && npm install --no-audit --no-fund --silent) || die "npm could not install playwright-core"
 fi
 
 say "cargo test"
-cargo test -- --test-threads="${TEST_THREADS:-4}"
+cargo test --no-fail-fast -- --test-threads="${TEST_THREADS:-4}"
+
+if [ "${FUZZ_SECONDS:-60}" != 0 ] && [ -x scripts/fuzz.sh ]; then
+  say "fuzz smoke run (${FUZZ_SECONDS:-60} s per target)"
+  FUZZ_SECONDS="${FUZZ_SECONDS:-60}" scripts/fuzz.sh
+fi
 
 if grep -q '^name = "adapter"' Cargo.toml 2>/dev/null; then
   say "benchmark smoke run"
