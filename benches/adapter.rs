@@ -39,6 +39,10 @@ struct Plan {
     sse_interval_ms: u64,
     /// Start-ups measured per round besides the two sessions' own.
     extra_startups: usize,
+    /// Soak, once per adapter after the rounds: buffered invocations, then streamed 1 MiB invocations, with
+    /// the resident set read after the first 1,000 (100 streams) and after the last.
+    soak_buffered: usize,
+    soak_streamed: usize,
 }
 
 const FULL: Plan = Plan {
@@ -51,6 +55,8 @@ const FULL: Plan = Plan {
     sse_events: 10,
     sse_interval_ms: 10,
     extra_startups: 4,
+    soak_buffered: 100_000,
+    soak_streamed: 2_000,
 };
 
 const SHORT: Plan = Plan {
@@ -63,6 +69,8 @@ const SHORT: Plan = Plan {
     sse_events: 5,
     sse_interval_ms: 5,
     extra_startups: 0,
+    soak_buffered: 3_000,
+    soak_streamed: 200,
 };
 
 fn main() {
@@ -180,7 +188,49 @@ async fn run(plan: &Plan, programs: &[Program], names: &[String], port: u16) -> 
             }
         }
     }
+    for (i, program) in programs.iter().enumerate() {
+        eprintln!(
+            "soak: {} ({} buffered, {} streamed 1 MiB invocations)",
+            names[i], plan.soak_buffered, plan.soak_streamed
+        );
+        if let Err(error) = measure_soak(plan, program, port, &mut adapters[i]).await {
+            adapters[i].failures.push(format!("soak: {error}"));
+        }
+    }
     (floor, adapters)
+}
+
+/// Many invocations in a row on one adapter process, reading its resident set early and at the end: memory
+/// that grows with the invocation count is a leak, whatever the latency figures say.
+async fn measure_soak(plan: &Plan, program: &Program, port: u16, samples: &mut Samples) -> Result<(), String> {
+    const EARLY_BUFFERED: usize = 1_000;
+    const EARLY_STREAMED: usize = 100;
+    let health = measure::event("/health");
+    let adapter = Adapter::start(program, Mode::Buffered, port).await?;
+    let mut early = None;
+    for n in 1..=plan.soak_buffered {
+        measure::invoke_small(&adapter.emulator, &health, Mode::Buffered)
+            .await
+            .map_err(|e| format!("buffered invocation {n}: {e}{}", adapter.log_tail()))?;
+        if n == EARLY_BUFFERED {
+            early = adapter.rss_kib();
+        }
+    }
+    samples.soak_buffered_rss_kib = early.zip(adapter.rss_kib()).map(|(a, b)| (a as f64, b as f64));
+    drop(adapter);
+
+    let adapter = Adapter::start(program, Mode::Streaming, port).await?;
+    let mut early = None;
+    for n in 1..=plan.soak_streamed {
+        measure::stream_via(&adapter.emulator, 1 << 20, plan.chunk)
+            .await
+            .map_err(|e| format!("streamed invocation {n}: {e}{}", adapter.log_tail()))?;
+        if n == EARLY_STREAMED {
+            early = adapter.rss_kib();
+        }
+    }
+    samples.soak_streamed_rss_kib = early.zip(adapter.rss_kib()).map(|(a, b)| (a as f64, b as f64));
+    Ok(())
 }
 
 async fn measure_floor(plan: &Plan, port: u16, samples: &mut Samples) -> Result<(), String> {

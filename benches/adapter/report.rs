@@ -19,6 +19,10 @@ pub struct Samples {
     pub rss_kib: Vec<f64>,
     /// Round trips of WebSocket MESSAGE invocations (buffered), ours only.
     pub ws_message_us: Vec<f64>,
+    /// Soak: resident set (VmRSS) after the first 1,000 buffered invocations and after the last.
+    pub soak_buffered_rss_kib: Option<(f64, f64)>,
+    /// Soak: resident set after the first 100 streamed 1 MiB invocations and after the last.
+    pub soak_streamed_rss_kib: Option<(f64, f64)>,
     pub failures: Vec<String>,
 }
 
@@ -190,6 +194,48 @@ fn rows() -> Vec<Row> {
             floor: none,
             adapter: |s, f| diff(quantile(&s.chunk_us, 0.5), quantile(&f.chunk_us, 0.5)),
             target: None,
+        },
+        Row {
+            name: "soak: RSS after 1k buffered invocations",
+            unit: Unit::MegaBytes,
+            floor: none,
+            adapter: |s, _| s.soak_buffered_rss_kib.map(|(early, _)| early),
+            target: None,
+        },
+        Row {
+            name: "soak: RSS after all buffered invocations",
+            unit: Unit::MegaBytes,
+            floor: none,
+            adapter: |s, _| s.soak_buffered_rss_kib.map(|(_, late)| late),
+            target: None,
+        },
+        Row {
+            name: "soak: RSS growth, buffered",
+            unit: Unit::MegaBytes,
+            floor: none,
+            adapter: |s, _| s.soak_buffered_rss_kib.map(|(early, late)| late - early),
+            target: Some(("< 1 MB", |v, _| v < 1024.0)),
+        },
+        Row {
+            name: "soak: RSS after 100 streamed 1 MiB",
+            unit: Unit::MegaBytes,
+            floor: none,
+            adapter: |s, _| s.soak_streamed_rss_kib.map(|(early, _)| early),
+            target: None,
+        },
+        Row {
+            name: "soak: RSS after all streamed 1 MiB",
+            unit: Unit::MegaBytes,
+            floor: none,
+            adapter: |s, _| s.soak_streamed_rss_kib.map(|(_, late)| late),
+            target: None,
+        },
+        Row {
+            name: "soak: RSS growth, streamed",
+            unit: Unit::MegaBytes,
+            floor: none,
+            adapter: |s, _| s.soak_streamed_rss_kib.map(|(early, late)| late - early),
+            target: Some(("< 1 MB", |v, _| v < 1024.0)),
         },
         Row {
             name: "peak RSS during the stream (max)",
