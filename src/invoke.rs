@@ -15,11 +15,14 @@ use crate::buffered;
 use crate::config::{Config, InvokeMode};
 use crate::context::instant_after;
 use crate::error::{AdapterError, ErrorKind, chain};
-use crate::http_client::{self, HttpClient};
+use crate::net::body::{self, Body};
+use crate::net::client::{self as http_client, HttpClient};
 use crate::readiness::Readiness;
+use crate::response::{Layers, RequestHead};
 use crate::runtime_api::{Invocation, RuntimeClient};
+use crate::sources::websocket::{WsEvent, answer};
+use crate::sources::{self, EventKind, TranslateOptions};
 use crate::stream;
-use crate::translate::{self, EventKind, TranslateOptions};
 use crate::ws;
 
 /// Time kept before Lambda's deadline to end a stream cleanly or report an error.
@@ -35,12 +38,13 @@ pub enum ResponseMode {
     },
 }
 
-/// Decides, per invocation, whether a response can stream: only Function URLs, and REST APIs when the user
-/// says their integration streams. Everything else answers buffered, whatever the invoke mode.
+/// Decides, per invocation, whether a response can stream: in `response_stream` mode, when the source can
+/// take a stream ([`EventKind::streaming`]). Everything else answers buffered, whatever the invoke mode.
 pub fn response_mode(config: &Config, kind: EventKind) -> ResponseMode {
-    match (config.invoke_mode, kind) {
-        (InvokeMode::ResponseStream, EventKind::FunctionUrl) => ResponseMode::Streaming { multi_value: false },
-        (InvokeMode::ResponseStream, EventKind::RestApi) if config.apigw_rest_streaming => ResponseMode::Streaming { multi_value: true },
+    match (config.invoke_mode, kind.streaming(config.apigw_rest_streaming)) {
+        (InvokeMode::ResponseStream, Some(streaming)) => ResponseMode::Streaming {
+            multi_value: streaming.multi_value,
+        },
         _ => ResponseMode::Buffered,
     }
 }
@@ -65,7 +69,9 @@ pub struct Adapter {
     options: TranslateOptions,
     readiness: Readiness,
     ready: AtomicBool,
-    /// The WebSocket bridge: its last-seen API and the pushes in flight.
+    /// Layers over the app's response, before either mode encodes it.
+    layers: Layers,
+    /// The WebSocket bridge: the invocations in progress and their pushes.
     ws: Arc<ws::Bridge>,
 }
 
@@ -79,6 +85,7 @@ impl Adapter {
             runtime,
             options,
             ready: AtomicBool::new(ready),
+            layers: Layers::default(),
         }
     }
 
@@ -92,7 +99,19 @@ impl Adapter {
         let span = tracing::info_span!("invoke", request_id = %invocation.context.request_id);
         async {
             let started = std::time::Instant::now();
-            match self.process(&invocation).await {
+            let ctx = &invocation.context;
+            let deadline = instant_after(ctx.remaining().saturating_sub(DEADLINE_MARGIN));
+            let outcome = match self.prepare(&invocation, deadline).await {
+                Ok(app_request) => {
+                    // Pushes the app makes for this invocation hold its completion, and no other's.
+                    let pushes = self.ws.begin(&ctx.request_id, app_request.websocket.as_ref());
+                    let outcome = self.process(app_request, ctx, &pushes, deadline).await;
+                    pushes.settle(deadline).await;
+                    outcome
+                }
+                Err(error) => Err(Failure::Invocation(error)),
+            };
+            match outcome {
                 Ok(()) => tracing::debug!(elapsed_us = started.elapsed().as_micros() as u64, "invocation done"),
                 // A client that disconnects mid-stream is normal: the Runtime API ends the post early.
                 Err(Failure::Runtime(error)) if error.status == Some(http::StatusCode::GONE) => {
@@ -101,8 +120,7 @@ impl Adapter {
                 Err(Failure::Runtime(error)) => tracing::error!("{error}"),
                 Err(Failure::Invocation(error)) => {
                     tracing::error!("invocation failed: {error}");
-                    self.ws.settle(instant_after(invocation.context.remaining())).await;
-                    if let Err(post) = self.runtime.error(&invocation.context.request_id, &error.diagnostic()).await {
+                    if let Err(post) = self.runtime.error(&ctx.request_id, &error.diagnostic()).await {
                         tracing::error!("could not report the failure: {post}");
                     }
                 }
@@ -112,21 +130,31 @@ impl Adapter {
         .await
     }
 
-    async fn process(&self, invocation: &Invocation) -> Result<(), Failure> {
-        let ctx = &invocation.context;
-        let deadline = instant_after(ctx.remaining().saturating_sub(DEADLINE_MARGIN));
+    /// Waits for the app when init did not, and translates the event.
+    async fn prepare(&self, invocation: &Invocation, deadline: Instant) -> Result<sources::AppRequest, AdapterError> {
         if !self.ready.load(Ordering::Relaxed) {
             self.wait_until_ready(deadline).await?;
         }
-        let app_request = translate::translate(&invocation.event, ctx, &self.options)?;
-        let kind = app_request.kind;
-        let ws_event = app_request.request.extensions().get::<ws::WsEvent>().cloned();
-        if let Some(event) = &ws_event {
-            self.ws.observe(event);
-        }
-        let method = app_request.request.method().clone();
-        let target = format!("{} {}", method, app_request.request.uri().path());
-        let request = app_request.request.map(http_client::full);
+        sources::translate(&invocation.event, &invocation.context, &self.options)
+    }
+
+    /// Calls the app and posts its answer in the mode the source takes; the result is posted before the
+    /// invocation's pushes settle, except for WebSocket events, whose answer waits for them.
+    async fn process(
+        &self,
+        app_request: sources::AppRequest,
+        ctx: &crate::context::InvocationContext,
+        pushes: &ws::InvocationPushes,
+        deadline: Instant,
+    ) -> Result<(), Failure> {
+        let sources::AppRequest { kind, request, websocket } = app_request;
+        let method = request.method().clone();
+        let target = format!("{} {}", method, request.uri().path());
+        let head = (!self.layers.is_empty()).then(|| RequestHead {
+            method: method.clone(),
+            headers: request.headers().clone(),
+        });
+        let request = request.map(body::full);
         let response = match tokio::time::timeout_at(deadline, self.app.request(request)).await {
             Err(_) => {
                 return Err(AdapterError::new(
@@ -136,39 +164,56 @@ impl Adapter {
                 .into());
             }
             Ok(Err(error)) => return Err(app_failed(&self.options.app, &target, &error).into()),
-            Ok(Ok(response)) => response,
+            Ok(Ok(response)) => response.map(body::boxed),
+        };
+        let response = match &head {
+            Some(head) => self.layers.apply(head, response),
+            None => response,
         };
         let status = response.status().as_u16();
         tracing::debug!(kind = kind.name(), status, "{target}");
-        if self.config.error_status_codes.as_ref().is_some_and(|codes| codes.contains(status)) {
-            let body = tokio::time::timeout(Duration::from_millis(100), response.into_body().collect()).await;
-            let excerpt = match body {
-                Ok(Ok(body)) => String::from_utf8_lossy(&body.to_bytes()[..]).chars().take(200).collect::<String>(),
-                _ => String::new(),
-            };
-            let message = format!("the app answered {target} with status {status}, listed in ERROR_STATUS_CODES: {excerpt}");
-            return Err(AdapterError::new(ErrorKind::AppErrorStatus, message.trim_end_matches([' ', ':'])).into());
-        }
         let request_id = &ctx.request_id;
-        // Pushes the app started during the invocation finish before it completes (ws::inflight).
-        if let Some(event) = &ws_event {
-            let payload = ws::reply::answer(&self.ws, event, &target, response, deadline).await?;
-            self.ws.settle(deadline).await;
+        if let Some(event) = &websocket {
+            let payload = self.websocket_answer(event, &target, response, pushes, deadline).await?;
+            pushes.settle(deadline).await;
             return self.runtime.respond(request_id, payload).await.map_err(Failure::Runtime);
+        }
+        if self.config.error_status_codes.as_ref().is_some_and(|codes| codes.contains(status)) {
+            return Err(listed_status(&target, status, response).await.into());
         }
         match response_mode(&self.config, kind) {
             ResponseMode::Buffered => {
-                let payload = buffered::encode_response(kind, &method, response, deadline).await?;
-                self.ws.settle(deadline).await;
+                let payload = buffered::encode_response(kind.format(), &method, response, deadline).await?;
+                pushes.settle(deadline).await;
                 self.runtime.respond(request_id, payload).await.map_err(Failure::Runtime)
             }
             ResponseMode::Streaming { multi_value } => {
                 let body = stream::response_body(response, multi_value, deadline);
-                let posted = self.runtime.respond_streaming(request_id, body).await.map_err(Failure::Runtime);
-                self.ws.settle(deadline).await;
-                posted
+                self.runtime.respond_streaming(request_id, body).await.map_err(Failure::Runtime)
             }
         }
+    }
+
+    /// The Lambda document for a WebSocket event's answer, after posting its reply when configured to.
+    /// `ERROR_STATUS_CODES` does not apply: a rejected `$connect` is an answer, not a failure.
+    async fn websocket_answer(
+        &self,
+        event: &WsEvent,
+        target: &str,
+        response: http::Response<Body>,
+        pushes: &ws::InvocationPushes,
+        deadline: Instant,
+    ) -> Result<bytes::Bytes, AdapterError> {
+        let (parts, body) = response.into_parts();
+        let body = buffered::collect(body, deadline, &format!("answer to {target}")).await?;
+        let decision = answer::decide(event, self.config.ws.reply, target, parts.status.as_u16(), &parts.headers, body)?;
+        for warning in &decision.warnings {
+            tracing::warn!("{warning}");
+        }
+        if let Some(data) = decision.post {
+            ws::reply::post_reply(pushes, event, data).await?;
+        }
+        Ok(decision.document)
     }
 
     /// With async init the app may still be starting when the first invocation comes.
@@ -187,6 +232,22 @@ impl Adapter {
             )),
         }
     }
+}
+
+/// The invocation fails with the app's status, listed in `ERROR_STATUS_CODES`, and a short excerpt of its body.
+async fn listed_status(target: &str, status: u16, response: http::Response<Body>) -> AdapterError {
+    let body = tokio::time::timeout(Duration::from_millis(100), response.into_body().collect()).await;
+    let excerpt = match body {
+        Ok(Ok(body)) => String::from_utf8_lossy(&body.to_bytes()).chars().take(200).collect::<String>(),
+        _ => String::new(),
+    };
+    let listed = format!("the app answered {target} with status {status}, listed in ERROR_STATUS_CODES");
+    let message = if excerpt.trim().is_empty() {
+        listed
+    } else {
+        format!("{listed}: {excerpt}")
+    };
+    AdapterError::new(ErrorKind::AppErrorStatus, message)
 }
 
 /// The app's request failed before a response head: it could not be reached, or what it sent was not an

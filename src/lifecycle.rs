@@ -14,7 +14,7 @@ use crate::error::{AdapterError, ErrorKind};
 use crate::invoke::Adapter;
 use crate::readiness::Readiness;
 use crate::runtime_api::{Endpoint, ExtensionEvent, RuntimeClient};
-use crate::translate::TranslateOptions;
+use crate::sources::TranslateOptions;
 
 /// How long async init waits before letting init finish (Lambda's init phase is limited to 10 s).
 pub const ASYNC_INIT_WAIT: Duration = Duration::from_millis(9_800);

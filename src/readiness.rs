@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use crate::config::{Config, ReadinessProtocol};
 use crate::error::chain;
-use crate::http_client::{self, HttpClient};
+use crate::net::client::{self as http_client, HttpClient};
 
 const INTERVAL: Duration = Duration::from_millis(10);
 const REPORT_EVERY: Duration = Duration::from_secs(1);
@@ -64,7 +64,7 @@ impl Readiness {
                 let request = Request::builder()
                     .method(Method::GET)
                     .uri(&self.url)
-                    .body(http_client::full(""))
+                    .body(crate::net::body::full(""))
                     .map_err(|e| format!("cannot build the readiness request for {}: {e}", self.url))?;
                 let response = tokio::time::timeout(Duration::from_secs(2), self.client.request(request)).await;
                 match response {

@@ -221,3 +221,15 @@ async fn the_callback_port_may_not_be_the_apps() {
         report.message()
     );
 }
+
+#[tokio::test]
+async fn error_status_codes_never_turn_a_rejected_connect_into_a_failure() {
+    let h = Harness::start(&[("LWA_ERROR_STATUS_CODES", "401,500-599")]).await.ready().await;
+    let mut connect = fixture("example-apigw-websocket-request-without-method.json");
+    connect["queryStringParameters"] = json!({"reject": "1"});
+    assert_eq!(
+        h.invoke(&connect).await,
+        json!({"statusCode": 401}),
+        "the app's 401 rejects the connection, as without the setting"
+    );
+}

@@ -1,49 +1,71 @@
-//! The buffered response document, in each event source's documented format.
+//! The buffered response document, in each event source's documented format: its encoder, and the decoder
+//! that reads it back as the client's HTTP response (what the source does with it; `dev` and the tests use
+//! it), side by side so each format is written down once.
 //!
-//! - Function URL and HTTP API (payload 2.0): `statusCode`, `headers` (repeated values joined with `,`),
-//!   `cookies` (one entry per `Set-Cookie`), `body`, `isBase64Encoded`.
+//! - Payload 2.0 (Function URL, HTTP API): `statusCode`, `headers` (repeated values joined with `,`),
+//!   `cookies` (one entry per `Set-Cookie`), `body`, `isBase64Encoded`. A payload that is valid JSON without
+//!   `statusCode` is taken as the body of a 200 with `content-type: application/json` (Lambda's "inferred"
+//!   format).
 //! - REST API (payload 1.0): `statusCode`, `headers` holding the headers that have one value, and
 //!   `multiValueHeaders` holding every header with all its values, `Set-Cookie` included. API Gateway merges
 //!   the two maps and drops a pair that appears in both, so nothing is sent twice.
 //! - ALB: `statusCode`, `statusDescription` (`"200 OK"`), and `multiValueHeaders` when the request came with
 //!   multi-value headers, else `headers`. A plain `headers` map can hold one `Set-Cookie`; the last is kept
 //!   (as ALB itself does) and the caller warns.
+//! - VPC Lattice: `statusCode`, `statusDescription`, `headers` (one value each, like ALB's single form),
+//!   `body`, `isBase64Encoded`.
 //! - WebSocket: `statusCode`; `headers` with `Sec-WebSocket-Protocol` only, the one header API Gateway passes
 //!   back (on `$connect`); `body` only when there is one, so an event with nothing to say sends no frame.
 //!
 //! Serialised by hand rather than through `aws_lambda_events`' response types, which always write both
-//! header maps and keep only the first value of a repeated header.
+//! header maps and keep only the first value of a repeated header. Decoding is strict: anything a source
+//! would refuse is a [`DecodeError`], which `dev` answers with 502 as the source would.
 
 use base64::Engine;
 use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value};
+use std::fmt;
 
-use crate::translate::EventKind;
-use crate::translate::response::ResponseMeta;
+use crate::response::meta::ResponseMeta;
 
-/// Builds the JSON document for an HTTP event source. `text` says whether `body` goes as text or base64.
-pub fn encode(kind: EventKind, meta: &ResponseMeta, body: &[u8], text: bool) -> Bytes {
+/// The response document formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Function URL and HTTP API.
+    PayloadV2,
+    /// API Gateway REST API.
+    RestApi,
+    /// ALB, in the header form of the target group.
+    Alb {
+        multi_value: bool,
+    },
+    VpcLattice,
+    WebSocket,
+}
+
+/// Builds the JSON document. `text` says whether `body` goes as text or base64.
+pub fn encode(format: Format, meta: &ResponseMeta, body: &[u8], text: bool) -> Bytes {
     let mut doc = Map::new();
     doc.insert("statusCode".into(), meta.status.into());
-    match kind {
-        EventKind::Alb { multi_value } => {
+    match format {
+        Format::Alb { multi_value: true } => {
             doc.insert("statusDescription".into(), status_description(meta.status).into());
-            if multi_value {
-                doc.insert("multiValueHeaders".into(), Value::Object(meta.multi_value_headers(true)));
-            } else {
-                let mut headers = meta.joined_headers();
-                if let Some(last) = meta.cookies.last() {
-                    headers.insert("set-cookie".into(), last.clone().into());
-                }
-                doc.insert("headers".into(), Value::Object(headers));
-            }
+            doc.insert("multiValueHeaders".into(), Value::Object(meta.multi_value_headers(true)));
         }
-        EventKind::RestApi => {
-            let single = meta
-                .headers
-                .iter()
-                .filter(|(_, values)| values.len() == 1)
-                .map(|(name, values)| (name.clone(), Value::from(values[0].clone())));
+        Format::Alb { multi_value: false } | Format::VpcLattice => {
+            doc.insert("statusDescription".into(), status_description(meta.status).into());
+            let mut headers = meta.joined_headers();
+            if let Some(last) = meta.cookies.last() {
+                headers.insert("set-cookie".into(), last.clone().into());
+            }
+            doc.insert("headers".into(), Value::Object(headers));
+        }
+        Format::RestApi => {
+            let single = meta.headers.iter().filter_map(|(name, values)| match values.as_slice() {
+                [value] => Some((name.clone(), Value::from(value.clone()))),
+                _ => None,
+            });
             let mut headers: Map<String, Value> = single.collect();
             if let [cookie] = meta.cookies.as_slice() {
                 headers.insert("set-cookie".into(), cookie.clone().into());
@@ -51,7 +73,7 @@ pub fn encode(kind: EventKind, meta: &ResponseMeta, body: &[u8], text: bool) -> 
             doc.insert("headers".into(), Value::Object(headers));
             doc.insert("multiValueHeaders".into(), Value::Object(meta.multi_value_headers(true)));
         }
-        EventKind::WebSocket => {
+        Format::WebSocket => {
             if let Some(protocol) = meta.joined_headers().remove("sec-websocket-protocol") {
                 doc.insert("headers".into(), serde_json::json!({ "Sec-WebSocket-Protocol": protocol }));
             }
@@ -59,7 +81,7 @@ pub fn encode(kind: EventKind, meta: &ResponseMeta, body: &[u8], text: bool) -> 
                 return Bytes::from(Value::Object(doc).to_string());
             }
         }
-        EventKind::FunctionUrl | EventKind::HttpApi | EventKind::PassThrough => {
+        Format::PayloadV2 => {
             doc.insert("headers".into(), Value::Object(meta.joined_headers()));
             doc.insert("cookies".into(), meta.cookies_json());
         }
@@ -83,84 +105,150 @@ pub fn status_description(status: u16) -> String {
     format!("{status} {reason}")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use http::HeaderMap;
-    use serde_json::json;
+/// Status and headers for the client.
+#[derive(Debug)]
+pub struct Head {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+}
 
-    fn meta() -> ResponseMeta {
-        let mut headers = HeaderMap::new();
-        headers.append("content-type", "text/plain".parse().unwrap());
-        headers.append("x-multi", "a".parse().unwrap());
-        headers.append("x-multi", "b".parse().unwrap());
-        for cookie in ["a=1", "b=2", "c=3; HttpOnly"] {
-            headers.append("set-cookie", cookie.parse().unwrap());
-        }
-        ResponseMeta::new(201, &headers)
-    }
+/// A whole buffered response, as the client gets it.
+#[derive(Debug)]
+pub struct Decoded {
+    pub head: Head,
+    pub body: Bytes,
+}
 
-    fn doc(kind: EventKind, body: &[u8], text: bool) -> Value {
-        serde_json::from_slice(&encode(kind, &meta(), body, text)).unwrap()
-    }
+/// The function's answer does not fit the format.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DecodeError(pub String);
 
-    #[test]
-    fn payload_v2() {
-        assert_eq!(
-            doc(EventKind::FunctionUrl, b"hi", true),
-            json!({"statusCode": 201, "headers": {"content-type": "text/plain", "x-multi": "a,b"},
-                   "cookies": ["a=1", "b=2", "c=3; HttpOnly"], "body": "hi", "isBase64Encoded": false})
-        );
-    }
-
-    #[test]
-    fn payload_v1_keeps_every_value() {
-        assert_eq!(
-            doc(EventKind::RestApi, &[0, 1, 255], false),
-            json!({"statusCode": 201, "headers": {"content-type": "text/plain"},
-                   "multiValueHeaders": {"content-type": ["text/plain"], "x-multi": ["a", "b"], "set-cookie": ["a=1", "b=2", "c=3; HttpOnly"]},
-                   "body": "AAH/", "isBase64Encoded": true})
-        );
-    }
-
-    #[test]
-    fn alb_matches_request_form() {
-        assert_eq!(
-            doc(EventKind::Alb { multi_value: true }, b"", true),
-            json!({"statusCode": 201, "statusDescription": "201 Created",
-                   "multiValueHeaders": {"content-type": ["text/plain"], "x-multi": ["a", "b"], "set-cookie": ["a=1", "b=2", "c=3; HttpOnly"]},
-                   "body": "", "isBase64Encoded": false})
-        );
-        assert_eq!(
-            doc(EventKind::Alb { multi_value: false }, b"", true),
-            json!({"statusCode": 201, "statusDescription": "201 Created",
-                   "headers": {"content-type": "text/plain", "x-multi": "a,b", "set-cookie": "c=3; HttpOnly"},
-                   "body": "", "isBase64Encoded": false})
-        );
-    }
-
-    #[test]
-    fn websocket_passes_back_the_subprotocol_only() {
-        let mut headers = HeaderMap::new();
-        headers.insert("sec-websocket-protocol", "chat.v1".parse().unwrap());
-        headers.insert("x-other", "dropped".parse().unwrap());
-        let meta = ResponseMeta::new(200, &headers);
-        let doc: Value = serde_json::from_slice(&encode(EventKind::WebSocket, &meta, b"", true)).unwrap();
-        assert_eq!(doc, json!({"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "chat.v1"}}));
-        assert_eq!(
-            doc_ws(b"{\"ok\":true}"),
-            json!({"statusCode": 201, "body": "{\"ok\":true}", "isBase64Encoded": false})
-        );
-    }
-
-    fn doc_ws(body: &[u8]) -> Value {
-        let meta = ResponseMeta::new(201, &HeaderMap::new());
-        serde_json::from_slice(&encode(EventKind::WebSocket, &meta, body, true)).unwrap()
-    }
-
-    #[test]
-    fn descriptions() {
-        assert_eq!(status_description(200), "200 OK");
-        assert_eq!(status_description(599), "599 Unknown");
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
+
+impl std::error::Error for DecodeError {}
+
+pub(crate) fn error(message: impl Into<String>) -> DecodeError {
+    DecodeError(message.into())
+}
+
+/// Decodes a document of `format` into the response the client gets.
+pub fn decode(format: Format, payload: &[u8]) -> Result<Decoded, DecodeError> {
+    let value: Value = serde_json::from_slice(payload).map_err(|e| error(format!("the response payload is not JSON: {e}")))?;
+    let document = match value.as_object() {
+        Some(document) if document.contains_key("statusCode") => document,
+        _ if format == Format::PayloadV2 => {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            return Ok(Decoded {
+                head: Head {
+                    status: StatusCode::OK,
+                    headers,
+                },
+                body: Bytes::copy_from_slice(payload),
+            });
+        }
+        _ => return Err(error("the response document has no `statusCode`")),
+    };
+    let status = status(document.get("statusCode").unwrap_or(&Value::Null))?;
+    let mut headers = HeaderMap::new();
+    match format {
+        Format::PayloadV2 => {
+            add_single(&mut headers, document.get("headers"))?;
+            add_cookies(&mut headers, document.get("cookies"))?;
+        }
+        Format::RestApi | Format::WebSocket => {
+            add_multi(&mut headers, document.get("multiValueHeaders"))?;
+            let mut single = HeaderMap::new();
+            add_single(&mut single, document.get("headers"))?;
+            for (name, value) in &single {
+                if !headers.get_all(name).iter().any(|v| v == value) {
+                    headers.append(name, value.clone());
+                }
+            }
+        }
+        Format::Alb { multi_value: false } | Format::VpcLattice => add_single(&mut headers, document.get("headers"))?,
+        Format::Alb { multi_value: true } => add_multi(&mut headers, document.get("multiValueHeaders"))?,
+    }
+    let body = match document.get("body") {
+        None | Some(Value::Null) => Bytes::new(),
+        Some(Value::String(text)) if document.get("isBase64Encoded") == Some(&Value::Bool(true)) => {
+            base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .map(Bytes::from)
+                .map_err(|e| error(format!("`body` is marked isBase64Encoded but is not valid base64: {e}")))?
+        }
+        Some(Value::String(text)) => Bytes::from(text.clone()),
+        Some(other) => return Err(error(format!("`body` must be a string, not {other}"))),
+    };
+    Ok(Decoded {
+        head: Head { status, headers },
+        body,
+    })
+}
+
+pub(crate) fn status(value: &Value) -> Result<StatusCode, DecodeError> {
+    value
+        .as_u64()
+        .and_then(|code| u16::try_from(code).ok())
+        .filter(|code| (100..=599).contains(code))
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .ok_or_else(|| error(format!("`statusCode` must be a number from 100 to 599, not {value}")))
+}
+
+fn object<'a>(value: Option<&'a Value>, field: &str) -> Result<Option<&'a Map<String, Value>>, DecodeError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map)),
+        Some(other) => Err(error(format!("`{field}` must be an object, not {other}"))),
+    }
+}
+
+fn append(headers: &mut HeaderMap, name: &str, value: &Value) -> Result<(), DecodeError> {
+    let text = match value {
+        Value::Null => return Ok(()),
+        Value::String(text) => text.clone(),
+        Value::Number(_) | Value::Bool(_) => value.to_string(),
+        other => return Err(error(format!("header `{name}` must have a string value, not {other}"))),
+    };
+    let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| error(format!("`{name}` is not a valid header name")))?;
+    if crate::net::headers::is_hop_by_hop(header_name.as_str()) {
+        return Ok(());
+    }
+    let header_value = HeaderValue::from_str(&text).map_err(|_| error(format!("header `{name}` has characters a header cannot carry")))?;
+    headers.append(header_name, header_value);
+    Ok(())
+}
+
+pub(crate) fn add_single(headers: &mut HeaderMap, value: Option<&Value>) -> Result<(), DecodeError> {
+    for (name, value) in object(value, "headers")?.into_iter().flatten() {
+        append(headers, name, value)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn add_multi(headers: &mut HeaderMap, value: Option<&Value>) -> Result<(), DecodeError> {
+    for (name, values) in object(value, "multiValueHeaders")?.into_iter().flatten() {
+        match values {
+            Value::Array(values) => values.iter().try_for_each(|value| append(headers, name, value))?,
+            Value::Null => {}
+            other => return Err(error(format!("`multiValueHeaders.{name}` must be an array, not {other}"))),
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn add_cookies(headers: &mut HeaderMap, value: Option<&Value>) -> Result<(), DecodeError> {
+    match value {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Array(cookies)) => cookies.iter().try_for_each(|cookie| append(headers, "set-cookie", cookie)),
+        Some(other) => Err(error(format!("`cookies` must be an array of strings, not {other}"))),
+    }
+}
+
+#[cfg(test)]
+#[path = "document_tests.rs"]
+mod tests;

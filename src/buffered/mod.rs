@@ -9,57 +9,68 @@ pub mod document;
 use bytes::Bytes;
 use http::Method;
 use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
 use tokio::time::Instant;
 
 use crate::error::{AdapterError, ErrorKind, chain};
-use crate::translate::response::{ResponseMeta, has_no_body};
-use crate::translate::{EventKind, content};
+use crate::net::body::BoxError;
+use crate::response::meta::ResponseMeta;
+use crate::response::{content, has_no_body};
+use document::Format;
 
 /// Lambda's limit for a buffered response payload (6 MB).
 pub const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
 
-/// Reads the app's response and encodes the document for `kind`.
-pub async fn encode_response(
-    kind: EventKind,
+/// Reads a whole body of the app's, at most [`MAX_PAYLOAD`] bytes and until `deadline`; `what` names it in
+/// messages (`response body`, `answer to POST /ws/message`).
+pub async fn collect<B>(body: B, deadline: Instant, what: &str) -> Result<Bytes, AdapterError>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    match tokio::time::timeout_at(deadline, Limited::new(body, MAX_PAYLOAD).collect()).await {
+        Err(_) => Err(AdapterError::new(
+            ErrorKind::DeadlineReached,
+            format!("the invocation's deadline came while the app was still sending its {what}"),
+        )),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+            Err(too_large(format!("the app's {what} is over {MAX_PAYLOAD} bytes")))
+        }
+        Ok(Err(error)) => Err(AdapterError::new(
+            ErrorKind::AppBodyError,
+            format!("the app's {what} failed: {}", chain(&*error)),
+        )),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}
+
+/// Reads the app's response and encodes the document in `format`; with no format (a pass-through event),
+/// the answer is the app's body as it is.
+pub async fn encode_response<B>(
+    format: Option<Format>,
     method: &Method,
-    response: http::Response<Incoming>,
+    response: http::Response<B>,
     deadline: Instant,
-) -> Result<Bytes, AdapterError> {
+) -> Result<Bytes, AdapterError>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
     let (parts, body) = response.into_parts();
     let status = parts.status.as_u16();
-    let limited = Limited::new(body, MAX_PAYLOAD);
-    let body = match tokio::time::timeout_at(deadline, limited.collect()).await {
-        Err(_) => {
-            return Err(AdapterError::new(
-                ErrorKind::DeadlineReached,
-                "the invocation's deadline came while the app was still sending its response body",
-            ));
-        }
-        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
-            return Err(too_large(format!("the app's response body is over {MAX_PAYLOAD} bytes")));
-        }
-        Ok(Err(error)) => {
-            return Err(AdapterError::new(
-                ErrorKind::AppBodyError,
-                format!("the app's response body failed: {}", chain(&*error)),
-            ));
-        }
-        Ok(Ok(collected)) => collected.to_bytes(),
-    };
-    if kind == EventKind::PassThrough {
+    let body = collect(body, deadline, "response body").await?;
+    let Some(format) = format else {
         return check_size(body);
-    }
+    };
     let body = if has_no_body(method, status) { Bytes::new() } else { body };
     let meta = ResponseMeta::new(status, &parts.headers);
-    if matches!(kind, EventKind::Alb { multi_value: false }) && meta.cookies.len() > 1 {
+    if matches!(format, Format::Alb { multi_value: false } | Format::VpcLattice) && meta.cookies.len() > 1 {
         tracing::warn!(
             cookies = meta.cookies.len(),
-            "the ALB target group does not send multi-value headers, so only the last Set-Cookie reaches the client; enable multi-value headers on the target group"
+            "only the last Set-Cookie reaches the client: this source's answer has one value per header (for ALB, enable multi-value headers on the target group)"
         );
     }
     let text = content::is_text(&parts.headers, &body);
-    check_size(document::encode(kind, &meta, &body, text))
+    check_size(document::encode(format, &meta, &body, text))
 }
 
 fn check_size(payload: Bytes) -> Result<Bytes, AdapterError> {

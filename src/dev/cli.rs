@@ -9,57 +9,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// The event source the front door emulates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EventSource {
-    /// Lambda Function URL (payload 2.0); the only source that can stream.
-    FunctionUrl,
-    /// API Gateway HTTP API (payload 2.0).
-    ApigwHttp,
-    /// API Gateway REST API (payload 1.0).
-    ApigwRest,
-    /// Application Load Balancer, target group without multi-value headers.
-    Alb,
-    /// Application Load Balancer, target group with multi-value headers enabled.
-    AlbMulti,
-}
-
-impl EventSource {
-    /// Every value `--event` takes, in the order help lists them.
-    pub const ALL: [EventSource; 5] = [
-        EventSource::FunctionUrl,
-        EventSource::ApigwHttp,
-        EventSource::ApigwRest,
-        EventSource::Alb,
-        EventSource::AlbMulti,
-    ];
-
-    /// The `--event` value.
-    pub fn flag_value(self) -> &'static str {
-        match self {
-            EventSource::FunctionUrl => "function-url",
-            EventSource::ApigwHttp => "apigw-http",
-            EventSource::ApigwRest => "apigw-rest",
-            EventSource::Alb => "alb",
-            EventSource::AlbMulti => "alb-multi",
-        }
-    }
-
-    /// A name for the banner.
-    pub fn describe(self) -> &'static str {
-        match self {
-            EventSource::FunctionUrl => "Lambda Function URL (payload 2.0)",
-            EventSource::ApigwHttp => "API Gateway HTTP API (payload 2.0)",
-            EventSource::ApigwRest => "API Gateway REST API (payload 1.0)",
-            EventSource::Alb => "Application Load Balancer (single-value headers)",
-            EventSource::AlbMulti => "Application Load Balancer (multi-value headers)",
-        }
-    }
-
-    fn parse(text: &str) -> Option<EventSource> {
-        EventSource::ALL.into_iter().find(|kind| kind.flag_value() == text)
-    }
-}
+use crate::sources::EventKind;
 
 /// Lambda's longest function timeout, and `dev`'s default.
 pub const MAX_TIMEOUT_SECS: u64 = 900;
@@ -90,7 +40,7 @@ impl Default for WsOptions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DevArgs {
     pub listen: SocketAddr,
-    pub event: EventSource,
+    pub event: EventKind,
     pub timeout: Duration,
     /// The app's port when `--app-port` was given.
     pub app_port: Option<u16>,
@@ -158,7 +108,7 @@ const VALUED: [&str; 7] = [
 pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
     let mut parsed = DevArgs {
         listen: SocketAddr::from(([127, 0, 0, 1], 9000)),
-        event: EventSource::FunctionUrl,
+        event: EventKind::FunctionUrl,
         timeout: Duration::from_secs(MAX_TIMEOUT_SECS),
         app_port: None,
         command: Vec::new(),
@@ -199,8 +149,8 @@ pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
                     .map_err(|_| invalid("expected an address and port, such as 127.0.0.1:9000"))?
             }
             "--event" => {
-                parsed.event = EventSource::parse(&value).ok_or_else(|| {
-                    let all: Vec<&str> = EventSource::ALL.iter().map(|k| k.flag_value()).collect();
+                parsed.event = EventKind::from_flag(&value).ok_or_else(|| {
+                    let all: Vec<&str> = EventKind::DEV.iter().map(|k| k.flag()).collect();
                     invalid(&format!("expected one of {}", all.join(", ")))
                 })?
             }
@@ -270,7 +220,7 @@ mod tests {
     fn defaults_and_command_after_double_dash() {
         let parsed = parse(&args("-- node server.js --port 3000")).unwrap();
         assert_eq!(parsed.listen, "127.0.0.1:9000".parse().unwrap());
-        assert_eq!(parsed.event, EventSource::FunctionUrl);
+        assert_eq!(parsed.event, EventKind::FunctionUrl);
         assert_eq!(parsed.timeout, Duration::from_secs(900));
         assert_eq!(parsed.app_port, None);
         assert_eq!(parsed.command, args("node server.js --port 3000"));
@@ -280,7 +230,7 @@ mod tests {
     fn every_flag_in_both_forms() {
         let parsed = parse(&args("--listen 0.0.0.0:8000 --event=alb-multi --timeout 3 --app-port=5000 ./app")).unwrap();
         assert_eq!(parsed.listen, "0.0.0.0:8000".parse().unwrap());
-        assert_eq!(parsed.event, EventSource::AlbMulti);
+        assert_eq!(parsed.event, EventKind::Alb { multi_value: true });
         assert_eq!(parsed.timeout, Duration::from_secs(3));
         assert_eq!(parsed.app_port, Some(5000));
         assert_eq!(parsed.command, args("./app"));

@@ -21,8 +21,8 @@ use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 use std::net::IpAddr;
 
-use super::cli::EventSource;
-use crate::translate::content;
+use crate::response::content;
+use crate::sources::EventKind;
 
 /// The account, region and API id the events carry.
 pub const ACCOUNT_ID: &str = "123456789012";
@@ -50,21 +50,25 @@ pub struct RequestIds {
     pub time_epoch_ms: u64,
 }
 
-/// Builds the event `source` would send for `request`.
-pub fn build(source: EventSource, request: &ClientRequest, ids: &RequestIds) -> Value {
+/// Builds the event `source` would send for `request`. `dev --event` takes only [`EventKind::DEV`]; the
+/// others (WebSocket events come from `dev`'s `ws://` door) fall back to a Function URL event.
+pub fn build(source: EventKind, request: &ClientRequest, ids: &RequestIds) -> Value {
     let headers = header_list(request, ids);
     match source {
-        EventSource::FunctionUrl => payload_v2(request, ids, headers, &format!("{URL_ID}.lambda-url.{REGION}.on.aws"), true),
-        EventSource::ApigwHttp => payload_v2(
+        EventKind::FunctionUrl | EventKind::WebSocket | EventKind::PassThrough => {
+            payload_v2(request, ids, headers, &format!("{URL_ID}.lambda-url.{REGION}.on.aws"), true)
+        }
+        EventKind::HttpApi => payload_v2(
             request,
             ids,
             headers,
             &format!("{API_ID}.execute-api.{REGION}.amazonaws.com"),
             false,
         ),
-        EventSource::ApigwRest => rest(request, ids, headers),
-        EventSource::Alb => alb(request, headers, false),
-        EventSource::AlbMulti => alb(request, headers, true),
+        EventKind::RestApi => rest(request, ids, headers),
+        EventKind::Alb { multi_value: false } => alb(request, headers, false),
+        EventKind::Alb { multi_value: true } => alb(request, headers, true),
+        EventKind::VpcLattice => vpc_lattice(request, ids, headers),
     }
 }
 
@@ -295,6 +299,34 @@ fn alb(request: &ClientRequest, headers: Vec<(String, Vec<String>)>, multi_value
     object.insert("body".into(), text.into());
     object.insert("isBase64Encoded".into(), (base64 && !request.body.is_empty()).into());
     event
+}
+
+/// A VPC Lattice v2 event: every header and query value in arrays, the query values decoded, `timeEpoch`
+/// in microseconds as a string.
+fn vpc_lattice(request: &ClientRequest, ids: &RequestIds, headers: Vec<(String, Vec<String>)>) -> Value {
+    let query = grouped(
+        raw_pairs(request.uri.query().unwrap_or(""))
+            .into_iter()
+            .map(|(k, v)| (decode(k), decode(v))),
+    );
+    let (text, base64) = body(request);
+    json!({
+        "version": "2.0",
+        "path": request.uri.path(),
+        "method": request.method.as_str(),
+        "headers": multi(&headers),
+        "queryStringParameters": multi(&query),
+        "body": if request.body.is_empty() { Value::Null } else { Value::from(text) },
+        "isBase64Encoded": base64 && !request.body.is_empty(),
+        "requestContext": {
+            "serviceNetworkArn": format!("arn:aws:vpc-lattice:{REGION}:{ACCOUNT_ID}:servicenetwork/sn-0000000000devlocal"),
+            "serviceArn": format!("arn:aws:vpc-lattice:{REGION}:{ACCOUNT_ID}:service/svc-0000000000devlocal"),
+            "targetGroupArn": format!("arn:aws:vpc-lattice:{REGION}:{ACCOUNT_ID}:targetgroup/tg-0000000000devlocal"),
+            "identity": {"sourceVpcArn": format!("arn:aws:ec2:{REGION}:{ACCOUNT_ID}:vpc/vpc-0000000000devlocal"), "type": "NONE"},
+            "region": REGION,
+            "timeEpoch": ids.time_epoch_ms.saturating_mul(1000).to_string(),
+        },
+    })
 }
 
 #[cfg(test)]

@@ -2,9 +2,8 @@
 //! translation: what the app would receive is what the client sent.
 
 use super::*;
-use crate::translate::detect::{self, EventKind};
-use crate::translate::http_event;
-use crate::translate::tests::fixture;
+use crate::sources::EventKind;
+use crate::sources::tests::{app_request, fixture, kind_of};
 
 struct Sent {
     method: Method,
@@ -26,7 +25,7 @@ fn sent(method: &str, uri: &str, headers: &[(&str, &str)], body: &[u8]) -> Sent 
     }
 }
 
-fn event(source: EventSource, sent: &Sent) -> Value {
+fn event(source: EventKind, sent: &Sent) -> Value {
     let request = ClientRequest {
         method: &sent.method,
         uri: &sent.uri,
@@ -80,9 +79,9 @@ fn has_the_sample_shape(ours: &Value, sample: &str, optional: &[&str]) {
 
 #[test]
 fn function_url_matches_the_sample_and_reads_back() {
-    let event = event(EventSource::FunctionUrl, &typical());
+    let event = event(EventKind::FunctionUrl, &typical());
     has_the_sample_shape(&event, "example-lambda-function-url-request.json", &[]);
-    assert_eq!(detect::detect(&event, &[]), EventKind::FunctionUrl);
+    assert_eq!(kind_of(&event), EventKind::FunctionUrl);
     assert_eq!(event["rawPath"], "/a%20b/c");
     assert_eq!(event["rawQueryString"], "tag=x&tag=y%26z&q=caf%C3%A9&empty");
     assert_eq!(event["queryStringParameters"], json!({"tag": "x,y&z", "q": "café", "empty": ""}));
@@ -100,33 +99,33 @@ fn function_url_matches_the_sample_and_reads_back() {
     assert_eq!(event["isBase64Encoded"], true);
     assert_eq!(event["body"], "AJ//eA==");
 
-    let parts = http_event::read(EventKind::FunctionUrl, &event).unwrap();
-    assert_eq!(parts.method, Method::POST);
-    assert_eq!(parts.path, "/a%20b/c");
-    assert_eq!(parts.query, "tag=x&tag=y%26z&q=caf%C3%A9&empty");
-    assert_eq!(&parts.body[..], &[0, 159, 255, b'x']);
+    let parts = app_request(&event);
+    assert_eq!(parts.method(), Method::POST);
+    assert_eq!(parts.uri().path(), "/a%20b/c");
+    assert_eq!(parts.uri().query().unwrap_or(""), "tag=x&tag=y%26z&q=caf%C3%A9&empty");
+    assert_eq!(&parts.body()[..], &[0, 159, 255, b'x']);
 }
 
 #[test]
 fn http_api_moves_cookies_out_of_the_headers() {
-    let event = event(EventSource::ApigwHttp, &typical());
+    let event = event(EventKind::HttpApi, &typical());
     has_the_sample_shape(&event, "example-apigw-v2-request-no-authorizer.json", &["authentication"]);
-    assert_eq!(detect::detect(&event, &[]), EventKind::HttpApi);
+    assert_eq!(kind_of(&event), EventKind::HttpApi);
     assert_eq!(
         event["requestContext"]["domainName"],
         format!("{API_ID}.execute-api.us-east-1.amazonaws.com")
     );
     assert!(event["headers"].get("cookie").is_none());
     assert_eq!(event["cookies"], json!(["a=1", "b=2"]));
-    let parts = http_event::read(EventKind::HttpApi, &event).unwrap();
-    assert_eq!(parts.headers["cookie"], "a=1; b=2");
+    let parts = app_request(&event);
+    assert_eq!(parts.headers()["cookie"], "a=1; b=2");
 }
 
 #[test]
 fn rest_api_decodes_path_and_query_and_keeps_every_value() {
-    let event = event(EventSource::ApigwRest, &typical());
+    let event = event(EventKind::RestApi, &typical());
     has_the_sample_shape(&event, "example-apigw-request-multi-value-parameters.json", &["authorizer"]);
-    assert_eq!(detect::detect(&event, &[]), EventKind::RestApi);
+    assert_eq!(kind_of(&event), EventKind::RestApi);
     assert_eq!(event["path"], "/a b/c");
     assert_eq!(event["queryStringParameters"], json!({"tag": "y&z", "q": "café", "empty": ""}));
     assert_eq!(event["multiValueQueryStringParameters"]["tag"], json!(["x", "y&z"]));
@@ -134,46 +133,46 @@ fn rest_api_decodes_path_and_query_and_keeps_every_value() {
     assert_eq!(event["multiValueHeaders"]["x-multi"], json!(["1", "2"]));
     assert_eq!(event["requestContext"]["identity"]["sourceIp"], "10.1.2.3");
 
-    let parts = http_event::read(EventKind::RestApi, &event).unwrap();
-    assert_eq!(parts.path, "/a%20b/c");
-    assert_eq!(parts.query, "tag=x&tag=y%26z&q=caf%C3%A9&empty=");
-    assert_eq!(parts.headers.get_all("x-multi").iter().count(), 2);
-    assert_eq!(&parts.body[..], &[0, 159, 255, b'x']);
+    let parts = app_request(&event);
+    assert_eq!(parts.uri().path(), "/a%20b/c");
+    assert_eq!(parts.uri().query().unwrap_or(""), "tag=x&tag=y%26z&q=caf%C3%A9&empty=");
+    assert_eq!(parts.headers().get_all("x-multi").iter().count(), 2);
+    assert_eq!(&parts.body()[..], &[0, 159, 255, b'x']);
 }
 
 #[test]
 fn alb_keeps_query_values_encoded_in_either_form() {
-    let single = event(EventSource::Alb, &typical());
+    let single = event(EventKind::Alb { multi_value: false }, &typical());
     has_the_sample_shape(&single, "example-alb-lambda-target-request-headers-only.json", &[]);
-    assert_eq!(detect::detect(&single, &[]), EventKind::Alb { multi_value: false });
+    assert_eq!(kind_of(&single), EventKind::Alb { multi_value: false });
     assert_eq!(
         single["queryStringParameters"],
         json!({"tag": "y%26z", "q": "caf%C3%A9", "empty": ""})
     );
     assert_eq!(single["headers"]["x-multi"], "2");
 
-    let multi = event(EventSource::AlbMulti, &typical());
+    let multi = event(EventKind::Alb { multi_value: true }, &typical());
     has_the_sample_shape(&multi, "example-alb-lambda-target-request-multivalue-headers.json", &[]);
-    assert_eq!(detect::detect(&multi, &[]), EventKind::Alb { multi_value: true });
+    assert_eq!(kind_of(&multi), EventKind::Alb { multi_value: true });
     assert_eq!(multi["multiValueQueryStringParameters"]["tag"], json!(["x", "y%26z"]));
-    let parts = http_event::read(EventKind::Alb { multi_value: true }, &multi).unwrap();
-    assert_eq!(parts.path, "/a%20b/c");
-    assert_eq!(parts.query, "tag=x&tag=y%26z&q=caf%C3%A9&empty=");
-    assert_eq!(&parts.body[..], &[0, 159, 255, b'x']);
+    let parts = app_request(&multi);
+    assert_eq!(parts.uri().path(), "/a%20b/c");
+    assert_eq!(parts.uri().query().unwrap_or(""), "tag=x&tag=y%26z&q=caf%C3%A9&empty=");
+    assert_eq!(&parts.body()[..], &[0, 159, 255, b'x']);
 }
 
 #[test]
 fn text_bodies_stay_text_and_empty_bodies_are_absent() {
     let json_body = sent("PUT", "/", &[("content-type", "application/json")], br#"{"a":1}"#);
-    for source in EventSource::ALL {
+    for source in EventKind::DEV {
         let event = event(source, &json_body);
         assert_eq!(event["body"], r#"{"a":1}"#, "{source:?}");
         assert_eq!(event["isBase64Encoded"], false, "{source:?}");
     }
     let empty = sent("GET", "/", &[], b"");
-    assert!(event(EventSource::FunctionUrl, &empty).get("body").is_none());
-    assert!(event(EventSource::FunctionUrl, &empty).get("queryStringParameters").is_none());
-    assert_eq!(event(EventSource::ApigwRest, &empty)["body"], Value::Null);
-    assert_eq!(event(EventSource::ApigwRest, &empty)["queryStringParameters"], Value::Null);
-    assert_eq!(event(EventSource::Alb, &empty)["body"], "");
+    assert!(event(EventKind::FunctionUrl, &empty).get("body").is_none());
+    assert!(event(EventKind::FunctionUrl, &empty).get("queryStringParameters").is_none());
+    assert_eq!(event(EventKind::RestApi, &empty)["body"], Value::Null);
+    assert_eq!(event(EventKind::RestApi, &empty)["queryStringParameters"], Value::Null);
+    assert_eq!(event(EventKind::Alb { multi_value: false }, &empty)["body"], "");
 }

@@ -27,14 +27,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-use super::cli::EventSource;
-use super::decode::{self, Head};
 use super::emulator::{Emulator, ErrorReport, InvokeError, Outcome, StreamItem, Streamed};
 use super::events::{self, ClientRequest, RequestIds};
 use super::request_log::RequestLog;
-use crate::buffered::MAX_PAYLOAD;
+use crate::buffered::document::{self, Format, Head};
 use crate::context::now_ms;
-use crate::http_client::BoxError;
+use crate::net::body::BoxError;
+use crate::sources::EventKind;
 
 /// The body of every front-door response: whole, or streamed from the function.
 pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
@@ -52,7 +51,7 @@ pub trait WebSocketHandler: Send + Sync {
 /// The server's settings and its way to the function.
 pub struct FrontDoor {
     emulator: Arc<Emulator>,
-    source: EventSource,
+    source: EventKind,
     timeout: Duration,
     port: u16,
     websocket: Option<Arc<dyn WebSocketHandler>>,
@@ -60,7 +59,7 @@ pub struct FrontDoor {
 }
 
 impl FrontDoor {
-    pub fn new(emulator: Arc<Emulator>, source: EventSource, timeout: Duration, port: u16) -> Self {
+    pub fn new(emulator: Arc<Emulator>, source: EventKind, timeout: Duration, port: u16) -> Self {
         FrontDoor {
             emulator,
             source,
@@ -128,10 +127,14 @@ impl FrontDoor {
             .headers
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        let body = match read_body(body, declared).await {
+        let (request_limit, response_limit) = self.source.limits();
+        let body = match read_body(body, declared, request_limit).await {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
-                log.note(format!("the request body is over Lambda's {MAX_PAYLOAD}-byte invoke payload limit"));
+                log.note(format!(
+                    "the request body is over the {request_limit}-byte limit of {} events",
+                    self.source.name()
+                ));
                 return log.finish(too_large());
             }
             Err(BodyError::Failed(error)) => {
@@ -153,25 +156,33 @@ impl FrontDoor {
             port: self.port,
         };
         let event = Bytes::from(events::build(self.source, &client, &ids).to_string());
-        if event.len() > MAX_PAYLOAD {
+        if event.len() > MAX_EVENT {
             log.note(format!(
-                "the event is {} bytes (base64 makes binary bodies a third larger), over Lambda's {MAX_PAYLOAD}-byte limit",
+                "the event is {} bytes (base64 makes binary bodies a third larger), over Lambda's {MAX_EVENT}-byte limit",
                 event.len()
             ));
             return log.finish(too_large());
         }
         match self.emulator.invoke(event, self.timeout).await {
-            Ok(Outcome::Response(payload)) => match decode::buffered(self.source, &payload) {
+            Ok(Outcome::Response(payload)) if payload.len() > response_limit => {
+                log.note(format!(
+                    "the function's response is {} bytes, over the {response_limit}-byte limit of {} responses",
+                    payload.len(),
+                    self.source.name()
+                ));
+                log.finish(self.failure())
+            }
+            Ok(Outcome::Response(payload)) => match document::decode(self.source.format().unwrap_or(Format::PayloadV2), &payload) {
                 Ok(decoded) => log.finish(whole(decoded.head, decoded.body, parts.method == Method::HEAD)),
                 Err(error) => {
                     log.note(format!(
                         "the function's response is not a valid {} response: {error}",
-                        self.source.flag_value()
+                        self.source.flag()
                     ));
                     log.finish(self.failure())
                 }
             },
-            Ok(Outcome::Streaming(streamed)) => match decode::prelude(&streamed.prelude) {
+            Ok(Outcome::Streaming(streamed)) => match crate::stream::prelude::decode(&streamed.prelude) {
                 Ok(head) => streaming(head, streamed, log),
                 Err(error) => {
                     log.note(format!("the function's stream has an invalid prelude: {error}"));
@@ -199,22 +210,22 @@ impl FrontDoor {
     /// What the source answers when the function fails or times out.
     fn failure(&self) -> Response<ResponseBody> {
         match self.source {
-            EventSource::FunctionUrl => simple(
+            EventKind::FunctionUrl | EventKind::WebSocket | EventKind::PassThrough => simple(
                 StatusCode::BAD_GATEWAY,
                 "application/json",
                 r#"{"Message":"Internal Server Error"}"#,
             ),
-            EventSource::ApigwHttp => simple(
+            EventKind::HttpApi => simple(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "application/json",
                 r#"{"message":"Internal Server Error"}"#,
             ),
-            EventSource::ApigwRest => simple(
+            EventKind::RestApi => simple(
                 StatusCode::BAD_GATEWAY,
                 "application/json",
                 r#"{"message": "Internal server error"}"#,
             ),
-            EventSource::Alb | EventSource::AlbMulti => simple(
+            EventKind::Alb { .. } | EventKind::VpcLattice => simple(
                 StatusCode::BAD_GATEWAY,
                 "text/html",
                 "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n",
@@ -240,6 +251,9 @@ pub fn is_websocket_upgrade<B>(request: &Request<B>) -> bool {
 /// sending it reads the answer instead of a reset connection.
 const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
 
+/// Lambda's limit on an invoke payload, which the event must fit whatever the source.
+const MAX_EVENT: usize = crate::buffered::MAX_PAYLOAD;
+
 enum BodyError {
     TooLarge,
     Failed(String),
@@ -247,10 +261,10 @@ enum BodyError {
 
 /// Reads the request body up to Lambda's payload limit. Past the limit, the rest is read and dropped (up to
 /// [`DRAIN_LIMIT`]) without being kept.
-async fn read_body(mut body: Incoming, declared: Option<u64>) -> Result<Bytes, BodyError> {
+async fn read_body(mut body: Incoming, declared: Option<u64>, limit: usize) -> Result<Bytes, BodyError> {
     let mut kept = bytes::BytesMut::new();
     let mut seen = 0u64;
-    let mut too_large = declared.is_some_and(|length| length > MAX_PAYLOAD as u64);
+    let mut too_large = declared.is_some_and(|length| length > limit as u64);
     while let Some(frame) = body.frame().await {
         let frame = match frame {
             Ok(frame) => frame,
@@ -259,7 +273,7 @@ async fn read_body(mut body: Incoming, declared: Option<u64>) -> Result<Bytes, B
         };
         let Ok(data) = frame.into_data() else { continue };
         seen = seen.saturating_add(data.len() as u64);
-        too_large |= seen > MAX_PAYLOAD as u64;
+        too_large |= seen > limit as u64;
         if too_large {
             kept.clear();
             if seen > DRAIN_LIMIT {

@@ -12,12 +12,10 @@
 //! its own ends `dev` with a non-zero status, since nothing could answer requests any more.
 
 pub mod cli;
-pub mod decode;
 pub mod emulator;
 pub mod environment;
 pub mod events;
 pub mod front_door;
-pub mod prelude_parser;
 pub mod processes;
 pub mod request_log;
 pub mod ws_connections;
@@ -286,7 +284,7 @@ fn print_banner(
            websocket ws://{host}:{port}/ (routes {routes}; idle {idle} s, max {max} s; @connections at {ws_endpoint})\n\
          Ctrl-C stops.\n",
         port = listen.port(),
-        event = args.event.flag_value(),
+        event = args.event.flag(),
         describe = args.event.describe(),
         mode = environment::invoke_mode(lookup),
         timeout = args.timeout.as_secs(),

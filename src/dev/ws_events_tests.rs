@@ -2,12 +2,13 @@
 
 use super::*;
 
-use crate::translate::{EventKind, detect::detect, translate};
+use crate::sources::tests::kind_of;
+use crate::sources::{EventKind, translate};
 
 use http::{HeaderMap, Method, Uri};
 
 fn fixture(name: &str) -> Value {
-    serde_json::from_slice(&crate::translate::tests::fixture(name)).unwrap()
+    serde_json::from_slice(&crate::sources::tests::fixture(name)).unwrap()
 }
 
 /// The value's structure: object keys in order, leaves replaced by their JSON type.
@@ -117,8 +118,8 @@ fn connect_has_the_fixtures_shape_with_the_handshake() {
 
 #[test]
 fn the_adapter_maps_dev_events_as_it_maps_real_ones() {
-    let options = crate::translate::tests::options();
-    let ctx = crate::translate::tests::ctx();
+    let options = crate::sources::tests::options();
+    let ctx = crate::sources::tests::ctx();
     let events = [
         connect_event("/?room=1"),
         message(&facts(), "sendmessage", "m=", "hi", &ids()),
@@ -126,13 +127,13 @@ fn the_adapter_maps_dev_events_as_it_maps_real_ones() {
     ];
     let mut seen = Vec::new();
     for event in &events {
-        assert_eq!(detect(event, &[]), EventKind::WebSocket);
+        assert_eq!(kind_of(event), EventKind::WebSocket);
         let app = translate(event.to_string().as_bytes(), &ctx, &options).unwrap();
         let header = |name: &str| app.request.headers()[name].to_str().unwrap().to_string();
         seen.push((app.request.uri().to_string(), header("x-ws-route-key"), header("x-ws-callback")));
         assert_eq!(header("x-ws-connection-id"), "Ya1aXeR8IAM/Lnw=");
     }
-    let callback = "http://127.0.0.1:9002/@connections/Ya1aXeR8IAM%2FLnw%3D".to_string();
+    let callback = "http://127.0.0.1:9002/invocations/req-1/@connections/Ya1aXeR8IAM%2FLnw%3D".to_string();
     assert_eq!(
         seen,
         [

@@ -8,7 +8,8 @@ use std::fmt;
 use super::{Endpoint, requests};
 use crate::context::InvocationContext;
 use crate::error::{Diagnostic, chain};
-use crate::http_client::{self, Body, HttpClient};
+use crate::net::body::Body;
+use crate::net::client::{self as http_client, HttpClient};
 
 /// One invocation as `next` delivers it.
 #[derive(Debug)]
@@ -76,7 +77,7 @@ impl RuntimeClient {
 
     async fn send_bytes(&self, call: &'static str, request: requests::Built) -> Result<(StatusCode, http::HeaderMap, Bytes), RuntimeError> {
         let request = request.map_err(|e| unbuildable(call, &e))?;
-        self.send(call, request.map(http_client::full)).await
+        self.send(call, request.map(crate::net::body::full)).await
     }
 
     /// Waits for the next invocation. Never times out: Lambda freezes the environment while it waits.

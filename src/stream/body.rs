@@ -15,7 +15,7 @@ use tokio::time::{Instant, Sleep};
 
 use super::prelude::{self, SEPARATOR};
 use crate::error::{AdapterError, ErrorKind, chain};
-use crate::http_client::BoxError;
+use crate::net::body::BoxError;
 
 enum State {
     Prelude(Bytes),

@@ -1,18 +1,24 @@
 //! Streaming mode: the app's response goes to the Runtime API through Lambda's response streaming
-//! protocol, chunk by chunk, as fast as the app writes it (PROTOCOL.md § 4).
+//! protocol, chunk by chunk, as fast as the app writes it (PROTOCOL.md § 4). The prelude's encoder and
+//! decoder sit side by side ([`prelude`]), with the parser that finds where it ends ([`parser`]).
 
 pub mod body;
+pub mod parser;
 pub mod prelude;
 
+use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use tokio::time::Instant;
 
-use crate::http_client::Body;
-use crate::translate::response::ResponseMeta;
+use crate::net::body::{Body, BoxError};
+use crate::response::meta::ResponseMeta;
 
 /// The streamed body for the app's `response`: prelude from its head, then its body until `deadline`.
-pub fn response_body(response: http::Response<Incoming>, multi_value: bool, deadline: Instant) -> Body {
+pub fn response_body<B>(response: http::Response<B>, multi_value: bool, deadline: Instant) -> Body
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
     let (parts, body) = response.into_parts();
     let meta = ResponseMeta::new(parts.status.as_u16(), &parts.headers);
     body::StreamingBody::new(prelude::encode(&meta, multi_value), body, deadline).boxed_unsync()

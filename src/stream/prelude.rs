@@ -1,5 +1,5 @@
 //! The bytes of Lambda's HTTP response streaming format that are not the app's body: the JSON prelude, the
-//! eight-NUL separator, and the error trailers.
+//! eight-NUL separator, and the error trailers; with the prelude's decoder beside its encoder.
 //!
 //! The prelude always carries `cookies` (an empty array when there are none): cargo-lambda's emulator
 //! requires it. For API Gateway REST streaming (`responseTransferMode: STREAM`) repeated headers also go in
@@ -9,12 +9,13 @@
 
 use base64::Engine;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 
+use crate::buffered::document::{DecodeError, Head, add_cookies, add_multi, add_single, error, status};
 use crate::error::Diagnostic;
+use crate::response::meta::ResponseMeta;
 use crate::runtime_api::requests::{ERROR_BODY_TRAILER, ERROR_TYPE_HEADER};
-use crate::translate::response::ResponseMeta;
 
 /// The separator between the prelude and the body.
 pub const SEPARATOR: &[u8; 8] = &[0; 8];
@@ -46,6 +47,39 @@ pub fn error_trailers(diagnostic: &Diagnostic) -> HeaderMap {
         trailers.insert(ERROR_BODY_TRAILER, value);
     }
     trailers
+}
+
+/// Decodes a prelude (the JSON before the separator) into the client's status and headers: `statusCode`
+/// (200 when absent), `headers`, `cookies`, and `multiValueHeaders` (REST API streaming), which wins over
+/// `headers` for a name in both.
+pub fn decode(bytes: &[u8]) -> Result<Head, DecodeError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Head {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+        });
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| error(format!("the streaming prelude is not JSON: {e}")))?;
+    let prelude: &Map<String, Value> = value
+        .as_object()
+        .ok_or_else(|| error("the streaming prelude is not a JSON object"))?;
+    let status = match prelude.get("statusCode") {
+        None | Some(Value::Null) => StatusCode::OK,
+        Some(code) => status(code)?,
+    };
+    // REST API streaming preludes may carry a header in both maps (joined in `headers`, split in
+    // `multiValueHeaders`); the multi-value form wins so each value is sent once.
+    let mut headers = HeaderMap::new();
+    add_multi(&mut headers, prelude.get("multiValueHeaders"))?;
+    let mut single = HeaderMap::new();
+    add_single(&mut single, prelude.get("headers"))?;
+    for (name, value) in &single {
+        if !headers.contains_key(name) {
+            headers.insert(name, value.clone());
+        }
+    }
+    add_cookies(&mut headers, prelude.get("cookies"))?;
+    Ok(Head { status, headers })
 }
 
 #[cfg(test)]
@@ -99,5 +133,36 @@ mod tests {
             value,
             json!({"errorType": "LambdaAdapter.AppBodyError", "errorMessage": "connection reset"})
         );
+    }
+
+    fn varied() -> ResponseMeta {
+        let mut headers = HeaderMap::new();
+        headers.append("content-type", "image/png".parse().unwrap());
+        headers.append("x-multi", "a".parse().unwrap());
+        headers.append("x-multi", "b".parse().unwrap());
+        headers.append("set-cookie", "a=1".parse().unwrap());
+        headers.append("set-cookie", "b=2; Path=/".parse().unwrap());
+        ResponseMeta::new(201, &headers)
+    }
+
+    fn values(headers: &HeaderMap, name: &str) -> Vec<String> {
+        headers.get_all(name).iter().map(|v| v.to_str().unwrap().to_string()).collect()
+    }
+
+    #[test]
+    fn decoding_reads_what_encoding_wrote() {
+        let head = decode(&encode(&varied(), true)).unwrap();
+        assert_eq!(head.status, 201);
+        assert_eq!(values(&head.headers, "set-cookie"), ["a=1", "b=2; Path=/"]);
+        assert_eq!(values(&head.headers, "content-type"), ["image/png"]);
+        assert_eq!(values(&head.headers, "x-multi"), ["a", "b"]);
+        let head = decode(&encode(&varied(), false)).unwrap();
+        assert_eq!(values(&head.headers, "x-multi"), ["a,b"]);
+        let head = decode(br#"{"headers":{"content-type":"text/event-stream","transfer-encoding":"chunked"}}"#).unwrap();
+        assert_eq!(head.status, 200);
+        assert_eq!(head.headers.len(), 1);
+        assert_eq!(decode(b"").unwrap().status, 200);
+        assert!(decode(b"[1]").is_err());
+        assert!(decode(br#"{"statusCode": 1000}"#).is_err());
     }
 }

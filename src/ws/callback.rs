@@ -4,11 +4,11 @@
 //! (disconnect) on `/@connections/{id}`, also under a stage or base path (`/prod/@connections/{id}`) and with
 //! `@` escaped (`%40connections`), so an AWS SDK client built with `endpoint_url=http://127.0.0.1:9002` works
 //! unchanged, and so does a plain HTTP call to the `x-ws-callback` URL. A stage or base path given in the
-//! path is not used: calls go to the endpoint the bridge knows ([`super::Bridge::endpoint`]).
+//! path is not used: calls go to the endpoint of the invocation the push belongs to
+//! ([`super::Bridge::attribute`]), which `x-ws-callback` names as `/invocations/{request id}/@connections/…`.
 //!
 //! Only loopback is served: whoever reaches this port can act with the function's credentials.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -16,16 +16,12 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use percent_encoding::percent_decode_str;
 use tokio::net::TcpListener;
 
 use super::Bridge;
 use super::forward::{Answer, Call, MAX_POST, PushError};
-
-/// Answer headers that describe API Gateway's connection, not its answer.
-const HOP_BY_HOP: [&str; 5] = ["connection", "keep-alive", "transfer-encoding", "trailer", "content-length"];
+use crate::net::headers::is_hop_by_hop;
 
 /// Binds `127.0.0.1:LWA_WS_CALLBACK_PORT` and serves it in the background.
 pub async fn start(bridge: Arc<Bridge>) -> std::io::Result<SocketAddr> {
@@ -36,30 +32,19 @@ pub async fn start(bridge: Arc<Bridge>) -> std::io::Result<SocketAddr> {
 /// Serves `listener` in the background; returns its address.
 pub fn serve(bridge: Arc<Bridge>, listener: TcpListener) -> std::io::Result<SocketAddr> {
     let address = listener.local_addr()?;
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    tracing::warn!("@connections server: accept failed: {error}");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let _ = stream.set_nodelay(true);
-            let bridge = bridge.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |request| handle(bridge.clone(), request));
-                if let Err(error) = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-                {
-                    tracing::debug!("@connections server: connection ended: {error}");
-                }
-            });
-        }
-    });
+    tokio::spawn(crate::net::serve::accept_loop(
+        listener,
+        "@connections server",
+        move |request, _| handle(bridge.clone(), request),
+    ));
     Ok(address)
+}
+
+/// The invocation an `x-ws-callback` path names: `/invocations/{request id}/@connections/…`.
+pub fn invocation(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("/invocations/")?;
+    let (encoded, _) = rest.split_once('/')?;
+    percent_decode_str(encoded).decode_utf8().ok().map(|id| id.into_owned())
 }
 
 /// The connection id in a `@connections` path, decoded; the error says what the server serves.
@@ -85,13 +70,14 @@ pub fn connection_id(path: &str) -> Result<String, String> {
     Ok(id.into_owned())
 }
 
-async fn handle(bridge: Arc<Bridge>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let guard = bridge.pushes().start();
+async fn handle(bridge: Arc<Bridge>, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    let attributed = bridge.attribute(invocation(&path).as_deref());
+    let guard = attributed.pushes.as_ref().map(|pushes| pushes.start());
     let id = match connection_id(&path) {
         Ok(id) => id,
-        Err(message) => return Ok(message_response(StatusCode::NOT_FOUND, &message)),
+        Err(message) => return message_response(StatusCode::NOT_FOUND, &message),
     };
     if !matches!(method, Method::POST | Method::GET | Method::DELETE) {
         let mut response = message_response(
@@ -101,19 +87,16 @@ async fn handle(bridge: Arc<Bridge>, request: Request<Incoming>) -> Result<Respo
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST, GET, DELETE"));
-        return Ok(response);
+        return response;
     }
     let body = match Limited::new(request.into_body(), MAX_POST).collect().await {
         Ok(body) => body.to_bytes(),
         Err(error) if error.is::<http_body_util::LengthLimitError>() => {
             let message = format!("the data is over {MAX_POST} bytes; @connections takes at most {MAX_POST} bytes per post");
-            return Ok(message_response(StatusCode::PAYLOAD_TOO_LARGE, &message));
+            return message_response(StatusCode::PAYLOAD_TOO_LARGE, &message);
         }
         Err(error) => {
-            return Ok(message_response(
-                StatusCode::BAD_REQUEST,
-                &format!("could not read the request body: {error}"),
-            ));
+            return message_response(StatusCode::BAD_REQUEST, &format!("could not read the request body: {error}"));
         }
     };
     let body = if method == Method::POST { body } else { Bytes::new() };
@@ -125,20 +108,20 @@ async fn handle(bridge: Arc<Bridge>, request: Request<Incoming>) -> Result<Respo
     // The call runs in its own task, holding the guard, so it completes even if the app hangs up.
     let task = tokio::spawn(async move {
         let _guard = guard;
-        bridge.push(call).await
+        bridge.push(call, &attributed).await
     });
-    Ok(match task.await {
+    match task.await {
         Ok(Ok(answer)) => verbatim(answer),
         Ok(Err(error)) => push_error(&error),
         Err(join) => message_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("the @connections call failed: {join}")),
-    })
+    }
 }
 
 fn verbatim(answer: Answer) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(answer.body));
     *response.status_mut() = answer.status;
     for (name, value) in &answer.headers {
-        if !HOP_BY_HOP.contains(&name.as_str()) {
+        if !is_hop_by_hop(name.as_str()) && name != header::CONTENT_LENGTH {
             response.headers_mut().append(name, value.clone());
         }
     }
@@ -173,9 +156,21 @@ mod tests {
             ("/prod/%40connections/R0oX%3D", "R0oX="),
             ("/chat/v1/%40Connections/R0oX%3D", "R0oX="),
             ("/@connections/a/b=", "a/b="),
+            ("/invocations/req%2D1/@connections/R0oX%3D", "R0oX="),
         ] {
             assert_eq!(connection_id(path).as_deref(), Ok(id), "{path}");
         }
+    }
+
+    #[test]
+    fn callback_paths_name_their_invocation() {
+        assert_eq!(
+            invocation("/invocations/8476a536-e9f4/@connections/x").as_deref(),
+            Some("8476a536-e9f4")
+        );
+        assert_eq!(invocation("/invocations/a%20b/@connections/x").as_deref(), Some("a b"));
+        assert_eq!(invocation("/@connections/x"), None);
+        assert_eq!(invocation("/prod/@connections/x"), None);
     }
 
     #[test]

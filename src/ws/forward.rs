@@ -17,9 +17,10 @@ use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
 
 use super::credentials::CredentialSource;
-use super::settings::ManagementEndpoint;
-use super::{encode_id, sign};
+use super::sign;
+use crate::config::ManagementEndpoint;
 use crate::error::chain;
+use crate::net::uri::component as encode_id;
 
 /// `@connections` accepts at most this many bytes in a post.
 pub const MAX_POST: usize = 131_072;

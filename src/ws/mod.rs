@@ -1,57 +1,75 @@
 //! The WebSocket bridge: API Gateway WebSocket APIs in front of any HTTP app (issue 7).
 //!
 //! Lambda cannot hold a socket. API Gateway holds it and invokes the function once per event; the bridge
-//! turns each event into a plain `POST` to the app ([`event`]) and its answer into what API Gateway expects
-//! ([`reply`]). To talk back, the app calls `@connections` on the adapter's loopback server ([`callback`]),
+//! turns each event into a plain `POST` to the app and its answer into what API Gateway expects. To talk back, the app calls `@connections` on the adapter's loopback server ([`callback`]),
 //! which signs the call with the function's own credentials ([`credentials`], [`sign`]) and forwards it to
 //! API Gateway over HTTPS ([`forward`]): no AWS SDK in the app, and the same code locally and on Lambda.
-//! Pushes still in flight hold the invocation's completion ([`inflight`]) so none stalls in a frozen sandbox.
+//! Pushes still in flight hold their own invocation's completion ([`inflight`], [`InvocationPushes`]) so
+//! none stalls in a frozen sandbox, and concurrent invocations never wait on each other's pushes. Mapping
+//! events and answers is the WebSocket source's job (`crate::sources::websocket`); this module is I/O.
 //!
 //! Facts (event shapes, limits, the signing pitfall): PROTOCOL.md § 7.
 
 pub mod callback;
 pub mod credentials;
-pub mod event;
 pub mod forward;
 pub mod inflight;
 pub mod reply;
-pub mod settings;
 pub mod sign;
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tokio::time::Instant;
 
-pub use event::{WsEvent, WsEventType, WsRoutes};
-pub use settings::{ManagementEndpoint, ReplyMode, WsConfig};
-
+use crate::config::{ManagementEndpoint, WsConfig};
+use crate::sources::websocket::WsEvent;
 use credentials::{CredentialSource, Lookup};
 use forward::{Answer, Call, HttpsClient, PushError};
 use inflight::InFlight;
 
-/// Everything but RFC 3986's unreserved characters: how a connection id goes into a path segment (as the
-/// AWS SDKs encode it: `=` → `%3D`, `/` → `%2F`, `+` → `%2B`).
-const ID_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-/// A connection id as one path segment.
-pub fn encode_id(connection_id: &str) -> String {
-    utf8_percent_encode(connection_id, ID_SEGMENT).to_string()
-}
-
 /// The API a WebSocket event came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct SeenApi {
+pub struct SeenApi {
     api_id: String,
     stage: String,
 }
 
-/// The bridge's shared state: settings, the last API seen, pushes in flight, and the HTTPS client.
+impl SeenApi {
+    fn of(event: &WsEvent) -> Option<SeenApi> {
+        Some(SeenApi {
+            api_id: event.api_id.clone()?,
+            stage: event.stage.clone()?,
+        })
+    }
+}
+
+/// An invocation the bridge knows: its pushes in flight, and the API its event came from.
+struct Active {
+    pushes: InFlight,
+    api: Option<SeenApi>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Invocations in progress, by request id.
+    active: HashMap<String, Active>,
+    /// The API of the last WebSocket event: where pushes that belong to no invocation go.
+    last_seen: Option<SeenApi>,
+}
+
+/// Where a push came from, once the bridge has placed it.
+pub struct Attributed {
+    /// The pushes of the invocation whose completion it holds, if any.
+    pub pushes: Option<InFlight>,
+    api: Option<SeenApi>,
+}
+
+/// The bridge's shared state: settings, the invocations in progress, and the HTTPS client.
 pub struct Bridge {
     config: WsConfig,
     lookup: Lookup,
-    seen: Mutex<Option<SeenApi>>,
-    pushes: InFlight,
+    state: Mutex<State>,
     client: Result<HttpsClient, String>,
     credentials: CredentialSource,
 }
@@ -72,8 +90,7 @@ impl Bridge {
             config,
             credentials: CredentialSource::new(lookup.clone()),
             lookup,
-            seen: Mutex::new(None),
-            pushes: InFlight::default(),
+            state: Mutex::new(State::default()),
             client,
         })
     }
@@ -82,34 +99,64 @@ impl Bridge {
         &self.config
     }
 
-    /// Pushes in flight.
-    pub fn pushes(&self) -> &InFlight {
-        &self.pushes
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the maps half-updated; go on with them.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Remembers the API a WebSocket event came from: pushes go there until another is seen.
-    pub fn observe(&self, event: &WsEvent) {
-        if let (Some(api_id), Some(stage)) = (&event.api_id, &event.stage)
-            && let Ok(mut seen) = self.seen.lock()
-        {
-            *seen = Some(SeenApi {
-                api_id: api_id.clone(),
-                stage: stage.clone(),
-            });
+    /// Starts tracking invocation `request_id`, whose event is `event` when it is a WebSocket event. Pushes
+    /// made through its `x-ws-callback` URL hold its completion and go to its event's API; dropping the
+    /// returned value forgets it.
+    pub fn begin(self: &Arc<Self>, request_id: &str, event: Option<&WsEvent>) -> InvocationPushes {
+        let pushes = InFlight::default();
+        let api = event.and_then(SeenApi::of);
+        let mut state = self.state();
+        if api.is_some() {
+            state.last_seen.clone_from(&api);
+        }
+        state.active.insert(
+            request_id.to_string(),
+            Active {
+                pushes: pushes.clone(),
+                api,
+            },
+        );
+        InvocationPushes {
+            bridge: self.clone(),
+            request_id: request_id.to_string(),
+            pushes,
         }
     }
 
-    /// Where `@connections` calls go: `LWA_WS_ENDPOINT`, else the API of the last WebSocket event.
-    pub fn endpoint(&self) -> Result<ManagementEndpoint, PushError> {
+    /// Places a push: the invocation its URL names, else the only invocation in progress (an app that
+    /// builds its own callback URL, one invocation at a time), else none, going to the last API seen.
+    pub fn attribute(&self, request_id: Option<&str>) -> Attributed {
+        let state = self.state();
+        let named = request_id.and_then(|id| state.active.get(id));
+        let only = || (state.active.len() == 1).then(|| state.active.values().next()).flatten();
+        match named.or_else(only) {
+            Some(active) => Attributed {
+                pushes: Some(active.pushes.clone()),
+                api: active.api.clone().or_else(|| state.last_seen.clone()),
+            },
+            None => Attributed {
+                pushes: None,
+                api: state.last_seen.clone(),
+            },
+        }
+    }
+
+    /// Where `@connections` calls for `api` go: `LWA_WS_ENDPOINT`, else that API in this region.
+    pub fn endpoint(&self, api: Option<&SeenApi>) -> Result<ManagementEndpoint, PushError> {
         if let Some(endpoint) = &self.config.endpoint {
             return Ok(endpoint.clone());
         }
-        let seen = self.seen.lock().ok().and_then(|seen| seen.clone()).ok_or(PushError::NoEndpoint)?;
+        let api = api.ok_or(PushError::NoEndpoint)?;
         let region = self.region()?;
         Ok(ManagementEndpoint {
             scheme: "https".into(),
-            authority: format!("{}.execute-api.{region}.amazonaws.com", seen.api_id),
-            base_path: format!("/{}", seen.stage),
+            authority: format!("{}.execute-api.{region}.amazonaws.com", api.api_id),
+            base_path: format!("/{}", api.stage),
         })
     }
 
@@ -120,13 +167,14 @@ impl Bridge {
             .ok_or(PushError::NoRegion)
     }
 
-    /// Makes one `@connections` call. Callers hold an [`inflight::Guard`] while it runs.
-    pub async fn push(&self, call: Call) -> Result<Answer, PushError> {
+    /// Makes one `@connections` call for a push placed by [`Bridge::attribute`]. Callers hold an
+    /// [`inflight::Guard`] of its invocation while it runs.
+    pub async fn push(&self, call: Call, attributed: &Attributed) -> Result<Answer, PushError> {
         if call.body.len() > forward::MAX_POST {
             return Err(PushError::TooLarge { size: call.body.len() });
         }
         let client = self.client.as_ref().map_err(|e| PushError::Tls(e.clone()))?;
-        let endpoint = self.endpoint()?;
+        let endpoint = self.endpoint(attributed.api.as_ref())?;
         let region = self.region()?;
         let method = call.method.clone();
         let result = forward::send(client, &self.credentials, &endpoint, &region, call).await;
@@ -136,17 +184,40 @@ impl Bridge {
         }
         result
     }
+}
 
-    /// Waits for pushes in flight to finish, at most until `deadline`.
+/// One invocation's pushes: its completion waits for them ([`InvocationPushes::settle`]), never for another
+/// invocation's.
+pub struct InvocationPushes {
+    bridge: Arc<Bridge>,
+    request_id: String,
+    pushes: InFlight,
+}
+
+impl InvocationPushes {
+    /// Waits for this invocation's pushes in flight to finish, at most until `deadline`.
     pub async fn settle(&self, deadline: Instant) {
         self.pushes.settle(deadline).await;
+    }
+
+    /// Sends a message's reply through `@connections` (`LWA_WS_REPLY=post`), as a push of this invocation.
+    pub async fn post(&self, call: Call) -> Result<Answer, PushError> {
+        let _guard = self.pushes.start();
+        let attributed = self.bridge.attribute(Some(&self.request_id));
+        self.bridge.push(call, &attributed).await
+    }
+}
+
+impl Drop for InvocationPushes {
+    fn drop(&mut self) {
+        self.bridge.state().active.remove(&self.request_id);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::sources::websocket::WsEventType;
 
     fn bridge(vars: &[(&str, &str)], endpoint: Option<&str>) -> Arc<Bridge> {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -167,38 +238,62 @@ mod tests {
         }
     }
 
-    #[test]
-    fn ids_are_encoded_as_sdks_encode_them() {
-        assert_eq!(encode_id("Ya1aXeR8IAMCLnw="), "Ya1aXeR8IAMCLnw%3D");
-        assert_eq!(encode_id("a/b+c=="), "a%2Fb%2Bc%3D%3D");
-        assert_eq!(encode_id("A-z_0.9~"), "A-z_0.9~");
+    fn endpoint_for(bridge: &Bridge, request_id: Option<&str>) -> Result<String, PushError> {
+        bridge.endpoint(bridge.attribute(request_id).api.as_ref()).map(|e| e.base_url())
     }
 
     #[test]
-    fn endpoint_follows_the_last_event_unless_configured() {
+    fn each_invocation_pushes_to_its_own_events_api() {
         let bridge = bridge(&[("AWS_REGION", "us-east-1")], None);
-        assert_eq!(bridge.endpoint(), Err(PushError::NoEndpoint));
-        bridge.observe(&event("k3x9q2w1ab", "production"));
+        assert_eq!(endpoint_for(&bridge, None), Err(PushError::NoEndpoint));
+        let first = bridge.begin("req-1", Some(&event("k3x9q2w1ab", "production")));
+        let second = bridge.begin("req-2", Some(&event("other", "dev")));
         assert_eq!(
-            bridge.endpoint().unwrap().base_url(),
+            endpoint_for(&bridge, Some("req-1")).unwrap(),
             "https://k3x9q2w1ab.execute-api.us-east-1.amazonaws.com/production"
         );
-        bridge.observe(&event("other", "dev"));
         assert_eq!(
-            bridge.endpoint().unwrap().base_url(),
+            endpoint_for(&bridge, Some("req-2")).unwrap(),
             "https://other.execute-api.us-east-1.amazonaws.com/dev"
         );
-
+        assert!(
+            bridge.attribute(None).pushes.is_none(),
+            "two in progress: an unnamed push holds neither"
+        );
+        drop(second);
+        assert!(bridge.attribute(None).pushes.is_some(), "one in progress: an unnamed push is its");
+        drop(first);
+        assert_eq!(
+            endpoint_for(&bridge, Some("req-1")).unwrap(),
+            "https://other.execute-api.us-east-1.amazonaws.com/dev",
+            "after the invocation, the last API seen"
+        );
         let configured = super::tests::bridge(&[], Some("https://api.example.com/chat"));
-        configured.observe(&event("k3x9q2w1ab", "production"));
-        assert_eq!(configured.endpoint().unwrap().base_url(), "https://api.example.com/chat");
+        let _held = configured.begin("req-3", Some(&event("k3x9q2w1ab", "production")));
+        assert_eq!(endpoint_for(&configured, Some("req-3")).unwrap(), "https://api.example.com/chat");
+    }
+
+    #[tokio::test]
+    async fn one_invocations_pushes_never_hold_another() {
+        let bridge = bridge(&[], None);
+        let slow = bridge.begin("slow", Some(&event("a", "s")));
+        let quick = bridge.begin("quick", Some(&event("a", "s")));
+        let _push = bridge.attribute(Some("slow")).pushes.unwrap().start();
+        let started = Instant::now();
+        quick.settle(Instant::now() + std::time::Duration::from_secs(5)).await;
+        assert!(started.elapsed() < std::time::Duration::from_millis(100));
+        slow.settle(Instant::now() + std::time::Duration::from_millis(50)).await;
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(50),
+            "the slow one waits for its push"
+        );
     }
 
     #[test]
     fn missing_region_is_named() {
         let bridge = bridge(&[], None);
-        bridge.observe(&event("k3x9q2w1ab", "production"));
-        let err = bridge.endpoint().unwrap_err();
+        let _held = bridge.begin("req", Some(&event("k3x9q2w1ab", "production")));
+        let err = endpoint_for(&bridge, Some("req")).unwrap_err();
         assert_eq!(err, PushError::NoRegion);
         assert!(err.to_string().contains("AWS_REGION"));
         assert_eq!(err.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
@@ -212,7 +307,7 @@ mod tests {
             connection_id: "c=".into(),
             body: bytes::Bytes::from(vec![b'x'; forward::MAX_POST + 1]),
         };
-        let err = bridge.push(call).await.unwrap_err();
+        let err = bridge.push(call, &bridge.attribute(None)).await.unwrap_err();
         assert_eq!(err.status(), http::StatusCode::PAYLOAD_TOO_LARGE);
         assert!(err.to_string().contains("131072"), "{err}");
     }
@@ -225,7 +320,7 @@ mod tests {
             connection_id: "c=".into(),
             body: bytes::Bytes::new(),
         };
-        let err = bridge.push(call).await.unwrap_err();
+        let err = bridge.push(call, &bridge.attribute(None)).await.unwrap_err();
         assert_eq!(err.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
         assert!(err.to_string().contains("AWS_ACCESS_KEY_ID"), "{err}");
     }

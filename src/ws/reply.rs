@@ -1,142 +1,17 @@
-//! The app's answer to a WebSocket event, as API Gateway wants it back (issue 7, parts 1 and 3).
-//!
-//! - `CONNECT`: the app's status accepts (2xx) or rejects (anything else, with that status) the connection;
-//!   only `Sec-WebSocket-Protocol` is passed back, the one header API Gateway returns to the client.
-//! - `MESSAGE`: a 2xx body is the reply. With `LWA_WS_REPLY=response` it is the Lambda response `body`
-//!   (delivered on routes with a route response); with `post` the adapter sends it through `@connections`, which
-//!   works on one-way routes too, before the invocation completes. Other statuses deliver nothing, and a 5xx
-//!   fails the invocation (the client gets API Gateway's `Internal server error`).
-//! - `DISCONNECT`: best effort; the answer goes nowhere.
+//! A message's reply sent through `@connections` (`LWA_WS_REPLY=post`), which reaches the client on one-way
+//! routes too, before the invocation completes. What the reply is, the WebSocket source decides
+//! (`crate::sources::websocket::answer`).
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, header};
-use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
-use tokio::time::Instant;
+use http::Method;
 
+use super::InvocationPushes;
 use super::forward::Call;
-use super::{Bridge, ReplyMode, WsEvent, WsEventType};
-use crate::buffered::{MAX_PAYLOAD, document};
-use crate::error::{AdapterError, ErrorKind, chain};
-use crate::translate::EventKind;
-use crate::translate::response::ResponseMeta;
-
-/// What to answer Lambda, and what to send through `@connections` first.
-#[derive(Debug, PartialEq)]
-pub struct Decision {
-    /// The Lambda response document.
-    pub document: Bytes,
-    /// A reply to post to the connection before answering (`LWA_WS_REPLY=post`).
-    pub post: Option<Bytes>,
-    /// Things the user should know, for the log.
-    pub warnings: Vec<String>,
-}
-
-/// Decides the answer to `event` from the app's status, headers and body. `target` names the app's route
-/// in messages (`POST /ws/message`).
-pub fn decide(
-    event: &WsEvent,
-    reply: ReplyMode,
-    target: &str,
-    status: u16,
-    headers: &HeaderMap,
-    body: Bytes,
-) -> Result<Decision, AdapterError> {
-    let mut warnings = Vec::new();
-    let mut passed_back = HeaderMap::new();
-    let mut post = None;
-    let mut reply_body = Bytes::new();
-    match event.event_type {
-        WsEventType::Connect => {
-            let chosen = headers.get(header::SEC_WEBSOCKET_PROTOCOL);
-            match chosen.and_then(|v| v.to_str().ok()) {
-                Some(protocol) if !event.offered_protocols.iter().any(|p| p == protocol.trim()) => warnings.push(format!(
-                    "the app chose subprotocol `{protocol}` on {target}, but the client offered {}; clients close such a connection",
-                    offered(&event.offered_protocols)
-                )),
-                None if !event.offered_protocols.is_empty() && (200..300).contains(&status) => warnings.push(format!(
-                    "the client offered subprotocols {} but the app's answer to {target} has no Sec-WebSocket-Protocol; browsers close such a connection",
-                    offered(&event.offered_protocols)
-                )),
-                _ => {}
-            }
-            if let Some(value) = chosen {
-                passed_back.insert(header::SEC_WEBSOCKET_PROTOCOL, value.clone());
-            }
-        }
-        WsEventType::Message if status >= 500 => {
-            let excerpt: String = String::from_utf8_lossy(&body).chars().take(200).collect();
-            let message = format!("the app answered {target} with status {status}: {excerpt}");
-            return Err(AdapterError::new(ErrorKind::AppErrorStatus, message.trim_end_matches([' ', ':'])));
-        }
-        WsEventType::Message if (200..300).contains(&status) => match reply {
-            ReplyMode::Response => reply_body = body,
-            ReplyMode::Post if body.is_empty() => {}
-            ReplyMode::Post => post = Some(body),
-        },
-        WsEventType::Message => {
-            if !body.is_empty() {
-                warnings.push(format!(
-                    "the app answered {target} with status {status}; only a 2xx body is sent to the client, so this one is not"
-                ));
-            }
-        }
-        WsEventType::Disconnect => {}
-    }
-    let meta = ResponseMeta::new(status, &passed_back);
-    let text = std::str::from_utf8(&reply_body).is_ok();
-    Ok(Decision {
-        document: document::encode(EventKind::WebSocket, &meta, &reply_body, text),
-        post,
-        warnings,
-    })
-}
-
-fn offered(protocols: &[String]) -> String {
-    if protocols.is_empty() {
-        "none".into()
-    } else {
-        protocols.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
-    }
-}
-
-/// Reads the app's answer and returns the Lambda document, posting the reply first when configured to.
-pub async fn answer(
-    bridge: &Bridge,
-    event: &WsEvent,
-    target: &str,
-    response: http::Response<Incoming>,
-    deadline: Instant,
-) -> Result<Bytes, AdapterError> {
-    let (parts, body) = response.into_parts();
-    let body = match tokio::time::timeout_at(deadline, Limited::new(body, MAX_PAYLOAD).collect()).await {
-        Err(_) => {
-            return Err(AdapterError::new(
-                ErrorKind::DeadlineReached,
-                format!("the invocation's deadline came while the app was still sending its answer to {target}"),
-            ));
-        }
-        Ok(Err(error)) => {
-            return Err(AdapterError::new(
-                ErrorKind::AppBodyError,
-                format!("the app's answer to {target} failed: {}", chain(&*error)),
-            ));
-        }
-        Ok(Ok(collected)) => collected.to_bytes(),
-    };
-    let decision = decide(event, bridge.config().reply, target, parts.status.as_u16(), &parts.headers, body)?;
-    for warning in &decision.warnings {
-        tracing::warn!("{warning}");
-    }
-    if let Some(data) = decision.post {
-        post_reply(bridge, event, data).await?;
-    }
-    Ok(decision.document)
-}
+use crate::error::{AdapterError, ErrorKind};
+use crate::sources::websocket::WsEvent;
 
 /// Sends a message's reply through `@connections` (`LWA_WS_REPLY=post`).
-async fn post_reply(bridge: &Bridge, event: &WsEvent, data: Bytes) -> Result<(), AdapterError> {
-    let _guard = bridge.pushes().start();
+pub async fn post_reply(pushes: &InvocationPushes, event: &WsEvent, data: Bytes) -> Result<(), AdapterError> {
     let call = Call {
         method: Method::POST,
         connection_id: event.connection_id.clone(),
@@ -151,7 +26,7 @@ async fn post_reply(bridge: &Bridge, event: &WsEvent, data: Bytes) -> Result<(),
             ),
         )
     };
-    match bridge.push(call).await {
+    match pushes.post(call).await {
         Ok(answer) if answer.status.is_success() => Ok(()),
         Ok(answer) if answer.status == http::StatusCode::GONE => {
             tracing::info!(connection_id = %event.connection_id, "the connection is gone (410); the reply was dropped");
@@ -164,7 +39,3 @@ async fn post_reply(bridge: &Bridge, event: &WsEvent, data: Bytes) -> Result<(),
         Err(error) => Err(failed(error.to_string())),
     }
 }
-
-#[cfg(test)]
-#[path = "reply_tests.rs"]
-mod tests;

@@ -161,7 +161,7 @@ fn agrees_with_botocore_on_connections_paths() {
     for (case, (vector_name, want)) in BOTOCORE_CASES.iter().zip(BOTOCORE_VECTORS) {
         assert_eq!(case.name, vector_name);
         // The adapter encodes the id into the path (`=` → `%3D`, `/` → `%2F`); the signer encodes it again.
-        let url = format!("{}/@connections/{}", case.base, crate::ws::encode_id(case.id));
+        let url = format!("{}/@connections/{}", case.base, crate::net::uri::component(case.id));
         let token = case.token.then(|| BOTOCORE_TOKEN.to_string());
         let credentials = Credentials::new(SUITE_KEY, SUITE_SECRET, token, None, "test");
         let mut req = Request::builder()

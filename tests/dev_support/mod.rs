@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
 /// Whether `pid` is a live process (a zombie counts as gone).
+/// Bytes that are not UTF-8, with CR, LF and NUL among them.
+pub const BINARY: &[u8] = &[0, 1, 2, 0x80, 0xfe, 0xff, b'\r', b'\n', 0];
+
 pub fn alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()

@@ -13,7 +13,7 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use lambda_adapter::dev::emulator::{Emulator, FunctionInfo, Outcome};
-use lambda_adapter::http_client;
+use lambda_adapter::net::{body as http_body_helpers, client as http_client};
 use serde_json::Value;
 use std::convert::Infallible;
 use std::io::{BufRead, BufReader};
@@ -70,7 +70,7 @@ impl Sink {
     /// Every call the sink has seen: method, path, body, status, answered.
     pub async fn calls(&self) -> Vec<Value> {
         let request = Request::get(format!("http://127.0.0.1:{}/_calls", self.port))
-            .body(http_client::full(Bytes::new()))
+            .body(http_body_helpers::full(Bytes::new()))
             .unwrap();
         let response = http_client::client().request(request).await.unwrap();
         let body = response.into_body().collect().await.unwrap().to_bytes();
@@ -129,7 +129,7 @@ pub async fn call(method: &str, url: &str, data: &str) -> (u16, String, String) 
     let request = Request::builder()
         .method(method)
         .uri(url)
-        .body(http_client::full(data.to_string()))
+        .body(http_body_helpers::full(data.to_string()))
         .unwrap();
     let response = http_client::client().request(request).await.unwrap();
     let status = response.status().as_u16();
@@ -158,7 +158,7 @@ async fn app(seen: Arc<Mutex<Vec<Seen>>>, request: Request<Incoming>) -> Result<
     let header = |name: &str| parts.headers.get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
     let callback = header("x-ws-callback");
     let base = callback.split("/@connections/").next().unwrap_or("").to_string();
-    let url_for = |id: &str| format!("{base}/@connections/{}", lambda_adapter::ws::encode_id(id));
+    let url_for = |id: &str| format!("{base}/@connections/{}", lambda_adapter::net::uri::component(id));
     Ok(match path.as_str() {
         "/ws/connect" if parts.uri.query().unwrap_or("").contains("reject") => text(401, "no"),
         "/ws/connect" => {

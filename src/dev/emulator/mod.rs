@@ -25,7 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use super::prelude_parser::{Parsed, PreludeParser};
+use crate::stream::parser::{Parsed, PreludeParser};
 
 mod routes;
 use crate::buffered::MAX_PAYLOAD;

@@ -8,8 +8,9 @@
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use serde_json::Value;
 use serde_json::value::RawValue;
+
+use super::EventKind;
 
 /// The top-level fields detection and the readers need; everything else is skipped unparsed.
 #[derive(Debug, Default, Deserialize)]
@@ -39,6 +40,10 @@ struct ContextShape<'a> {
     http: Option<&'a RawValue>,
     #[serde(rename = "domainName", borrow, default)]
     domain_name: Option<&'a RawValue>,
+    #[serde(rename = "serviceNetworkArn", borrow, default)]
+    service_network_arn: Option<&'a RawValue>,
+    #[serde(rename = "serviceArn", borrow, default)]
+    service_arn: Option<&'a RawValue>,
 }
 
 fn is_object(raw: Option<&RawValue>) -> bool {
@@ -74,6 +79,9 @@ impl<'a> Shape<'a> {
         if is_string(context.event_type) && is_string(context.connection_id) {
             return EventKind::WebSocket;
         }
+        if is_string(context.service_network_arn) || is_string(context.service_arn) {
+            return EventKind::VpcLattice;
+        }
         if is_object(context.http) {
             let domain = context
                 .domain_name
@@ -90,51 +98,16 @@ impl<'a> Shape<'a> {
     }
 }
 
-/// The event sources the adapter knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EventKind {
-    /// Lambda Function URL (payload 2.0); can stream.
-    FunctionUrl,
-    /// API Gateway HTTP API (payload 2.0) on an `execute-api` domain or a listed custom domain; buffered only.
-    HttpApi,
-    /// API Gateway REST API (payload 1.0).
-    RestApi,
-    /// Application Load Balancer; `multi_value` when the target group sends multi-value headers.
-    Alb { multi_value: bool },
-    /// API Gateway WebSocket API.
-    WebSocket,
-    /// Anything else (SQS, S3, EventBridge, a direct invoke): posted as-is to the pass-through path.
-    PassThrough,
-}
-
-impl EventKind {
-    /// A short name for logs and messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            EventKind::FunctionUrl => "Function URL",
-            EventKind::HttpApi => "API Gateway HTTP API",
-            EventKind::RestApi => "API Gateway REST API",
-            EventKind::Alb { .. } => "ALB",
-            EventKind::WebSocket => "API Gateway WebSocket",
-            EventKind::PassThrough => "pass-through",
-        }
-    }
-}
-
-/// Tells the kind of an already parsed `event` (for callers that hold a `Value`; the adapter itself reads
-/// the bytes through [`Shape`]).
-pub fn detect(event: &Value, http_api_domains: &[String]) -> EventKind {
-    let text = event.to_string();
-    match Shape::read(text.as_bytes()) {
-        Ok(Some(shape)) => shape.kind(http_api_domains),
-        _ => EventKind::PassThrough,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::translate::tests::fixture;
+    use crate::sources::tests::fixture;
+    use serde_json::Value;
+
+    fn detect(event: &Value, http_api_domains: &[String]) -> EventKind {
+        let text = event.to_string();
+        Shape::read(text.as_bytes()).unwrap().unwrap().kind(http_api_domains)
+    }
 
     #[test]
     fn every_fixture_has_the_kind_its_name_says() {
@@ -170,6 +143,8 @@ mod tests {
             ("example-s3-event.json", EventKind::PassThrough),
             ("example-sns-event.json", EventKind::PassThrough),
             ("example-sqs-event.json", EventKind::PassThrough),
+            ("example-vpc-lattice-v2-request.json", EventKind::VpcLattice),
+            ("example-vpc-lattice-v2-request-base64.json", EventKind::VpcLattice),
         ];
         for (name, kind) in cases {
             let bytes = fixture(name);

@@ -3,6 +3,8 @@
 
 use bytes::{Bytes, BytesMut};
 
+use super::prelude::SEPARATOR;
+
 /// The largest prelude accepted (Lambda's own limit is not documented; headers rarely pass a few KB).
 pub const MAX_PRELUDE: usize = 64 * 1024;
 
@@ -27,11 +29,11 @@ impl PreludeParser {
         let search_from = self.buffer.len().saturating_sub(7);
         self.buffer.extend_from_slice(chunk);
         let fresh = self.buffer.get(search_from..).unwrap_or_default();
-        if let Some(at) = fresh.windows(8).position(|w| w == [0u8; 8]) {
+        if let Some(at) = fresh.windows(SEPARATOR.len()).position(|w| w == SEPARATOR) {
             let end = search_from.saturating_add(at);
             let mut all = std::mem::take(&mut self.buffer).freeze();
             let prelude = all.split_to(end);
-            let rest = all.split_off(8);
+            let rest = all.split_off(SEPARATOR.len());
             return Ok(Parsed::Done { prelude, rest });
         }
         if self.buffer.len() > MAX_PRELUDE {
@@ -57,7 +59,7 @@ mod tests {
         let mut parser = PreludeParser::default();
         assert_eq!(parser.push(br#"{"statusCode":200}"#).unwrap(), Parsed::NeedMore);
         assert_eq!(
-            parser.push(&[0; 8]).unwrap(),
+            parser.push(SEPARATOR).unwrap(),
             Parsed::Done {
                 prelude: Bytes::from_static(br#"{"statusCode":200}"#),
                 rest: Bytes::new()

@@ -3,17 +3,11 @@
 //! One hyper connection pool per peer, TCP_NODELAY on every connection so that small writes (the streaming
 //! prelude, an SSE event) leave at once instead of waiting ~40 ms for a delayed ACK.
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, combinators::UnsyncBoxBody};
 use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
 use std::time::Duration;
 
-/// A boxed error that can cross tasks.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// The body type every outgoing request uses.
-pub type Body = UnsyncBoxBody<Bytes, BoxError>;
+use super::body::Body;
 
 /// A pooled HTTP/1.1 client.
 pub type HttpClient = Client<HttpConnector, Body>;
@@ -44,9 +38,4 @@ fn build(idle_timeout: Duration, max_idle: usize) -> HttpClient {
         .pool_max_idle_per_host(max_idle)
         .http1_max_headers(MAX_APP_HEADERS)
         .build(connector)
-}
-
-/// A whole body.
-pub fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into()).map_err(|never| match never {}).boxed_unsync()
 }

@@ -4,7 +4,7 @@
 //! and validated the same way: a bad value is a [`ConfigError`] at start-up, never a silent default. The
 //! callback port may not be the app's port: the adapter listens on it, so one of the two would fail to bind.
 
-use crate::config::{ConfigError, Settings, parse_path, parse_port};
+use super::{ConfigError, Settings, parse_path, parse_port};
 
 /// Default base path of the app's WebSocket routes.
 pub const DEFAULT_PATH: &str = "/ws";

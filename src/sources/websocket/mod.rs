@@ -1,4 +1,5 @@
-//! A WebSocket event as a plain HTTP request to the app (issue 7, part 1).
+//! API Gateway WebSocket APIs: each event as a plain HTTP request to the app, and the app's answer as
+//! API Gateway wants it back ([`answer`]).
 //!
 //! API Gateway holds the socket and invokes the function once per event; the app sees three routes under
 //! `LWA_WS_PATH`: `POST /ws/connect` (with the handshake's query and headers), `POST /ws/message` (the frame
@@ -6,15 +7,23 @@
 //! serve any event. The handshake's upgrade headers are removed so a framework does not try to upgrade a
 //! plain request, and `x-ws-*` headers are the adapter's alone: a client sending its own is ignored.
 //!
-//! The facts this relies on (event shapes, field names) are in PROTOCOL.md § 7.
+//! The facts this relies on (event shapes, field names) are in PROTOCOL.md § 7. Pushing to a connection is
+//! I/O and lives in the bridge (`crate::ws`); this file only maps.
 
 use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
 use serde_json::Value;
 
+pub mod answer;
+
+use super::{RequestContext, TranslateOptions, add_context_headers, build, owned};
+use crate::buffered::document::Format;
+use crate::config::WsConfig;
 use crate::context::InvocationContext;
-use crate::translate::{RequestContext, TranslateOptions, add_context_headers, build, owned, uri};
+use crate::net::uri;
+
+pub(super) const FORMAT: Format = Format::WebSocket;
 
 /// Handshake headers the app must not see (besides the hop-by-hop ones every request loses): with them a
 /// framework would try to upgrade.
@@ -59,8 +68,7 @@ impl WsEventType {
     }
 }
 
-/// What the bridge keeps of the event in flight. It travels in the app request's extensions, so the
-/// response side knows the event without parsing it again.
+/// What the answer and the bridge need of the event: read once with the request, kept beside it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WsEvent {
     pub event_type: WsEventType,
@@ -82,34 +90,33 @@ pub struct WsRoutes {
 
 impl Default for WsRoutes {
     fn default() -> Self {
-        let defaults = super::WsConfig::default();
-        WsRoutes {
-            path: defaults.path,
-            callback_port: defaults.callback_port,
-        }
+        WsRoutes::from_config(&WsConfig::default())
     }
 }
 
 impl WsRoutes {
-    pub fn from_config(config: &super::WsConfig) -> Self {
+    pub fn from_config(config: &WsConfig) -> Self {
         WsRoutes {
             path: config.path.clone(),
             callback_port: config.callback_port,
         }
     }
 
-    /// `http://127.0.0.1:PORT/@connections/{id}`, the URL the app pushes to.
-    pub fn callback_url(&self, connection_id: &str) -> String {
+    /// `http://127.0.0.1:PORT/invocations/{request id}/@connections/{id}`, the URL the app pushes to. The
+    /// request id tells the bridge which invocation a push belongs to: its completion waits for the push,
+    /// and the push goes to the API this invocation's event came from.
+    pub fn callback_url(&self, request_id: &str, connection_id: &str) -> String {
         format!(
-            "http://127.0.0.1:{}/@connections/{}",
+            "http://127.0.0.1:{}/invocations/{}/@connections/{}",
             self.callback_port,
-            super::encode_id(connection_id)
+            uri::component(request_id),
+            uri::component(connection_id)
         )
     }
 }
 
 /// Builds the app's request for a WebSocket `event` (already detected as one).
-pub fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOptions) -> Result<Request<Bytes>, String> {
+pub(super) fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOptions) -> Result<(Request<Bytes>, WsEvent), String> {
     let context = &event["requestContext"];
     let field = |name: &str| context[name].as_str().map(str::to_string);
     let event_type = WsEventType::parse(context["eventType"].as_str().unwrap_or(""))?;
@@ -117,8 +124,9 @@ pub fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOption
     let routes = &options.ws;
 
     let mut headers = event_headers(event)?;
-    for name in crate::translate::HOP_BY_HOP.iter().chain(&HANDSHAKE) {
-        headers.remove(*name);
+    crate::net::headers::remove_hop_by_hop(&mut headers, &super::REQUEST_FRAMING);
+    for name in HANDSHAKE {
+        headers.remove(name);
     }
     owned::remove(&mut headers);
     if let Some(source) = &options.authorization_source
@@ -149,7 +157,7 @@ pub fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOption
         add("x-ws-disconnect-code", number_or_text(&context["disconnectStatusCode"]))?;
         add("x-ws-disconnect-reason", field("disconnectReason").map(|r| printable(&r)))?;
     }
-    add("x-ws-callback", Some(routes.callback_url(&connection_id)))?;
+    add("x-ws-callback", Some(routes.callback_url(&ctx.request_id, &connection_id)))?;
     add_context_headers(&mut headers, Some(RequestContext::Parsed(context)), ctx, options);
 
     let body = if event_type == WsEventType::Message {
@@ -164,15 +172,15 @@ pub fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOption
     };
     let path = format!("{}/{}", routes.path, event_type.route());
     let uri = uri::app_uri(&options.app, &path, &query)?;
-    let mut request = build(Method::POST, uri, headers, body);
-    request.extensions_mut().insert(WsEvent {
+    let request = build(Method::POST, uri, headers, body);
+    let event = WsEvent {
         event_type,
         connection_id,
         api_id: field("apiId"),
         stage: field("stage"),
         offered_protocols,
-    });
-    Ok(request)
+    };
+    Ok((request, event))
 }
 
 /// The event's headers, from `multiValueHeaders` when it has any, else `headers`.
@@ -267,5 +275,4 @@ fn message_body(event: &Value, headers: &mut HeaderMap) -> Result<Bytes, String>
 }
 
 #[cfg(test)]
-#[path = "event_tests.rs"]
 mod tests;

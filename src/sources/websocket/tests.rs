@@ -3,14 +3,14 @@
 use super::*;
 
 use crate::error::ErrorKind;
-use crate::translate::{EventKind, translate};
+use crate::sources::{EventKind, translate};
 use serde_json::json;
 
 fn fixture(name: &str) -> Value {
-    serde_json::from_slice(&crate::translate::tests::fixture(name)).unwrap()
+    serde_json::from_slice(&crate::sources::tests::fixture(name)).unwrap()
 }
 
-use crate::translate::tests::{ctx, options};
+use crate::sources::tests::{ctx, options};
 
 /// Translates through the public entry point, as an invocation does.
 fn app_request(event: &Value, options: &TranslateOptions) -> Request<Bytes> {
@@ -40,7 +40,9 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 
 #[test]
 fn connect_fixture() {
-    let request = app_request(&fixture("example-apigw-websocket-request-without-method.json"), &options());
+    let event = fixture("example-apigw-websocket-request-without-method.json");
+    let app = translate(event.to_string().as_bytes(), &ctx(), &options()).unwrap();
+    let request = app.request;
     assert_eq!(request.method(), Method::POST);
     assert_eq!(request.uri(), "http://127.0.0.1:8080/ws/connect");
     assert!(request.body().is_empty());
@@ -48,7 +50,7 @@ fn connect_fixture() {
         ws_headers(&request),
         pairs(&[
             ("x-ws-api-id", "asdfasdf"),
-            ("x-ws-callback", "http://127.0.0.1:9002/@connections/asdfasdf%3D"),
+            ("x-ws-callback", "http://127.0.0.1:9002/invocations/req-1/@connections/asdfasdf%3D"),
             ("x-ws-connected-at", "1645556857902"),
             ("x-ws-connection-id", "asdfasdf="),
             ("x-ws-event", "CONNECT"),
@@ -68,7 +70,7 @@ fn connect_fixture() {
     assert_eq!(context["connectionId"], "asdfasdf=");
     let lambda: Value = serde_json::from_str(header(&request, "x-amzn-lambda-context").unwrap()).unwrap();
     assert_eq!(lambda["request_id"], "req-1");
-    let event = request.extensions().get::<WsEvent>().unwrap();
+    let event = app.websocket.unwrap();
     assert_eq!(
         (
             event.event_type,
@@ -94,15 +96,13 @@ fn connect_with_query_subprotocol_and_upgrade_headers() {
         event["headers"][name] = value.into();
         event["multiValueHeaders"][name] = json!([value]);
     }
-    let request = app_request(&event, &options());
+    let app = translate(event.to_string().as_bytes(), &ctx(), &options()).unwrap();
+    let request = app.request;
     assert_eq!(request.uri(), "http://127.0.0.1:8080/ws/connect?token=a%20b%26c&room=1&room=2");
     assert_eq!(header(&request, "upgrade"), None);
     assert_eq!(header(&request, "connection"), None);
     assert_eq!(header(&request, "sec-websocket-protocol"), Some("chat.v2, chat.v1"));
-    assert_eq!(
-        request.extensions().get::<WsEvent>().unwrap().offered_protocols,
-        ["chat.v2", "chat.v1"]
-    );
+    assert_eq!(app.websocket.unwrap().offered_protocols, ["chat.v2", "chat.v1"]);
 }
 
 #[test]
@@ -116,7 +116,10 @@ fn message_fixture() {
         ws_headers(&request),
         pairs(&[
             ("x-ws-api-id", "k3x9q2w1ab"),
-            ("x-ws-callback", "http://127.0.0.1:9002/@connections/Ya1aXeR8IAMCLnw%3D"),
+            (
+                "x-ws-callback",
+                "http://127.0.0.1:9002/invocations/req-1/@connections/Ya1aXeR8IAMCLnw%3D"
+            ),
             ("x-ws-connected-at", "1742085982306"),
             ("x-ws-connection-id", "Ya1aXeR8IAMCLnw="),
             ("x-ws-event", "MESSAGE"),
@@ -153,7 +156,7 @@ fn disconnect_fixture() {
         ws_headers(&request),
         pairs(&[
             ("x-ws-api-id", "abcd1234"),
-            ("x-ws-callback", "http://127.0.0.1:9002/@connections/AAAA1234%3D"),
+            ("x-ws-callback", "http://127.0.0.1:9002/invocations/req-1/@connections/AAAA1234%3D"),
             ("x-ws-connected-at", "1707503007396"),
             ("x-ws-connection-id", "AAAA1234="),
             ("x-ws-disconnect-code", "1005"),
@@ -183,7 +186,7 @@ fn client_supplied_ws_headers_never_reach_the_app() {
     assert_eq!(header(&request, "x-ws-connection-id"), Some("asdfasdf="));
     assert_eq!(
         header(&request, "x-ws-callback"),
-        Some("http://127.0.0.1:9002/@connections/asdfasdf%3D")
+        Some("http://127.0.0.1:9002/invocations/req-1/@connections/asdfasdf%3D")
     );
     assert_eq!(header(&request, "x-ws-event"), Some("CONNECT"));
     assert_eq!(header(&request, "x-ws-admin"), None);
@@ -207,7 +210,7 @@ fn path_and_callback_port_follow_the_settings() {
     assert_eq!(request.uri(), "http://127.0.0.1:8080/api/socket/message");
     assert_eq!(
         header(&request, "x-ws-callback"),
-        Some("http://127.0.0.1:9100/@connections/ab%2Fcd%2Bef%3D%3D")
+        Some("http://127.0.0.1:9100/invocations/req-1/@connections/ab%2Fcd%2Bef%3D%3D")
     );
     options.ws.path = String::new();
     assert_eq!(app_request(&event, &options).uri(), "http://127.0.0.1:8080/message");

@@ -8,8 +8,6 @@
 use http::{HeaderMap, header};
 use serde_json::{Map, Value};
 
-const DROPPED: [&str; 4] = ["transfer-encoding", "connection", "keep-alive", "trailer"];
-
 /// Status, headers and cookies of a response, ready to encode.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResponseMeta {
@@ -27,7 +25,7 @@ impl ResponseMeta {
             ..Default::default()
         };
         for name in headers.keys() {
-            if DROPPED.contains(&name.as_str()) {
+            if crate::net::headers::is_hop_by_hop(name.as_str()) {
                 continue;
             }
             let values: Vec<String> = headers
@@ -69,11 +67,6 @@ impl ResponseMeta {
     pub fn cookies_json(&self) -> Value {
         Value::from(self.cookies.clone())
     }
-}
-
-/// Whether a response to `method` with `status` has no body (RFC 9110: HEAD, 1xx, 204, 304).
-pub fn has_no_body(method: &http::Method, status: u16) -> bool {
-    method == http::Method::HEAD || status == 204 || status == 304 || (100..200).contains(&status)
 }
 
 #[cfg(test)]

@@ -14,6 +14,10 @@ use http::uri::{Authority, PathAndQuery};
 
 use crate::status_ranges::StatusRanges;
 
+pub mod ws;
+
+pub use ws::{ManagementEndpoint, ReplyMode, WsConfig};
+
 /// How the app's response goes back to Lambda.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InvokeMode {
@@ -61,7 +65,7 @@ pub struct Config {
     /// `execute-api` domains: custom domains in front of an HTTP API.
     pub http_api_domains: Vec<String>,
     /// The WebSocket bridge's `LWA_WS_*` settings.
-    pub ws: crate::ws::WsConfig,
+    pub ws: WsConfig,
 }
 
 /// A setting whose value is not allowed.
@@ -340,7 +344,7 @@ impl Config {
                     .into(),
             );
         }
-        let ws = crate::ws::WsConfig::from_settings(settings, port)?;
+        let ws = WsConfig::from_settings(settings, port)?;
         Ok(Config {
             host,
             port,
@@ -377,5 +381,4 @@ impl Config {
 }
 
 #[cfg(test)]
-#[path = "config_tests.rs"]
 mod tests;

@@ -1,4 +1,4 @@
-//! Paths and query strings for the app's request line.
+//! Paths, query strings and path segments, percent-encoded in one place.
 //!
 //! The sources disagree on encoding: Function URL and HTTP API give `rawPath`/`rawQueryString` as the client
 //! sent them; ALB gives the path and the query values still percent-encoded; REST APIs give a decoded path
@@ -30,8 +30,14 @@ const RAW_PATH_UNSAFE: &AsciiSet = &RAW_UNSAFE.add(b'?');
 /// Characters escaped in a decoded path: the unsafe ones, `%` itself, and `?`, which would start a query.
 const PATH_SEGMENT: &AsciiSet = &RAW_PATH_UNSAFE.add(b'%');
 
-/// Characters escaped in a decoded query key or value: everything but RFC 3986's unreserved characters.
-const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+/// Everything but RFC 3986's unreserved characters: a decoded query key or value, a request id or a
+/// WebSocket connection id as one path segment (as the AWS SDKs encode it: `=` → `%3D`, `/` → `%2F`).
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// `text` as one URI component: only unreserved characters stay as they are.
+pub fn component(text: &str) -> String {
+    utf8_percent_encode(text, COMPONENT).to_string()
+}
 
 /// A raw query as the request line will carry it.
 pub fn raw(text: &str) -> String {
@@ -77,12 +83,7 @@ pub fn encode_path(decoded: &str) -> String {
 
 /// `k=v&k=v` from decoded pairs; repeated keys stay in order.
 pub fn encode_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    join_query(pairs.into_iter().map(|(k, v)| {
-        (
-            utf8_percent_encode(k, QUERY_COMPONENT).to_string(),
-            utf8_percent_encode(v, QUERY_COMPONENT).to_string(),
-        )
-    }))
+    join_query(pairs.into_iter().map(|(k, v)| (component(k), component(v))))
 }
 
 /// `k=v&k=v` from pairs that are already encoded (ALB).
@@ -153,6 +154,14 @@ mod tests {
             app_uri(&app, "/a\nb", "").is_err(),
             "a target the request line cannot carry is an error"
         );
+    }
+
+    #[test]
+    fn components_are_encoded_as_the_sdks_encode_them() {
+        assert_eq!(component("Ya1aXeR8IAMCLnw="), "Ya1aXeR8IAMCLnw%3D");
+        assert_eq!(component("a/b+c=="), "a%2Fb%2Bc%3D%3D");
+        assert_eq!(component("A-z_0.9~"), "A-z_0.9~");
+        assert_eq!(component("a b/c?d"), "a%20b%2Fc%3Fd");
     }
 
     #[test]

@@ -38,6 +38,16 @@ pub(crate) fn options() -> TranslateOptions {
     }
 }
 
+/// The source an event comes from, as detection tells it with no settings.
+pub(crate) fn kind_of(event: &Value) -> EventKind {
+    translate(event.to_string().as_bytes(), &ctx(), &options()).unwrap().kind
+}
+
+/// The app's request for an event, with default options.
+pub(crate) fn app_request(event: &Value) -> Request<Bytes> {
+    translate(event.to_string().as_bytes(), &ctx(), &options()).unwrap().request
+}
+
 fn run(event: &[u8], options: &TranslateOptions) -> AppRequest {
     translate(event, &ctx(), options).unwrap()
 }

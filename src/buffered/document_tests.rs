@@ -1,0 +1,167 @@
+//! The buffered documents: each format encoded, decoded, and round trips between the two.
+
+use super::*;
+use http::HeaderMap;
+use serde_json::json;
+
+fn meta() -> ResponseMeta {
+    let mut headers = HeaderMap::new();
+    headers.append("content-type", "text/plain".parse().unwrap());
+    headers.append("x-multi", "a".parse().unwrap());
+    headers.append("x-multi", "b".parse().unwrap());
+    for cookie in ["a=1", "b=2", "c=3; HttpOnly"] {
+        headers.append("set-cookie", cookie.parse().unwrap());
+    }
+    ResponseMeta::new(201, &headers)
+}
+
+fn doc(format: Format, body: &[u8], text: bool) -> Value {
+    serde_json::from_slice(&encode(format, &meta(), body, text)).unwrap()
+}
+
+#[test]
+fn payload_v2() {
+    assert_eq!(
+        doc(Format::PayloadV2, b"hi", true),
+        json!({"statusCode": 201, "headers": {"content-type": "text/plain", "x-multi": "a,b"},
+               "cookies": ["a=1", "b=2", "c=3; HttpOnly"], "body": "hi", "isBase64Encoded": false})
+    );
+}
+
+#[test]
+fn payload_v1_keeps_every_value() {
+    assert_eq!(
+        doc(Format::RestApi, &[0, 1, 255], false),
+        json!({"statusCode": 201, "headers": {"content-type": "text/plain"},
+               "multiValueHeaders": {"content-type": ["text/plain"], "x-multi": ["a", "b"], "set-cookie": ["a=1", "b=2", "c=3; HttpOnly"]},
+               "body": "AAH/", "isBase64Encoded": true})
+    );
+}
+
+#[test]
+fn alb_matches_request_form() {
+    assert_eq!(
+        doc(Format::Alb { multi_value: true }, b"", true),
+        json!({"statusCode": 201, "statusDescription": "201 Created",
+               "multiValueHeaders": {"content-type": ["text/plain"], "x-multi": ["a", "b"], "set-cookie": ["a=1", "b=2", "c=3; HttpOnly"]},
+               "body": "", "isBase64Encoded": false})
+    );
+    assert_eq!(
+        doc(Format::Alb { multi_value: false }, b"", true),
+        json!({"statusCode": 201, "statusDescription": "201 Created",
+               "headers": {"content-type": "text/plain", "x-multi": "a,b", "set-cookie": "c=3; HttpOnly"},
+               "body": "", "isBase64Encoded": false})
+    );
+}
+
+#[test]
+fn websocket_passes_back_the_subprotocol_only() {
+    let mut headers = HeaderMap::new();
+    headers.insert("sec-websocket-protocol", "chat.v1".parse().unwrap());
+    headers.insert("x-other", "dropped".parse().unwrap());
+    let meta = ResponseMeta::new(200, &headers);
+    let doc: Value = serde_json::from_slice(&encode(Format::WebSocket, &meta, b"", true)).unwrap();
+    assert_eq!(doc, json!({"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "chat.v1"}}));
+    assert_eq!(
+        doc_ws(b"{\"ok\":true}"),
+        json!({"statusCode": 201, "body": "{\"ok\":true}", "isBase64Encoded": false})
+    );
+}
+
+fn doc_ws(body: &[u8]) -> Value {
+    let meta = ResponseMeta::new(201, &HeaderMap::new());
+    serde_json::from_slice(&encode(Format::WebSocket, &meta, body, true)).unwrap()
+}
+
+#[test]
+fn descriptions() {
+    assert_eq!(status_description(200), "200 OK");
+    assert_eq!(status_description(599), "599 Unknown");
+}
+
+/// A response with everything that varies between the formats.
+fn varied() -> ResponseMeta {
+    let mut headers = HeaderMap::new();
+    headers.append("content-type", "image/png".parse().unwrap());
+    headers.append("x-multi", "a".parse().unwrap());
+    headers.append("x-multi", "b".parse().unwrap());
+    headers.append("set-cookie", "a=1".parse().unwrap());
+    headers.append("set-cookie", "b=2; Path=/".parse().unwrap());
+    ResponseMeta::new(201, &headers)
+}
+
+fn values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers.get_all(name).iter().map(|v| v.to_str().unwrap().to_string()).collect()
+}
+
+/// What the adapter encodes, decoded again: the round trip every buffered request takes in `dev`.
+fn round_trip(format: Format) -> Decoded {
+    let payload = encode(format, &varied(), &[0, 1, 255], false);
+    decode(format, &payload).unwrap()
+}
+
+#[test]
+fn payload_v2_round_trip() {
+    {
+        let decoded = round_trip(Format::PayloadV2);
+        assert_eq!(decoded.head.status, 201);
+        assert_eq!(values(&decoded.head.headers, "x-multi"), ["a,b"]);
+        assert_eq!(values(&decoded.head.headers, "set-cookie"), ["a=1", "b=2; Path=/"]);
+        assert_eq!(&decoded.body[..], &[0, 1, 255]);
+    }
+}
+
+#[test]
+fn rest_round_trip_sends_each_value_once() {
+    let decoded = round_trip(Format::RestApi);
+    assert_eq!(values(&decoded.head.headers, "x-multi"), ["a", "b"]);
+    assert_eq!(values(&decoded.head.headers, "content-type"), ["image/png"]);
+    assert_eq!(values(&decoded.head.headers, "set-cookie"), ["a=1", "b=2; Path=/"]);
+}
+
+#[test]
+fn alb_round_trips() {
+    let multi = round_trip(Format::Alb { multi_value: true });
+    assert_eq!(values(&multi.head.headers, "set-cookie"), ["a=1", "b=2; Path=/"]);
+    let single = round_trip(Format::Alb { multi_value: false });
+    assert_eq!(values(&single.head.headers, "set-cookie"), ["b=2; Path=/"]);
+    assert_eq!(values(&single.head.headers, "x-multi"), ["a,b"]);
+}
+
+#[test]
+fn payload_v2_infers_a_200_for_json_without_status() {
+    let decoded = decode(Format::PayloadV2, br#"{"hello":"world"}"#).unwrap();
+    assert_eq!(decoded.head.status, 200);
+    assert_eq!(decoded.head.headers["content-type"], "application/json");
+    assert_eq!(&decoded.body[..], br#"{"hello":"world"}"#);
+    assert!(decode(Format::RestApi, br#"{"hello":"world"}"#).is_err());
+}
+
+#[test]
+fn malformed_documents_are_errors_not_panics() {
+    for (source, payload) in [
+        (Format::PayloadV2, &b"not json"[..]),
+        (Format::PayloadV2, br#"{"statusCode": 42}"#),
+        (Format::PayloadV2, br#"{"statusCode": "200"}"#),
+        (Format::PayloadV2, br#"{"statusCode": 200, "headers": ["x"]}"#),
+        (Format::PayloadV2, br#"{"statusCode": 200, "headers": {"bad name": "x"}}"#),
+        (Format::PayloadV2, br#"{"statusCode": 200, "headers": {"x": "a\nb"}}"#),
+        (Format::PayloadV2, br#"{"statusCode": 200, "cookies": "a=1"}"#),
+        (Format::PayloadV2, br#"{"statusCode": 200, "body": "%%", "isBase64Encoded": true}"#),
+        (Format::RestApi, br#"{"statusCode": 200, "multiValueHeaders": {"x": "a"}}"#),
+        (Format::Alb { multi_value: false }, br#"{"statusCode": 200, "body": 5}"#),
+    ] {
+        assert!(decode(source, payload).is_err(), "{source:?} {}", String::from_utf8_lossy(payload));
+    }
+}
+
+#[test]
+fn vpc_lattice_round_trip_keeps_the_last_cookie_like_alb() {
+    let decoded = round_trip(Format::VpcLattice);
+    assert_eq!(decoded.head.status, 201);
+    assert_eq!(values(&decoded.head.headers, "set-cookie"), ["b=2; Path=/"]);
+    assert_eq!(values(&decoded.head.headers, "x-multi"), ["a,b"]);
+    assert_eq!(&decoded.body[..], &[0, 1, 255]);
+    let doc: Value = serde_json::from_slice(&encode(Format::VpcLattice, &varied(), b"ok", true)).unwrap();
+    assert_eq!(doc["statusDescription"], "201 Created");
+}
