@@ -1,8 +1,18 @@
 //! lambda-adapter: run any HTTP app on AWS Lambda, with response streaming first-class.
 //!
-//! The adapter is a Lambda extension that also plays the runtime: it polls the Runtime API, turns each
-//! event into an HTTP request to the app ([`translate`]), and sends the app's response back either as one
-//! JSON document ([`buffered`]) or through Lambda's response streaming protocol ([`stream`]).
+//! The modules in the order an invocation's data flows through them:
+//!
+//! - [`lifecycle`]: the process as a Lambda extension and runtime: settings ([`config`]), registration,
+//!   readiness, then one invocation after another from the Runtime API ([`runtime_api`]).
+//! - `invoke`: one invocation's pipeline, with its own context ([`context`]), deadline and pushes.
+//! - [`sources`]: the event, by source, as the app's HTTP request (one file per source).
+//! - [`net`]: the HTTP plumbing every part shares: the pooled client to the app, body helpers, the accept
+//!   loop, hop-by-hop headers and percent-encoding.
+//! - [`response`]: the app's response head as sources want it, and the seam where layers over its body sit.
+//! - [`buffered`] / [`stream`]: the two ways back to Lambda, each wire format's encoder beside its decoder.
+//! - [`ws`]: the WebSocket bridge's I/O: the `@connections` server the app pushes to, signing, forwarding.
+//! - [`dev`]: `lambda-adapter dev`, the whole path on a laptop: an embedded Runtime API, a front door per
+//!   event source, and `ws://`.
 
 // Nothing from outside (events, settings, app responses, AWS answers) may panic the process or wrap around:
 // no unwrap/expect and no unchecked arithmetic outside tests; a reasoned exception is marked at its site.
@@ -11,16 +21,16 @@
 pub mod buffered;
 pub mod config;
 pub mod context;
-pub mod dates;
+pub(crate) mod dates;
 pub mod dev;
-pub mod error;
-pub mod invoke;
+pub(crate) mod error;
+pub(crate) mod invoke;
 pub mod lifecycle;
 pub mod net;
-pub mod readiness;
+pub(crate) mod readiness;
 pub mod response;
 pub mod runtime_api;
 pub mod sources;
-pub mod status_ranges;
+pub(crate) mod status_ranges;
 pub mod stream;
 pub mod ws;

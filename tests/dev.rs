@@ -10,7 +10,6 @@ use dev_support::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-
 #[tokio::test]
 async fn streams_events_as_they_are_produced() {
     let dev = Dev::start(&[], &[("LWA_INVOKE_MODE", "response_stream")]).await;

@@ -9,7 +9,6 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use dev_support::*;
 use serde_json::Value;
 
-
 /// The same request through every event source: what the app receives and what the client gets back.
 async fn round_trip(event: &str) {
     let dev = Dev::start(&["--event", event], &[]).await;

@@ -7,7 +7,7 @@ mod common;
 mod dev_support;
 
 use dev_support::Dev;
-use lambda_adapter::dev::ws_management::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FAKE_SESSION_TOKEN};
+use lambda_adapter::dev::websocket::management::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FAKE_SESSION_TOKEN};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 

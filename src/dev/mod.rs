@@ -11,17 +11,12 @@
 //! extension and SIGTERM to the app's process group, then SIGKILL to whatever is left; an app that exits on
 //! its own ends `dev` with a non-zero status, since nothing could answer requests any more.
 
-pub mod cli;
+pub(crate) mod cli;
 pub mod emulator;
-pub mod environment;
-pub mod events;
-pub mod front_door;
-pub mod processes;
-pub mod request_log;
-pub mod ws_connections;
-pub mod ws_events;
-pub mod ws_front;
-pub mod ws_management;
+pub(crate) mod environment;
+pub(crate) mod front_door;
+pub(crate) mod processes;
+pub mod websocket;
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -34,9 +29,9 @@ use emulator::{Emulator, FunctionInfo};
 use environment::PortSource;
 use front_door::FrontDoor;
 use processes::{Process, describe};
-use ws_connections::Connections;
-use ws_front::WsFront;
-use ws_management::Management;
+use websocket::WsFront;
+use websocket::connections::Connections;
+use websocket::management::Management;
 
 /// How long the app has to exit after SIGTERM before the rest of its group is killed.
 const APP_GRACE: Duration = Duration::from_secs(3);
@@ -109,9 +104,9 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
         .local_addr()
         .map_err(|e| format!("cannot read the @connections API's address: {e}"))?
         .port();
-    let ws_endpoint = format!("http://127.0.0.1:{management_port}/{}", ws_events::STAGE);
-    let (credentials, credential_vars) = ws_management::adapter_credentials(lookup);
-    let (endpoint_vars, replaced) = ws_management::endpoint_vars(&ws_endpoint, lookup);
+    let ws_endpoint = format!("http://127.0.0.1:{management_port}/{}", websocket::events::STAGE);
+    let (credentials, credential_vars) = websocket::management::adapter_credentials(lookup);
+    let (endpoint_vars, replaced) = websocket::management::endpoint_vars(&ws_endpoint, lookup);
     if let Some(warning) = replaced {
         tracing::warn!("{warning}");
     }
@@ -238,7 +233,7 @@ fn function_info(lambda_env: &[(String, String)], lookup: impl Fn(&str) -> Optio
     };
     let (name, region) = (get("AWS_LAMBDA_FUNCTION_NAME"), get("AWS_REGION"));
     FunctionInfo {
-        arn: format!("arn:aws:lambda:{region}:{}:function:{name}", events::ACCOUNT_ID),
+        arn: format!("arn:aws:lambda:{region}:{}:function:{name}", front_door::events::ACCOUNT_ID),
         name,
     }
 }

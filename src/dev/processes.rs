@@ -14,8 +14,6 @@ use tokio::process::{Child, Command};
 
 /// A running child and its process group.
 pub struct Process {
-    /// `app` or `adapter`, for messages.
-    pub name: &'static str,
     child: Child,
     pid: Option<u32>,
     status: Option<ExitStatus>,
@@ -24,6 +22,8 @@ pub struct Process {
 /// What went wrong starting a child.
 #[derive(Debug)]
 pub struct SpawnError {
+    /// `app` or `adapter`.
+    pub name: &'static str,
     pub program: String,
     pub error: io::Error,
 }
@@ -35,7 +35,7 @@ impl std::fmt::Display for SpawnError {
             io::ErrorKind::PermissionDenied => " (permission denied: is it executable?)",
             _ => "",
         };
-        write!(f, "cannot start `{}`: {}{hint}", self.program, self.error)
+        write!(f, "cannot start the {} `{}`: {}{hint}", self.name, self.program, self.error)
     }
 }
 
@@ -66,11 +66,11 @@ impl Process {
             });
         }
         let child = command.spawn().map_err(|error| SpawnError {
+            name,
             program: program.to_string_lossy().into_owned(),
             error,
         })?;
         Ok(Process {
-            name,
             pid: child.id(),
             child,
             status: None,
@@ -215,7 +215,7 @@ mod tests {
         assert_eq!(describe(process.wait().await.unwrap()), "exit status 3");
         assert_eq!(describe(process.wait().await.unwrap()), "exit status 3");
         let error = Process::spawn("app", "/nonexistent/app", &[], &[]).err().expect("an error");
-        assert!(error.to_string().contains("cannot start `/nonexistent/app`"), "{error}");
+        assert!(error.to_string().contains("cannot start the app `/nonexistent/app`"), "{error}");
         assert!(error.to_string().contains("not found"), "{error}");
     }
 }

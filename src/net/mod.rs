@@ -3,6 +3,6 @@
 
 pub mod body;
 pub mod client;
-pub mod headers;
-pub mod serve;
+pub(crate) mod headers;
+pub(crate) mod serve;
 pub mod uri;

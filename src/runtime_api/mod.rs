@@ -2,7 +2,7 @@
 
 mod client;
 mod endpoint;
-pub mod requests;
+pub(crate) mod requests;
 
 pub use client::{ExtensionEvent, Invocation, RuntimeClient, RuntimeError, parse_extension_event};
 pub use endpoint::Endpoint;

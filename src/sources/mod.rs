@@ -1,20 +1,20 @@
 //! Event sources: each one's event as the app's HTTP request, and the format its answer goes back in.
 //!
 //! One file per source, owning how its event is read, the document its answer takes and whether it can
-//! take a stream: [`function_url`], [`http_api`], [`rest_api`], [`alb`], [`vpc_lattice`], [`websocket`]
-//! and [`pass_through`]. Which source sent an event is told by its shape, in one place ([`detect`]).
+//! take a stream: `function_url`, `http_api`, `rest_api`, `alb`, `vpc_lattice`, [`websocket`]
+//! and `pass_through`. Which source sent an event is told by its shape, in one place (`detect`).
 //! Adding a source is one file here and one [`EventKind`] arm.
 //!
 //! Every source's request gets the context headers apps of the reference adapter rely on. Headers whose
-//! meaning the adapter owns ([`owned`]) are removed from what the client sent first, for every source, so a
+//! meaning the adapter owns (`owned`) are removed from what the client sent first, for every source, so a
 //! client cannot forge its identity, its authorizer claims or a WebSocket callback. The app's address comes
 //! from configuration alone ([`crate::net::uri::app_uri`]).
 
 mod alb;
-pub mod detect;
+pub(crate) mod detect;
 mod function_url;
 mod http_api;
-pub mod owned;
+pub(crate) mod owned;
 mod parts;
 mod pass_through;
 mod rest_api;

@@ -2,7 +2,7 @@
 //! protocol, chunk by chunk, as fast as the app writes it (PROTOCOL.md § 4). The prelude's encoder and
 //! decoder sit side by side ([`prelude`]), with the parser that finds where it ends ([`parser`]).
 
-pub mod body;
+pub(crate) mod body;
 pub mod parser;
 pub mod prelude;
 

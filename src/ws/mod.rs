@@ -11,11 +11,11 @@
 //! Facts (event shapes, limits, the signing pitfall): PROTOCOL.md § 7.
 
 pub mod callback;
-pub mod credentials;
-pub mod forward;
-pub mod inflight;
-pub mod reply;
-pub mod sign;
+pub(crate) mod credentials;
+pub(crate) mod forward;
+pub(crate) mod inflight;
+pub(crate) mod reply;
+pub(crate) mod sign;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -13,15 +13,12 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde_json::json;
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::net::TcpListener;
 
-use super::ws_connections::{Connections, Outgoing};
+use super::connections::{Connections, Outgoing};
 use crate::ws::callback::connection_id;
 use crate::ws::forward::MAX_POST;
 use crate::ws::sign;
@@ -164,22 +161,11 @@ pub struct Management {
 impl Management {
     /// Serves `listener` until the task is dropped.
     pub async fn serve(self: Arc<Self>, listener: TcpListener) {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            };
+        crate::net::serve::accept_loop(listener, "@connections management API", move |request, _| {
             let management = self.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |request| {
-                    let management = management.clone();
-                    async move { Ok::<_, Infallible>(management.handle(request).await) }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
+            async move { management.handle(request).await }
+        })
+        .await;
     }
 
     async fn handle(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
@@ -281,5 +267,5 @@ fn error(status: StatusCode, error_type: &'static str, message: &str) -> Respons
 }
 
 #[cfg(test)]
-#[path = "ws_management_tests.rs"]
+#[path = "management_tests.rs"]
 mod tests;

@@ -11,14 +11,15 @@
 //! Failures answer with the source's own error response: 502 for Function URL, REST API and ALB, 500 for an
 //! HTTP API; the reason goes to the log line, never to the client, as in AWS.
 
+pub mod events;
+pub mod request_log;
+
 use bytes::Bytes;
 use futures::StreamExt;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -27,13 +28,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-use super::emulator::{Emulator, ErrorReport, InvokeError, Outcome, StreamItem, Streamed};
-use super::events::{self, ClientRequest, RequestIds};
-use super::request_log::RequestLog;
 use crate::buffered::document::{self, Format, Head};
 use crate::context::now_ms;
+use crate::dev::emulator::{Emulator, ErrorReport, InvokeError, Outcome, StreamItem, Streamed};
 use crate::net::body::BoxError;
 use crate::sources::EventKind;
+use events::{ClientRequest, RequestIds};
+use request_log::RequestLog;
 
 /// The body of every front-door response: whole, or streamed from the function.
 pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
@@ -78,44 +79,26 @@ impl FrontDoor {
 
     /// Accepts connections on `listener` until the task is dropped.
     pub async fn serve(self: Arc<Self>, listener: TcpListener) {
-        loop {
-            let (stream, peer) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    tracing::warn!("front door: accept failed: {error}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let _ = stream.set_nodelay(true);
+        crate::net::serve::accept_loop(listener, "front door", move |request, peer| {
             let door = self.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |request| {
-                    let door = door.clone();
-                    async move { Ok::<_, std::convert::Infallible>(door.handle(request, peer).await) }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .with_upgrades()
-                    .await;
-            });
-        }
+            async move { door.handle(request, peer).await }
+        })
+        .await;
     }
 
     async fn handle(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<ResponseBody> {
-        // ── WebSocket dispatch ──────────────────────────────────────────────────────────────────────────
-        // `Upgrade: websocket` requests go to the plugged-in handler (API Gateway WebSocket emulation);
-        // none is built in yet.
+        // `Upgrade: websocket` requests go to the WebSocket handler (`dev`'s API Gateway WebSocket API
+        // emulation, `super::super::websocket`), when one is plugged in.
         if is_websocket_upgrade(&request) {
             return match &self.websocket {
                 Some(handler) => handler.upgrade(request, peer).await,
                 None => {
                     let mut log = RequestLog::new(request.method(), request.uri());
-                    log.note("WebSocket upgrades are not emulated yet");
+                    log.note("this front door has no WebSocket handler");
                     log.finish(simple(
                         StatusCode::NOT_IMPLEMENTED,
                         "text/plain",
-                        "lambda-adapter dev does not emulate API Gateway WebSocket APIs yet\n",
+                        "this front door serves HTTP only\n",
                     ))
                 }
             };
@@ -332,8 +315,7 @@ fn streaming(head: Head, streamed: Streamed, mut log: RequestLog) -> Response<Re
                 Some((Ok(Frame::data(bytes)), (streamed, log, false)))
             }
             Some(StreamItem::Error(report)) => {
-                log.stream_ended();
-                log.note(format!("stream cut after {} bytes: {}", log.bytes, describe(&report)));
+                log.stream_cut(describe(&report));
                 if is_timeout(&report) {
                     log.note("the function timed out (--timeout)");
                 }
@@ -354,9 +336,11 @@ fn streaming(head: Head, streamed: Streamed, mut log: RequestLog) -> Response<Re
     response
 }
 
-/// Whether the runtime reported its deadline (the adapter ends an invocation just before Lambda would).
+/// Whether the runtime reported its deadline (the adapter ends an invocation just before Lambda would), by
+/// the report's `errorType`, a protocol value: the adapter's own, or Lambda's for a sandbox timeout.
 fn is_timeout(report: &ErrorReport) -> bool {
-    report.error_type.ends_with("DeadlineReached") || report.error_type.ends_with("Timedout")
+    const LAMBDA_TIMEOUT: &str = "Sandbox.Timedout";
+    report.error_type == crate::error::ErrorKind::DeadlineReached.error_type() || report.error_type == LAMBDA_TIMEOUT
 }
 
 fn describe(report: &ErrorReport) -> String {

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::events::{self, API_ID, ClientRequest, REGION, RequestIds};
+use crate::dev::front_door::events::{self, API_ID, ClientRequest, REGION, RequestIds};
 
 /// The stage in events and in the management API's base path.
 pub const STAGE: &str = "dev";
@@ -169,5 +169,5 @@ fn error_frame(message: &str, connection_id: &str, request_id: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "ws_events_tests.rs"]
+#[path = "events_tests.rs"]
 mod tests;

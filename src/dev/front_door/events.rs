@@ -74,7 +74,7 @@ pub fn build(source: EventKind, request: &ClientRequest, ids: &RequestIds) -> Va
 
 /// Header names (lower-case, as HTTP/1.1 servers see them) with their values in order, plus the
 /// `X-Forwarded-*` and `X-Amzn-Trace-Id` headers the event sources add.
-pub(super) fn header_list(request: &ClientRequest, ids: &RequestIds) -> Vec<(String, Vec<String>)> {
+pub(crate) fn header_list(request: &ClientRequest, ids: &RequestIds) -> Vec<(String, Vec<String>)> {
     let mut list: Vec<(String, Vec<String>)> = request
         .headers
         .keys()
@@ -112,19 +112,19 @@ fn joined(headers: &[(String, Vec<String>)]) -> Map<String, Value> {
     headers.iter().map(|(n, v)| (n.clone(), Value::from(v.join(",")))).collect()
 }
 
-pub(super) fn last(headers: &[(String, Vec<String>)]) -> Map<String, Value> {
+pub(crate) fn last(headers: &[(String, Vec<String>)]) -> Map<String, Value> {
     headers
         .iter()
         .filter_map(|(n, v)| v.last().map(|last| (n.clone(), Value::from(last.clone()))))
         .collect()
 }
 
-pub(super) fn multi(headers: &[(String, Vec<String>)]) -> Map<String, Value> {
+pub(crate) fn multi(headers: &[(String, Vec<String>)]) -> Map<String, Value> {
     headers.iter().map(|(n, v)| (n.clone(), Value::from(v.clone()))).collect()
 }
 
 /// `(key, value)` pairs of a raw query, still encoded, in order.
-pub(super) fn raw_pairs(query: &str) -> Vec<(&str, &str)> {
+pub(crate) fn raw_pairs(query: &str) -> Vec<(&str, &str)> {
     query
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -132,12 +132,12 @@ pub(super) fn raw_pairs(query: &str) -> Vec<(&str, &str)> {
         .collect()
 }
 
-pub(super) fn decode(text: &str) -> String {
+pub(crate) fn decode(text: &str) -> String {
     percent_decode_str(text).decode_utf8_lossy().into_owned()
 }
 
 /// Groups pairs by key, keeping the order keys first appear in.
-pub(super) fn grouped(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<(String, Vec<String>)> {
+pub(crate) fn grouped(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<(String, Vec<String>)> {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for (key, value) in pairs {
         match groups.iter_mut().find(|(k, _)| *k == key) {
@@ -157,7 +157,7 @@ fn body(request: &ClientRequest) -> (String, bool) {
     }
 }
 
-pub(super) fn user_agent(request: &ClientRequest) -> Value {
+pub(crate) fn user_agent(request: &ClientRequest) -> Value {
     request
         .headers
         .get(http::header::USER_AGENT)

@@ -10,10 +10,14 @@
 //! 10 minutes without a message either way (pings do not count) or 2 hours in all with 1001.
 //!
 //! Each socket is owned by one task that reads frames, writes what others queue for it
-//! ([`super::ws_connections`]), and keeps the timers. Invocations for one connection run in order in a
+//! (`connections`), and keeps the timers. Invocations for one connection run in order in a
 //! second task, so the socket keeps reading (and a push made by the app during a message reaches the client
 //! before the reply). Every invocation runs in a task of its own: it is never dropped half-way, which would
 //! leave the emulator's single invocation slot taken.
+
+pub(crate) mod connections;
+pub(crate) mod events;
+pub mod management;
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
@@ -32,14 +36,14 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, handshake::derive_accept_key};
 
-use super::cli::WsOptions;
-use super::emulator::{Emulator, InvokeError, Outcome};
-use super::events::{ClientRequest, RequestIds};
-use super::front_door::{ResponseBody, UpgradeFuture, WebSocketHandler};
-use super::request_log::RequestLog;
-use super::ws_connections::{Connection, Connections, Outgoing};
-use super::ws_events::{self, ConnectionFacts, new_id};
 use crate::context::now_ms;
+use crate::dev::cli::WsOptions;
+use crate::dev::emulator::{Emulator, InvokeError, Outcome};
+use crate::dev::front_door::events::{ClientRequest, RequestIds};
+use crate::dev::front_door::request_log::RequestLog;
+use crate::dev::front_door::{ResponseBody, UpgradeFuture, WebSocketHandler};
+use connections::{Connection, Connections, Outgoing};
+use events::{ConnectionFacts, new_id};
 
 /// API Gateway's largest frame and largest message.
 pub const MAX_FRAME: usize = 32 * 1024;
@@ -208,7 +212,7 @@ impl Inner {
             source_ip: peer.ip(),
             port: self.port,
         };
-        let event = ws_events::connect(&facts, &client, &ids);
+        let event = events::connect(&facts, &client, &ids);
         let id = facts.connection_id.clone();
         let (connection, outgoing) = Connection::new(facts);
         self.connections.insert(connection.clone());
@@ -224,7 +228,7 @@ impl Inner {
             Err(why) => {
                 self.connections.remove(&id);
                 log.note(format!("$connect of {id} failed: {why}"));
-                let body = ws_events::internal_error(&id, &ids.request_id);
+                let body = events::internal_error(&id, &ids.request_id);
                 return log.finish(plain(StatusCode::INTERNAL_SERVER_ERROR, body));
             }
         };
@@ -336,15 +340,15 @@ impl Inner {
             let id = connection.id();
             match job {
                 Job::Message(text) => {
-                    let Some(route) = ws_events::select_route(&text, &self.options.routes) else {
-                        connection.send(Outgoing::Text(ws_events::forbidden(id, &ids.request_id)));
+                    let Some(route) = events::select_route(&text, &self.options.routes) else {
+                        connection.send(Outgoing::Text(events::forbidden(id, &ids.request_id)));
                         tracing::warn!(
                             "WebSocket {id}: no route for the message (--ws-routes {}, no $default): Forbidden",
                             self.options.routes.join(",")
                         );
                         continue;
                     };
-                    let event = ws_events::message(&connection.facts, &route, &new_id(), &text, &ids);
+                    let event = events::message(&connection.facts, &route, &new_id(), &text, &ids);
                     let ms = || started.elapsed().as_secs_f64() * 1000.0;
                     match self.invoke(event).await.and_then(|document| reply_frame(&document)) {
                         Ok(Some(reply)) => {
@@ -353,13 +357,13 @@ impl Inner {
                         }
                         Ok(None) => tracing::info!("WebSocket {id} {route} → no reply ({:.0} ms)", ms()),
                         Err(why) => {
-                            connection.send(Outgoing::Text(ws_events::internal_error(id, &ids.request_id)));
+                            connection.send(Outgoing::Text(events::internal_error(id, &ids.request_id)));
                             tracing::warn!("WebSocket {id} {route} → Internal server error ({:.0} ms): {why}", ms());
                         }
                     }
                 }
                 Job::Disconnect { code, reason } => {
-                    let event = ws_events::disconnect(&connection.facts, code, &reason, &ids);
+                    let event = events::disconnect(&connection.facts, code, &reason, &ids);
                     if let Err(why) = self.invoke(event).await {
                         tracing::warn!("WebSocket {id} $disconnect failed (best effort, as in API Gateway): {why}");
                     }
@@ -389,5 +393,5 @@ async fn close(ws: &mut WebSocketStream<TokioIo<Upgraded>>, code: u16, reason: &
 }
 
 #[cfg(test)]
-#[path = "ws_front_tests.rs"]
+#[path = "tests.rs"]
 mod tests;

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
-use super::ws_events::ConnectionFacts;
+use super::events::ConnectionFacts;
 use crate::context::now_ms;
 
 /// What another task asks a socket's task to send.
