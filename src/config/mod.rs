@@ -14,6 +14,7 @@ use http::uri::{Authority, PathAndQuery};
 
 use crate::status_ranges::StatusRanges;
 
+pub mod runtime_api;
 pub mod ws;
 
 pub use ws::{ManagementEndpoint, ReplyMode, WsConfig};
@@ -378,6 +379,13 @@ impl Config {
     pub fn app_base_url(&self) -> String {
         format!("http://{}", self.app_address)
     }
+}
+
+/// A lookup over fixed `name=value` pairs instead of the process environment, for tests.
+#[cfg(test)]
+pub(crate) fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Clone + Send + Sync + 'static {
+    let map: std::collections::HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    move |name: &str| map.get(name).cloned()
 }
 
 #[cfg(test)]

@@ -1,10 +1,8 @@
 //! Tests of the settings: defaults, both names, and the errors users see.
 use super::*;
-use std::collections::HashMap;
 
 fn config(vars: &[(&str, &str)]) -> (Result<Config, ConfigError>, Vec<String>) {
-    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let mut settings = Settings::new(move |name: &str| map.get(name).cloned());
+    let mut settings = Settings::new(lookup(vars));
     let result = Config::from_settings(&mut settings);
     (result, settings.warnings().to_vec())
 }

@@ -141,11 +141,9 @@ fn parse_reply(text: &str) -> Result<ReplyMode, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn read(vars: &[(&str, &str)], app_port: u16) -> Result<WsConfig, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let mut settings = Settings::new(move |name: &str| map.get(name).cloned());
+        let mut settings = Settings::new(crate::config::lookup(vars));
         WsConfig::from_settings(&mut settings, app_port)
     }
 

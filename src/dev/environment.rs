@@ -86,11 +86,9 @@ pub fn invoke_mode(lookup: impl Fn(&str) -> Option<String>) -> String {
 mod tests {
     use super::*;
     use crate::dev::cli;
-    use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        move |name: &str| map.get(name).cloned()
+        crate::config::lookup(pairs)
     }
 
     fn args(flags: &str) -> DevArgs {

@@ -201,11 +201,9 @@ async fn fetch(client: &HttpsClient, url: &str, authorization: Option<&str>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn locate_with(vars: &[(&str, &str)]) -> Result<Located, CredentialError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        locate(&move |name: &str| map.get(name).cloned())
+        locate(&crate::config::lookup(vars))
     }
 
     #[test]

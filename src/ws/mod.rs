@@ -220,12 +220,12 @@ mod tests {
     use crate::sources::websocket::WsEventType;
 
     fn bridge(vars: &[(&str, &str)], endpoint: Option<&str>) -> Arc<Bridge> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let lookup = crate::config::lookup(vars);
         let config = WsConfig {
             endpoint: endpoint.map(|e| ManagementEndpoint::parse(e).unwrap()),
             ..WsConfig::default()
         };
-        Bridge::with_lookup(config, Arc::new(move |name: &str| map.get(name).cloned()))
+        Bridge::with_lookup(config, Arc::new(lookup))
     }
 
     fn event(api_id: &str, stage: &str) -> WsEvent {

@@ -2,7 +2,6 @@
 //! to the adapter.
 
 use super::*;
-use std::collections::HashMap;
 use std::time::UNIX_EPOCH;
 
 /// 2024-03-16T00:46:22Z and a signature botocore 1.43.11's `SigV4Auth` computed for
@@ -112,8 +111,7 @@ fn accepts_what_the_adapter_signs_with_a_session_token() {
 }
 
 fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    move |name: &str| map.get(name).cloned()
+    crate::config::lookup(pairs)
 }
 
 #[test]
