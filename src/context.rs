@@ -21,6 +21,9 @@ pub struct InvocationContext {
     pub client_context: Option<Value>,
     pub identity: Option<Value>,
     pub tenant_id: Option<String>,
+    /// `Lambda-Runtime-Invocation-Id`, echoed on this invocation's `/response` and `/error` (July 2026);
+    /// `None` when `next` sent none, and then nothing is echoed.
+    pub invocation_id: Option<String>,
 }
 
 /// The function's fixed facts, from the environment Lambda sets.
@@ -68,6 +71,7 @@ impl InvocationContext {
             client_context: json_header("lambda-runtime-client-context"),
             identity: json_header("lambda-runtime-cognito-identity"),
             tenant_id: text("lambda-runtime-aws-tenant-id").filter(|t| !t.is_empty()),
+            invocation_id: text("lambda-runtime-invocation-id").filter(|t| !t.is_empty()),
         })
     }
 

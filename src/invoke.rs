@@ -79,7 +79,7 @@ impl Adapter {
     pub fn new(config: Config, runtime: RuntimeClient, options: TranslateOptions, ready: bool) -> Self {
         Adapter {
             readiness: Readiness::new(&config),
-            app: http_client::app_client(),
+            app: http_client::app_client(config.pool_idle_timeout, config.max_concurrency),
             ws: ws::Bridge::new(config.ws.clone()),
             config,
             runtime,
@@ -113,15 +113,20 @@ impl Adapter {
             };
             match outcome {
                 Ok(()) => tracing::debug!(elapsed_us = started.elapsed().as_micros() as u64, "invocation done"),
-                // A client that disconnects mid-stream is normal: the Runtime API ends the post early.
-                Err(Failure::Runtime(error)) if error.status == Some(http::StatusCode::GONE) => {
-                    tracing::info!("the client went away before the response ended ({error})")
-                }
+                // Lambda gave up on the invocation (it timed out, or the post is stale), or the client of a stream
+                // went away: nothing to retry, and the next invocation is served.
+                Err(Failure::Runtime(error)) if error.status == Some(http::StatusCode::GONE) => tracing::warn!(
+                    "Lambda no longer takes this invocation's answer (410 Gone: timed out, stale, or its client left): {error}"
+                ),
                 Err(Failure::Runtime(error)) => tracing::error!("{error}"),
                 Err(Failure::Invocation(error)) => {
                     tracing::error!("invocation failed: {error}");
-                    if let Err(post) = self.runtime.error(&ctx.request_id, &error.diagnostic()).await {
-                        tracing::error!("could not report the failure: {post}");
+                    match self.runtime.error(ctx, &error.diagnostic()).await {
+                        Ok(()) => {}
+                        Err(post) if post.status == Some(http::StatusCode::GONE) => {
+                            tracing::warn!("Lambda no longer takes this invocation's error (410 Gone: timed out or stale): {post}")
+                        }
+                        Err(post) => tracing::error!("could not report the failure: {post}"),
                     }
                 }
             }
@@ -154,8 +159,7 @@ impl Adapter {
             method: method.clone(),
             headers: request.headers().clone(),
         });
-        let request = request.map(body::full);
-        let response = match tokio::time::timeout_at(deadline, self.app.request(request)).await {
+        let response = match tokio::time::timeout_at(deadline, self.call_app(request)).await {
             Err(_) => {
                 return Err(AdapterError::new(
                     ErrorKind::DeadlineReached,
@@ -164,7 +168,7 @@ impl Adapter {
                 .into());
             }
             Ok(Err(error)) => return Err(app_failed(&self.options.app, &target, &error).into()),
-            Ok(Ok(response)) => response.map(body::boxed),
+            Ok(Ok(response)) => response.map(body::incoming),
         };
         let response = match &head {
             Some(head) => self.layers.apply(head, response),
@@ -172,11 +176,10 @@ impl Adapter {
         };
         let status = response.status().as_u16();
         tracing::debug!(kind = kind.name(), status, "{target}");
-        let request_id = &ctx.request_id;
         if let Some(event) = &websocket {
             let payload = self.websocket_answer(event, &target, response, pushes, deadline).await?;
             pushes.settle(deadline).await;
-            return self.runtime.respond(request_id, payload).await.map_err(Failure::Runtime);
+            return self.runtime.respond(ctx, payload).await.map_err(Failure::Runtime);
         }
         if self.config.error_status_codes.as_ref().is_some_and(|codes| codes.contains(status)) {
             return Err(listed_status(&target, status, response).await.into());
@@ -185,12 +188,39 @@ impl Adapter {
             ResponseMode::Buffered => {
                 let payload = buffered::encode_response(kind.format(), &method, response, deadline).await?;
                 pushes.settle(deadline).await;
-                self.runtime.respond(request_id, payload).await.map_err(Failure::Runtime)
+                self.runtime.respond(ctx, payload).await.map_err(Failure::Runtime)
             }
             ResponseMode::Streaming { multi_value } => {
                 let body = stream::response_body(response, multi_value, deadline);
-                self.runtime.respond_streaming(request_id, body).await.map_err(Failure::Runtime)
+                self.runtime.respond_streaming(ctx, body).await.map_err(Failure::Runtime)
             }
+        }
+    }
+
+    /// Sends the app's request. A pooled keep-alive connection can be dead without the pool knowing (the
+    /// app closed it while idle, or the sandbox was frozen and thawed): when such a connection fails before
+    /// any response byte, the request goes again once, on a fresh connection, if replaying it is safe (an
+    /// idempotent method, or no body).
+    async fn call_app(
+        &self,
+        request: http::Request<bytes::Bytes>,
+    ) -> Result<http::Response<hyper::body::Incoming>, hyper_util::client::legacy::Error> {
+        let replay = replayable(&request).then(|| {
+            let mut copy = http::Request::new(request.body().clone());
+            *copy.method_mut() = request.method().clone();
+            *copy.uri_mut() = request.uri().clone();
+            *copy.headers_mut() = request.headers().clone();
+            copy
+        });
+        match (self.app.request(request.map(body::full)).await, replay) {
+            (Err(error), Some(replay)) if stale_connection(&error) => {
+                tracing::debug!(
+                    "the pooled connection to the app was dead ({}); sending again on a fresh one",
+                    chain(&error)
+                );
+                http_client::fresh_client().request(replay.map(body::full)).await
+            }
+            (result, _) => result,
         }
     }
 
@@ -232,6 +262,36 @@ impl Adapter {
             )),
         }
     }
+}
+
+/// Whether a request may be sent twice: an idempotent method (RFC 9110 § 9.2.2), or nothing in its body
+/// that the app could have acted on.
+fn replayable(request: &http::Request<bytes::Bytes>) -> bool {
+    use http::Method;
+    let idempotent = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    );
+    idempotent || request.body().is_empty()
+}
+
+/// Whether the app's connection failed the way a dead pooled connection fails: closed or reset before any
+/// response byte. Not a refused connection (the app is down), a timeout or an invalid response.
+fn stale_connection(error: &hyper_util::client::legacy::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if let Some(hyper) = current.downcast_ref::<hyper::Error>()
+            && (hyper.is_incomplete_message() || hyper.is_closed() || hyper.is_canceled())
+        {
+            return true;
+        }
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset};
+            return matches!(io.kind(), ConnectionReset | BrokenPipe | ConnectionAborted);
+        }
+        source = current.source();
+    }
+    false
 }
 
 /// The invocation fails with the app's status, listed in `ERROR_STATUS_CODES`, and a short excerpt of its body.

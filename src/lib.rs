@@ -26,6 +26,7 @@ pub mod dev;
 pub(crate) mod error;
 pub(crate) mod invoke;
 pub mod lifecycle;
+pub mod logging;
 pub mod net;
 pub(crate) mod readiness;
 pub mod response;

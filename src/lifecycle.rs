@@ -5,6 +5,8 @@
 //! `init/error` call with a message naming the cause, and the process exits non-zero: users of the
 //! reference adapter otherwise wait for the function's timeout with nothing in the log.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -84,24 +86,49 @@ pub async fn run() -> i32 {
         env!("CARGO_PKG_VERSION"),
         runtime.endpoint()
     );
+    let concurrency = config.max_concurrency;
     let options = TranslateOptions::from_config(&config, FunctionEnv::from_env());
-    let adapter = Adapter::new(config, runtime.clone(), options, ready);
+    let adapter = Arc::new(Adapter::new(config, runtime.clone(), options, ready));
     start_ws_callbacks(&adapter).await;
-    let mut failures = 0u32;
+    let failures = Arc::new(AtomicU32::new(0));
+    if concurrency == 1 {
+        return poll(&adapter, &runtime, &failures).await;
+    }
+    // Lambda Managed Instances: one `next` poll outstanding per invocation that may run at once, all on the
+    // adapter's one thread (an invocation is mostly waiting on sockets; see the README for the measurement).
+    tracing::info!("serving up to {concurrency} invocations at once (AWS_LAMBDA_MAX_CONCURRENCY)");
+    let pollers = tokio::task::LocalSet::new();
+    pollers
+        .run_until(async {
+            let mut running = tokio::task::JoinSet::new();
+            for _ in 0..concurrency {
+                let (adapter, runtime, failures) = (adapter.clone(), runtime.clone(), failures.clone());
+                running.spawn_local(async move { poll(&adapter, &runtime, &failures).await });
+            }
+            // A poller ends only when the Runtime API keeps failing; the process exits with it.
+            running.join_next().await.and_then(Result::ok).unwrap_or(1)
+        })
+        .await
+}
+
+/// Takes invocations one after another until the Runtime API fails five times in a row (counted across
+/// every poller: one success resets it). Returns the exit code.
+async fn poll(adapter: &Adapter, runtime: &RuntimeClient, failures: &AtomicU32) -> i32 {
+    const MAX_FAILURES: u32 = 5;
     loop {
         match runtime.next().await {
             Ok(invocation) => {
-                failures = 0;
+                failures.store(0, Ordering::Relaxed);
                 adapter.handle(invocation).await;
             }
             Err(error) => {
-                failures = failures.saturating_add(1);
+                let count = failures.fetch_add(1, Ordering::Relaxed).saturating_add(1);
                 tracing::error!("{error}");
-                if failures >= 5 {
-                    tracing::error!("the Runtime API failed {failures} times in a row; exiting");
+                if count >= MAX_FAILURES {
+                    tracing::error!("the Runtime API failed {count} times in a row; exiting");
                     return 1;
                 }
-                tokio::time::sleep(Duration::from_millis(100).saturating_mul(failures)).await;
+                tokio::time::sleep(Duration::from_millis(100).saturating_mul(count)).await;
             }
         }
     }

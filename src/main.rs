@@ -5,8 +5,6 @@
 // no unwrap/expect and no unchecked arithmetic outside tests; a reasoned exception is marked at its site.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects))]
 
-use tracing_subscriber::EnvFilter;
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -20,7 +18,7 @@ fn main() {
         }
         _ => {}
     }
-    init_logging();
+    lambda_adapter::logging::init(|name| std::env::var(name).ok());
     // The adapter serves one invocation at a time and starts fastest on one thread; `dev` runs a server, an
     // emulator and two children, and uses every core.
     let dev = args.first().map(String::as_str) == Some("dev");
@@ -43,18 +41,6 @@ fn main() {
     };
     // Exit without waiting for tasks still blocked on sockets (the front door, the emulator).
     std::process::exit(code);
-}
-
-fn init_logging() {
-    let filter = EnvFilter::try_from_env("LWA_LOG")
-        .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .init();
 }
 
 const HELP: &str = "\

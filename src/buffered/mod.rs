@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, Limited};
 use tokio::time::Instant;
 
 use crate::error::{AdapterError, ErrorKind, chain};
-use crate::net::body::BoxError;
+use crate::net::body::Body;
 use crate::response::meta::ResponseMeta;
 use crate::response::{content, has_no_body};
 use document::Format;
@@ -22,11 +22,7 @@ pub const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
 
 /// Reads a whole body of the app's, at most [`MAX_PAYLOAD`] bytes and until `deadline`; `what` names it in
 /// messages (`response body`, `answer to POST /ws/message`).
-pub async fn collect<B>(body: B, deadline: Instant, what: &str) -> Result<Bytes, AdapterError>
-where
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
+pub async fn collect(body: Body, deadline: Instant, what: &str) -> Result<Bytes, AdapterError> {
     match tokio::time::timeout_at(deadline, Limited::new(body, MAX_PAYLOAD).collect()).await {
         Err(_) => Err(AdapterError::new(
             ErrorKind::DeadlineReached,
@@ -45,16 +41,12 @@ where
 
 /// Reads the app's response and encodes the document in `format`; with no format (a pass-through event),
 /// the answer is the app's body as it is.
-pub async fn encode_response<B>(
+pub async fn encode_response(
     format: Option<Format>,
     method: &Method,
-    response: http::Response<B>,
+    response: http::Response<Body>,
     deadline: Instant,
-) -> Result<Bytes, AdapterError>
-where
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
+) -> Result<Bytes, AdapterError> {
     let (parts, body) = response.into_parts();
     let status = parts.status.as_u16();
     let body = collect(body, deadline, "response body").await?;

@@ -53,6 +53,12 @@ pub struct Config {
     pub readiness_protocol: ReadinessProtocol,
     pub readiness_healthy_status: StatusRanges,
     pub readiness_timeout: Option<Duration>,
+    /// How long an idle connection to the app stays pooled (`POOL_IDLE_TIMEOUT_SECONDS`).
+    pub pool_idle_timeout: Duration,
+    /// Invocations served at once: `AWS_LAMBDA_MAX_CONCURRENCY` on Lambda Managed Instances, else 1.
+    pub max_concurrency: usize,
+    /// `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`: the environment is restored from a snapshot.
+    pub snap_start: bool,
     pub async_init: bool,
     pub remove_base_path: Option<String>,
     pub pass_through_path: String,
@@ -284,6 +290,29 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// Idle connections are dropped after 4 s by default, before the 5 s keep-alive timeout of Node.js and many
+/// other servers: reusing a connection the app is closing at that moment would fail the invocation.
+const DEFAULT_POOL_IDLE: Duration = Duration::from_secs(4);
+
+/// Seconds, `0` included (no connection kept idle at all).
+fn parse_seconds_or_zero(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(0.0) => Ok(Duration::ZERO),
+        _ => parse_seconds(text).map_err(|_| "expected a number of seconds, 0 or more, such as `4` or `0.5`".into()),
+    }
+}
+
+/// `AWS_LAMBDA_MAX_CONCURRENCY`: how many invocations Lambda sends at once.
+fn parse_concurrency(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number of invocations from 1 to {MAX_CONCURRENCY}")),
+    }
+}
+
+/// The most concurrent invocations served (Lambda Managed Instances allow up to 64 per vCPU).
+pub const MAX_CONCURRENCY: usize = 4096;
+
 fn parse_header_name(text: &str) -> Result<HeaderName, String> {
     HeaderName::from_bytes(text.as_bytes()).map_err(|_| "expected an HTTP header name, such as `X-Auth-Token`".into())
 }
@@ -329,7 +358,21 @@ impl Config {
         let readiness_healthy_status = settings
             .parse("READINESS_CHECK_HEALTHY_STATUS", StatusRanges::parse)?
             .unwrap_or_else(|| StatusRanges::range(100, 499));
-        let readiness_timeout = settings.parse("READINESS_CHECK_TIMEOUT", parse_seconds)?;
+        // The reference adapter's newer name takes fractional seconds too; ours wins when both are set.
+        let readiness_timeout = match settings.parse("READINESS_CHECK_TIMEOUT", parse_seconds)? {
+            Some(timeout) => Some(timeout),
+            None => settings.parse("READINESS_CHECK_TIMEOUT_SECONDS", parse_seconds)?,
+        };
+        let pool_idle_timeout = settings
+            .parse("POOL_IDLE_TIMEOUT_SECONDS", parse_seconds_or_zero)?
+            .unwrap_or(DEFAULT_POOL_IDLE);
+        let max_concurrency = match settings.get_plain("AWS_LAMBDA_MAX_CONCURRENCY") {
+            Some(found) => parse_concurrency(found.value.trim()).map_err(|allowed| found.error(allowed))?,
+            None => 1,
+        };
+        let snap_start = settings
+            .get_plain("AWS_LAMBDA_INITIALIZATION_TYPE")
+            .is_some_and(|found| found.value.trim() == "snap-start");
         let async_init = settings.flag("ASYNC_INIT", false)?;
         let remove_base_path = settings.parse("REMOVE_BASE_PATH", |p| parse_path(p).map(|p| p.trim_end_matches('/').to_string()))?;
         let pass_through_path = settings.parse("PASS_THROUGH_PATH", parse_path)?.unwrap_or_else(|| "/events".into());
@@ -356,6 +399,9 @@ impl Config {
             readiness_protocol,
             readiness_healthy_status,
             readiness_timeout,
+            pool_idle_timeout,
+            max_concurrency,
+            snap_start,
             async_init,
             remove_base_path: remove_base_path.filter(|p| !p.is_empty()),
             pass_through_path,

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use crate::sources::EventKind;
 
+/// The most invocations `dev --concurrency` runs at once.
+pub const MAX_CONCURRENCY: usize = 1024;
 /// Lambda's longest function timeout, and `dev`'s default.
 pub const MAX_TIMEOUT_SECS: u64 = 900;
 /// API Gateway's WebSocket idle timeout and longest connection, `dev`'s defaults and ceilings.
@@ -44,6 +46,8 @@ pub struct DevArgs {
     pub timeout: Duration,
     /// The app's port when `--app-port` was given.
     pub app_port: Option<u16>,
+    /// Invocations at once, as on Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY`); 1 by default.
+    pub concurrency: usize,
     /// The app's command line, at least one word.
     pub command: Vec<String>,
     pub ws: WsOptions,
@@ -82,6 +86,8 @@ OPTIONS:
     --timeout SECS     the function timeout, 1 to 900 seconds [default: 900]
     --app-port PORT    the port the app listens on (passed as PORT and LWA_PORT) [default: LWA_PORT,
                        AWS_LWA_PORT or PORT when set, else a free port]
+    --concurrency N    invocations at once, 1 to 1024, as on Lambda Managed Instances (sets
+                       AWS_LAMBDA_MAX_CONCURRENCY for the adapter) [default: 1, one at a time]
     --ws-routes LIST   WebSocket message routes, selected by the message's `action`, comma-separated;
                        include $default to take the rest [default: $default]
     --ws-idle-timeout SECS    close WebSockets idle this long, 1 to 600 [default: 600]
@@ -93,12 +99,13 @@ A WebSocket upgrade on the front door behaves like an API Gateway WebSocket API;
 @connections API.
 ";
 
-const FLAGS: &str = "--listen, --event, --timeout, --app-port, --ws-routes, --ws-idle-timeout, --ws-max-duration, --help";
-const VALUED: [&str; 7] = [
+const FLAGS: &str = "--listen, --event, --timeout, --app-port, --concurrency, --ws-routes, --ws-idle-timeout, --ws-max-duration, --help";
+const VALUED: [&str; 8] = [
     "--listen",
     "--event",
     "--timeout",
     "--app-port",
+    "--concurrency",
     "--ws-routes",
     "--ws-idle-timeout",
     "--ws-max-duration",
@@ -111,6 +118,7 @@ pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
         event: EventKind::FunctionUrl,
         timeout: Duration::from_secs(MAX_TIMEOUT_SECS),
         app_port: None,
+        concurrency: 1,
         command: Vec::new(),
         ws: WsOptions::default(),
     };
@@ -157,6 +165,10 @@ pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
             "--timeout" => match value.parse::<u64>() {
                 Ok(secs) if (1..=MAX_TIMEOUT_SECS).contains(&secs) => parsed.timeout = Duration::from_secs(secs),
                 _ => return Err(invalid("expected whole seconds from 1 to 900, as Lambda's function timeout allows")),
+            },
+            "--concurrency" => match value.parse::<usize>() {
+                Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => parsed.concurrency = n,
+                _ => return Err(invalid("expected a whole number of invocations from 1 to 1024")),
             },
             "--ws-routes" => parsed.ws.routes = parse_routes(&value).map_err(|allowed| invalid(&allowed))?,
             "--ws-idle-timeout" => match value.parse::<u64>() {

@@ -89,7 +89,8 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
     let mut signals = Signals::new().map_err(|e| format!("cannot watch for signals: {e}"))?;
 
     let lambda_env = environment::lambda_defaults(lookup);
-    let function = function_info(&lambda_env, lookup);
+    let mut function = function_info(&lambda_env, lookup);
+    function.concurrency = args.concurrency;
     let emulator = Emulator::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), function)
         .await
         .map_err(|e| format!("cannot start the Runtime API emulator: {e}"))?;
@@ -126,6 +127,9 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
     let mut app = Process::spawn("app", &args.command[0], &args.command[1..], &child_env).map_err(|e| e.to_string())?;
     let mut adapter_env = child_env.clone();
     adapter_env.push(("AWS_LAMBDA_RUNTIME_API".into(), emulator.runtime_api()));
+    if args.concurrency > 1 {
+        adapter_env.push(("AWS_LAMBDA_MAX_CONCURRENCY".into(), args.concurrency.to_string()));
+    }
     adapter_env.extend(ws_vars);
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program's own path to start the adapter: {e}"))?;
     let mut adapter = match Process::spawn("adapter", exe, &[], &adapter_env) {
@@ -235,6 +239,7 @@ fn function_info(lambda_env: &[(String, String)], lookup: impl Fn(&str) -> Optio
     FunctionInfo {
         arn: format!("arn:aws:lambda:{region}:{}:function:{name}", front_door::events::ACCOUNT_ID),
         name,
+        ..FunctionInfo::default()
     }
 }
 

@@ -1,7 +1,7 @@
 //! The one body type the adapter sends and serves, and the helpers that make one.
 //!
 //! Requests to the app and the Runtime API, and `dev`'s answers to its clients, are all boxed bodies of
-//! `Bytes` frames: a whole buffer ([`full`]), or a stream wrapped with [`boxed`].
+//! `Bytes` frames: a whole buffer ([`full`]), or the app's streamed body ([`incoming`]).
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, combinators::UnsyncBoxBody};
@@ -17,11 +17,7 @@ pub fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into()).map_err(|never| match never {}).boxed_unsync()
 }
 
-/// Any body of `Bytes` frames, boxed.
-pub fn boxed<B>(body: B) -> Body
-where
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    body.map_err(Into::into).boxed_unsync()
+/// The app's response body, boxed: what the response seam and both modes take.
+pub fn incoming(body: hyper::body::Incoming) -> Body {
+    body.map_err(|error| -> BoxError { Box::new(error) }).boxed_unsync()
 }

@@ -12,21 +12,27 @@ use super::body::Body;
 /// A pooled HTTP/1.1 client.
 pub type HttpClient = Client<HttpConnector, Body>;
 
-/// A client with TCP_NODELAY and keep-alive, for the Runtime API.
+/// A client with TCP_NODELAY and keep-alive, for the Runtime API. Every concurrent invocation holds a
+/// `next` poll and then a post, so as many connections as that may stay pooled.
 pub fn client() -> HttpClient {
-    build(Duration::from_secs(60), 4)
+    build(Duration::from_secs(60), 2 * crate::config::MAX_CONCURRENCY)
 }
 
 /// Header lines an app's response head may have. hyper's default of 100 fails an ordinary app that sets many
 /// cookies; past this limit the response is refused as invalid rather than held in memory.
 pub const MAX_APP_HEADERS: usize = 512;
 
-/// A client for the app. Idle connections are dropped after 4 s, before the 5 s keep-alive timeout of Node.js
-/// and many other servers: reusing a connection the app is closing at that moment would fail the invocation.
-/// Under SnapStart no connection is kept at all, since a restored snapshot's pooled sockets are dead.
-pub fn app_client() -> HttpClient {
-    let snap_start = std::env::var("AWS_LAMBDA_INITIALIZATION_TYPE").is_ok_and(|t| t == "snap-start");
-    build(Duration::from_secs(4), if snap_start { 0 } else { 4 })
+/// A client for the app: idle connections are dropped after `idle_timeout` (`POOL_IDLE_TIMEOUT_SECONDS`,
+/// 4 s by default, before the 5 s keep-alive timeout of Node.js and many other servers), and up to
+/// `concurrency` of them (at least 4) stay pooled, one per invocation in flight.
+pub fn app_client(idle_timeout: Duration, concurrency: usize) -> HttpClient {
+    build(idle_timeout, concurrency.max(4))
+}
+
+/// A client that keeps no connection: every request opens a fresh one. For a retry after a pooled
+/// connection turned out dead, where another pooled one may be dead too.
+pub fn fresh_client() -> HttpClient {
+    build(Duration::ZERO, 0)
 }
 
 fn build(idle_timeout: Duration, max_idle: usize) -> HttpClient {

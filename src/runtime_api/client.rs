@@ -94,29 +94,29 @@ impl RuntimeClient {
     }
 
     /// Posts a whole response.
-    pub async fn respond(&self, request_id: &str, payload: Bytes) -> Result<(), RuntimeError> {
+    pub async fn respond(&self, ctx: &InvocationContext, payload: Bytes) -> Result<(), RuntimeError> {
         self.send_bytes(
             "invocation/response",
-            requests::invocation_response(&self.endpoint, request_id, payload),
+            requests::invocation_response(&self.endpoint, target(ctx), payload),
         )
         .await
         .map(drop)
     }
 
     /// Posts a streamed response; returns when the body has been sent and the Runtime API has answered.
-    pub async fn respond_streaming(&self, request_id: &str, body: Body) -> Result<(), RuntimeError> {
+    pub async fn respond_streaming(&self, ctx: &InvocationContext, body: Body) -> Result<(), RuntimeError> {
         const CALL: &str = "invocation/response (streaming)";
-        let request = requests::streaming_response_head(&self.endpoint, request_id)
+        let request = requests::streaming_response_head(&self.endpoint, target(ctx))
             .body(body)
             .map_err(|e| unbuildable(CALL, &e))?;
         self.send(CALL, request).await.map(drop)
     }
 
     /// Reports a failed invocation.
-    pub async fn error(&self, request_id: &str, diagnostic: &Diagnostic) -> Result<(), RuntimeError> {
+    pub async fn error(&self, ctx: &InvocationContext, diagnostic: &Diagnostic) -> Result<(), RuntimeError> {
         self.send_bytes(
             "invocation/error",
-            requests::invocation_error(&self.endpoint, request_id, diagnostic),
+            requests::invocation_error(&self.endpoint, target(ctx), diagnostic),
         )
         .await
         .map(drop)
@@ -151,6 +151,13 @@ impl RuntimeClient {
             .send_bytes("extension/event/next", requests::extension_next(&self.endpoint, extension_id))
             .await?;
         Ok(parse_extension_event(&body))
+    }
+}
+
+fn target(ctx: &InvocationContext) -> requests::Invocation<'_> {
+    requests::Invocation {
+        request_id: &ctx.request_id,
+        invocation_id: ctx.invocation_id.as_deref(),
     }
 }
 

@@ -17,6 +17,8 @@ pub const EXTENSION: &str = "/2020-01-01/extension";
 pub const EXTENSION_NAME: &str = "lambda-adapter";
 
 pub const ERROR_TYPE_HEADER: &str = "lambda-runtime-function-error-type";
+/// Echoed on an invocation's `/response` and `/error` when `next` carried it.
+pub const INVOCATION_ID_HEADER: &str = "lambda-runtime-invocation-id";
 pub const ERROR_BODY_TRAILER: &str = "lambda-runtime-function-error-body";
 pub const STREAMING_CONTENT_TYPE: &str = "application/vnd.awslambda.http-integration-response";
 
@@ -28,60 +30,72 @@ fn request(method: Method, url: String) -> http::request::Builder {
     Request::builder().method(method).uri(url)
 }
 
+/// Which invocation a post is about: its request id, and the invocation id `next` gave with it, if any.
+#[derive(Clone, Copy, Debug)]
+pub struct Invocation<'a> {
+    pub request_id: &'a str,
+    pub invocation_id: Option<&'a str>,
+}
+
+impl Invocation<'_> {
+    /// `POST /runtime/invocation/{request id}/{what}`, with the invocation id when there is one.
+    fn post(&self, endpoint: &Endpoint, what: &str) -> http::request::Builder {
+        let url = endpoint.url(&format!("{RUNTIME}/invocation/{}/{what}", segment(self.request_id)));
+        let builder = request(Method::POST, url);
+        match self.invocation_id {
+            Some(id) => builder.header(INVOCATION_ID_HEADER, id),
+            None => builder,
+        }
+    }
+}
+
 /// `GET /runtime/invocation/next`.
 pub fn next_invocation(endpoint: &Endpoint) -> Built {
     request(Method::GET, endpoint.url(&format!("{RUNTIME}/invocation/next"))).body(Bytes::new())
 }
 
 /// `POST /runtime/invocation/{id}/response` with a whole (buffered) payload.
-pub fn invocation_response(endpoint: &Endpoint, request_id: &str, payload: Bytes) -> Built {
-    request(
-        Method::POST,
-        endpoint.url(&format!("{RUNTIME}/invocation/{}/response", segment(request_id))),
-    )
-    .header(header::CONTENT_TYPE, "application/json")
-    .body(payload)
+pub fn invocation_response(endpoint: &Endpoint, invocation: Invocation, payload: Bytes) -> Built {
+    invocation
+        .post(endpoint, "response")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(payload)
 }
 
 /// The head of a streamed `POST /runtime/invocation/{id}/response`: the body (prelude, separator, chunks,
 /// trailers) is attached by the caller.
-pub fn streaming_response_head(endpoint: &Endpoint, request_id: &str) -> http::request::Builder {
-    request(
-        Method::POST,
-        endpoint.url(&format!("{RUNTIME}/invocation/{}/response", segment(request_id))),
-    )
-    .header("lambda-runtime-function-response-mode", "streaming")
-    .header(header::TRANSFER_ENCODING, "chunked")
-    .header(header::CONTENT_TYPE, STREAMING_CONTENT_TYPE)
-    .header(
-        header::TRAILER,
-        "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
-    )
+pub fn streaming_response_head(endpoint: &Endpoint, invocation: Invocation) -> http::request::Builder {
+    invocation
+        .post(endpoint, "response")
+        .header("lambda-runtime-function-response-mode", "streaming")
+        .header(header::TRANSFER_ENCODING, "chunked")
+        .header(header::CONTENT_TYPE, STREAMING_CONTENT_TYPE)
+        .header(
+            header::TRAILER,
+            "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
+        )
 }
 
-fn error_request(url: String, diagnostic: &Diagnostic) -> Built {
+fn error_request(builder: http::request::Builder, diagnostic: &Diagnostic) -> Built {
     let body = serde_json::json!({
         "errorType": diagnostic.error_type,
         "errorMessage": diagnostic.error_message,
         "stackTrace": [],
     });
-    request(Method::POST, url)
+    builder
         .header(ERROR_TYPE_HEADER, header_safe(&diagnostic.error_type))
         .header(header::CONTENT_TYPE, "application/json")
         .body(Bytes::from(body.to_string()))
 }
 
 /// `POST /runtime/invocation/{id}/error`.
-pub fn invocation_error(endpoint: &Endpoint, request_id: &str, diagnostic: &Diagnostic) -> Built {
-    error_request(
-        endpoint.url(&format!("{RUNTIME}/invocation/{}/error", segment(request_id))),
-        diagnostic,
-    )
+pub fn invocation_error(endpoint: &Endpoint, invocation: Invocation, diagnostic: &Diagnostic) -> Built {
+    error_request(invocation.post(endpoint, "error"), diagnostic)
 }
 
 /// `POST /runtime/init/error`.
 pub fn init_error(endpoint: &Endpoint, diagnostic: &Diagnostic) -> Built {
-    error_request(endpoint.url(&format!("{RUNTIME}/init/error")), diagnostic)
+    error_request(request(Method::POST, endpoint.url(&format!("{RUNTIME}/init/error"))), diagnostic)
 }
 
 /// `POST /extension/register`, for the `SHUTDOWN` event only: registering for `INVOKE` would make every
@@ -103,8 +117,7 @@ pub fn extension_next(endpoint: &Endpoint, extension_id: &str) -> Built {
 /// A request id as one path segment: Lambda's are UUIDs, but an id from another Runtime API with a space or
 /// a slash in it must give a valid URL, not a request that cannot be built.
 fn segment(id: &str) -> String {
-    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
-    percent_encoding::utf8_percent_encode(id, SEGMENT).to_string()
+    crate::net::uri::component(id)
 }
 
 /// Drops what a header value cannot carry, so an odd string never fails a request build.
@@ -120,9 +133,16 @@ mod tests {
         Endpoint::parse("http://127.0.0.1:9000/.rt").unwrap()
     }
 
+    fn plain(request_id: &str) -> Invocation<'_> {
+        Invocation {
+            request_id,
+            invocation_id: None,
+        }
+    }
+
     #[test]
     fn streaming_head_declares_trailers() {
-        let req = streaming_response_head(&endpoint(), "id-1").body(()).unwrap();
+        let req = streaming_response_head(&endpoint(), plain("id-1")).body(()).unwrap();
         assert_eq!(req.uri(), "http://127.0.0.1:9000/.rt/2018-06-01/runtime/invocation/id-1/response");
         assert_eq!(req.headers()["lambda-runtime-function-response-mode"], "streaming");
         assert_eq!(req.headers()["transfer-encoding"], "chunked");
@@ -137,7 +157,7 @@ mod tests {
             error_type: "LambdaAdapter.InvalidEvent".into(),
             error_message: "bad \"json\"".into(),
         };
-        let req = invocation_error(&endpoint(), "id-2", &diagnostic).unwrap();
+        let req = invocation_error(&endpoint(), plain("id-2"), &diagnostic).unwrap();
         assert_eq!(req.method(), Method::POST);
         assert!(req.uri().path().ends_with("/invocation/id-2/error"));
         assert_eq!(req.headers()[ERROR_TYPE_HEADER], "LambdaAdapter.InvalidEvent");
@@ -152,13 +172,41 @@ mod tests {
             error_type: "T".into(),
             error_message: "m".into(),
         };
-        let req = invocation_error(&endpoint(), "a b/c?d", &diagnostic).unwrap();
+        let req = invocation_error(&endpoint(), plain("a b/c?d"), &diagnostic).unwrap();
         assert!(req.uri().path().ends_with("/invocation/a%20b%2Fc%3Fd/error"), "{}", req.uri());
-        let req = invocation_response(&endpoint(), "8476a536-e9f4-11e8-9739-2dfe598c3fcd", Bytes::new()).unwrap();
+        let req = invocation_response(&endpoint(), plain("8476a536-e9f4-11e8-9739-2dfe598c3fcd"), Bytes::new()).unwrap();
         assert!(
             req.uri()
                 .path()
                 .ends_with("/invocation/8476a536-e9f4-11e8-9739-2dfe598c3fcd/response")
+        );
+    }
+
+    #[test]
+    fn the_invocation_id_is_echoed_only_when_next_gave_one() {
+        let with = Invocation {
+            request_id: "r",
+            invocation_id: Some("inv-7"),
+        };
+        let diagnostic = Diagnostic {
+            error_type: "T".into(),
+            error_message: "m".into(),
+        };
+        let response = invocation_response(&endpoint(), with, Bytes::new()).unwrap();
+        assert_eq!(response.headers()[INVOCATION_ID_HEADER], "inv-7");
+        let error = invocation_error(&endpoint(), with, &diagnostic).unwrap();
+        assert_eq!(error.headers()[INVOCATION_ID_HEADER], "inv-7");
+        let stream = streaming_response_head(&endpoint(), with).body(()).unwrap();
+        assert_eq!(stream.headers()[INVOCATION_ID_HEADER], "inv-7");
+        let without = invocation_response(&endpoint(), plain("r"), Bytes::new()).unwrap();
+        assert!(!without.headers().contains_key(INVOCATION_ID_HEADER));
+        let hostile = Invocation {
+            request_id: "r",
+            invocation_id: Some("a\nb"),
+        };
+        assert!(
+            invocation_response(&endpoint(), hostile, Bytes::new()).is_err(),
+            "an error, not a panic"
         );
     }
 

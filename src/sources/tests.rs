@@ -18,6 +18,7 @@ pub(crate) fn ctx() -> InvocationContext {
         client_context: None,
         identity: None,
         tenant_id: None,
+        invocation_id: None,
     }
 }
 

@@ -6,19 +6,14 @@ pub(crate) mod body;
 pub mod parser;
 pub mod prelude;
 
-use bytes::Bytes;
 use http_body_util::BodyExt;
 use tokio::time::Instant;
 
-use crate::net::body::{Body, BoxError};
+use crate::net::body::Body;
 use crate::response::meta::ResponseMeta;
 
 /// The streamed body for the app's `response`: prelude from its head, then its body until `deadline`.
-pub fn response_body<B>(response: http::Response<B>, multi_value: bool, deadline: Instant) -> Body
-where
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
+pub fn response_body(response: http::Response<Body>, multi_value: bool, deadline: Instant) -> Body {
     let (parts, body) = response.into_parts();
     let meta = ResponseMeta::new(parts.status.as_u16(), &parts.headers);
     body::StreamingBody::new(prelude::encode(&meta, multi_value), body, deadline).boxed_unsync()

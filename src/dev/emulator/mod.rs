@@ -27,7 +27,7 @@ use crate::stream::parser::{Parsed, PreludeParser};
 mod routes;
 use crate::buffered::MAX_PAYLOAD;
 use crate::context::now_ms;
-use crate::runtime_api::requests::{ERROR_BODY_TRAILER, ERROR_TYPE_HEADER};
+use crate::runtime_api::requests::{ERROR_BODY_TRAILER, ERROR_TYPE_HEADER, INVOCATION_ID_HEADER};
 use routes::route;
 
 /// An error the runtime reported (`invocation/error`, `init/error`, or error trailers).
@@ -93,6 +93,12 @@ pub enum InvokeError {
 pub struct FunctionInfo {
     pub name: String,
     pub arn: String,
+    /// Invocations that may run at once (`AWS_LAMBDA_MAX_CONCURRENCY` on Lambda Managed Instances); 1 is
+    /// the classic one-at-a-time environment.
+    pub concurrency: usize,
+    /// Send `Lambda-Runtime-Invocation-Id` with each invocation and answer a post that does not echo it
+    /// with 410, as Lambda does since July 2026. Off only to measure runtimes that predate it.
+    pub invocation_ids: bool,
 }
 
 impl Default for FunctionInfo {
@@ -100,12 +106,15 @@ impl Default for FunctionInfo {
         FunctionInfo {
             name: "function".into(),
             arn: "arn:aws:lambda:us-east-1:000000000000:function:function".into(),
+            concurrency: 1,
+            invocation_ids: true,
         }
     }
 }
 
 struct Pending {
     request_id: String,
+    invocation_id: Option<String>,
     event: Bytes,
     deadline: Instant,
     deadline_ms: u64,
@@ -114,6 +123,7 @@ struct Pending {
 struct InFlight {
     outcome: oneshot::Sender<Outcome>,
     deadline: Instant,
+    invocation_id: Option<String>,
 }
 
 struct Shared {
@@ -150,6 +160,7 @@ impl Emulator {
     /// Starts serving on `addr` (port 0 picks a free port).
     pub async fn start(addr: SocketAddr, function: FunctionInfo) -> std::io::Result<Emulator> {
         let listener = TcpListener::bind(addr).await?;
+        let concurrency = function.concurrency.max(1);
         let addr = listener.local_addr()?;
         let (queue_tx, queue_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
@@ -172,7 +183,7 @@ impl Emulator {
         .abort_handle();
         Ok(Emulator {
             shared,
-            slot: Arc::new(Semaphore::new(1)),
+            slot: Arc::new(Semaphore::new(concurrency)),
             addr,
             server,
         })
@@ -188,18 +199,25 @@ impl Emulator {
         self.addr.to_string()
     }
 
-    /// Invokes the function with `event` and waits for its outcome, at most `timeout`. Invocations run one at a
-    /// time; a streamed outcome keeps the slot until it is dropped.
+    /// Invokes the function with `event` and waits for its outcome, at most `timeout`. Invocations run
+    /// [`FunctionInfo::concurrency`] at a time; a streamed outcome keeps its slot until it is dropped.
     pub async fn invoke(&self, event: Bytes, timeout: Duration) -> Result<Outcome, InvokeError> {
         let slot = self.slot.clone().acquire_owned().await.map_err(|_| InvokeError::Closed)?;
         let n = self.shared.counter.fetch_add(1, Ordering::Relaxed);
         let request_id = request_id(n);
+        let invocation_id = self.shared.function.invocation_ids.then(|| invocation_id(n));
         let deadline = crate::context::instant_after(timeout);
         let (tx, rx) = oneshot::channel();
-        lock(&self.shared.in_flight).insert(request_id.clone(), InFlight { outcome: tx, deadline });
+        let in_flight = InFlight {
+            outcome: tx,
+            deadline,
+            invocation_id: invocation_id.clone(),
+        };
+        lock(&self.shared.in_flight).insert(request_id.clone(), in_flight);
         lock(&self.shared.stream_slots).insert(request_id.clone(), slot);
         let pending = Pending {
             request_id: request_id.clone(),
+            invocation_id,
             event,
             deadline,
             deadline_ms: now_ms().saturating_add(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)),
@@ -284,6 +302,13 @@ impl Drop for Abandoned {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// An invocation id, distinct from the request id as Lambda's are (a request id can be reused after a
+/// timeout; the invocation id is what tells a stale post apart).
+fn invocation_id(n: u64) -> String {
+    let mixed = n.wrapping_add(now_ms()).wrapping_mul(0x94D0_49BB_1331_11EB);
+    format!("{mixed:016x}{n:08x}")
 }
 
 /// A request id shaped like Lambda's (a UUID), unique within the process.

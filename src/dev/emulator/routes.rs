@@ -31,6 +31,9 @@ pub(super) async fn route(shared: &Arc<Shared>, request: Request<Incoming>) -> S
         }
         (&Method::POST, ["2018-06-01", "runtime", "invocation", id, "error"]) => {
             let id = id.to_string();
+            if let Some(stale) = check_invocation_id(shared, &id, request.headers()) {
+                return stale;
+            }
             let report = read_error(request).await;
             match take(shared, &id) {
                 Some(in_flight) => {
@@ -92,6 +95,23 @@ pub(super) async fn route(shared: &Arc<Shared>, request: Request<Incoming>) -> S
     }
 }
 
+/// A post for an invocation that was given an invocation id must echo it: anything else is a stale post
+/// (from an invocation that timed out, whose request id came back), refused with 410 as Lambda does. The
+/// refusal, if any.
+fn check_invocation_id(shared: &Shared, id: &str, headers: &http::HeaderMap) -> Option<ServerResponse> {
+    let in_flight = lock(&shared.in_flight);
+    let expected = in_flight.get(id).and_then(|f| f.invocation_id.as_deref())?;
+    let echoed = headers.get(INVOCATION_ID_HEADER).and_then(|v| v.to_str().ok());
+    if echoed == Some(expected) {
+        return None;
+    }
+    let message = match echoed {
+        Some(other) => format!("Lambda-Runtime-Invocation-Id {other:?} is not invocation {id}'s ({expected:?})"),
+        None => format!("the post for invocation {id} does not echo its Lambda-Runtime-Invocation-Id"),
+    };
+    Some(error_reply(StatusCode::GONE, "ErrorRuntimeInvokeTimeout", &message))
+}
+
 fn take(shared: &Shared, id: &str) -> Option<InFlight> {
     lock(&shared.in_flight).remove(id)
 }
@@ -126,7 +146,10 @@ async fn next(shared: &Arc<Shared>) -> ServerResponse {
             ("lambda-runtime-deadline-ms", pending.deadline_ms.to_string()),
             ("lambda-runtime-invoked-function-arn", shared.function.arn.clone()),
             ("lambda-runtime-trace-id", format!("{trace};Parent=0000000000000000;Sampled=0")),
-        ] {
+        ]
+        .into_iter()
+        .chain(pending.invocation_id.map(|id| (INVOCATION_ID_HEADER, id)))
+        {
             if let Ok(value) = http::HeaderValue::from_str(&value) {
                 headers.insert(name, value);
             }
@@ -155,6 +178,9 @@ async fn response(shared: &Arc<Shared>, id: &str, request: Request<Incoming>) ->
         .headers()
         .get("lambda-runtime-function-response-mode")
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"streaming"));
+    if let Some(stale) = check_invocation_id(shared, id, request.headers()) {
+        return stale;
+    }
     let Some(in_flight) = take(shared, id) else { return unknown_id(id) };
     if streaming {
         let slot = lock(&shared.stream_slots).remove(id);

@@ -1,0 +1,154 @@
+//! The adapter's log: text by default, or one JSON object per line when Lambda's log format is JSON
+//! (`AWS_LAMBDA_LOG_FORMAT=JSON`), with the fields Lambda's own JSON logs use: `timestamp`, `level`,
+//! `message`, `requestId` inside an invocation, and the event's fields.
+//!
+//! The level follows `LWA_LOG` or `RUST_LOG` (any `tracing` filter), else `AWS_LAMBDA_LOG_LEVEL` (Lambda's
+//! advanced logging controls), else `info`.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+/// Installs the global subscriber, reading the environment through `lookup`.
+pub fn init(lookup: impl Fn(&str) -> Option<String>) {
+    let filter = filter(&lookup);
+    let json = lookup("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.trim().eq_ignore_ascii_case("json"));
+    let registry = tracing_subscriber::registry().with(filter);
+    if json {
+        let format = tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .event_format(LambdaJson);
+        registry.with(RequestIds).with(format).init();
+    } else {
+        let format = tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_target(false);
+        registry.with(format).init();
+    }
+}
+
+fn filter(lookup: &impl Fn(&str) -> Option<String>) -> EnvFilter {
+    let directive = lookup("LWA_LOG")
+        .or_else(|| lookup("RUST_LOG"))
+        .filter(|d| !d.trim().is_empty())
+        .or_else(|| lookup("AWS_LAMBDA_LOG_LEVEL").map(|level| lambda_level(&level).to_string()));
+    directive
+        .and_then(|d| EnvFilter::try_new(d).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"))
+}
+
+/// Lambda's levels (`TRACE` … `FATAL`) as `tracing` levels.
+fn lambda_level(level: &str) -> &'static str {
+    match level.trim().to_ascii_uppercase().as_str() {
+        "TRACE" => "trace",
+        "DEBUG" => "debug",
+        "WARN" => "warn",
+        "ERROR" | "FATAL" => "error",
+        _ => "info",
+    }
+}
+
+/// The request id of an `invoke` span, kept with the span for the JSON lines logged inside it.
+struct RequestId(String);
+
+/// Records the `request_id` field of spans.
+struct RequestIds;
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for RequestIds {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let mut fields = JsonFields::default();
+        attrs.record(&mut fields);
+        if let (Some(Value::String(request_id)), Some(span)) = (fields.0.remove("request_id"), ctx.span(id)) {
+            span.extensions_mut().insert(RequestId(request_id));
+        }
+    }
+}
+
+/// One JSON object per event.
+struct LambdaJson;
+
+impl<S, N> FormatEvent<S, N> for LambdaJson
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+        let mut fields = JsonFields::default();
+        event.record(&mut fields);
+        let mut line = Map::new();
+        line.insert("timestamp".into(), timestamp().into());
+        line.insert("level".into(), event.metadata().level().as_str().into());
+        line.insert("message".into(), fields.0.remove("message").unwrap_or_default());
+        let request_id = ctx
+            .event_scope()
+            .into_iter()
+            .flatten()
+            .find_map(|span| span.extensions().get::<RequestId>().map(|id| id.0.clone()));
+        if let Some(request_id) = request_id {
+            line.insert("requestId".into(), request_id.into());
+        }
+        line.extend(fields.0);
+        writeln!(writer, "{}", Value::Object(line))
+    }
+}
+
+fn timestamp() -> String {
+    crate::dates::iso_millis(crate::context::now_ms())
+}
+
+/// An event's or span's fields as JSON values.
+#[derive(Default)]
+struct JsonFields(Map<String, Value>);
+
+impl Visit for JsonFields {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0.insert(field.name().into(), format!("{value:?}").into());
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().into(), value.into());
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.insert(field.name().into(), value.into());
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.insert(field.name().into(), value.into());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.insert(field.name().into(), value.into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_levels_map_to_tracing_levels() {
+        assert_eq!(lambda_level("FATAL"), "error");
+        assert_eq!(lambda_level("debug"), "debug");
+        assert_eq!(lambda_level("nonsense"), "info");
+    }
+
+    #[test]
+    fn our_variables_win_over_lambdas_level() {
+        let lookup = crate::config::lookup(&[("AWS_LAMBDA_LOG_LEVEL", "ERROR"), ("LWA_LOG", "debug")]);
+        assert_eq!(filter(&lookup).to_string(), "debug");
+        let lookup = crate::config::lookup(&[("AWS_LAMBDA_LOG_LEVEL", "WARN")]);
+        assert_eq!(filter(&lookup).to_string(), "warn");
+        assert_eq!(filter(&crate::config::lookup(&[])).to_string(), "info");
+    }
+}
