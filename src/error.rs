@@ -38,6 +38,8 @@ pub enum ErrorKind {
     InvalidResponse,
     /// A WebSocket reply could not be sent through `@connections`.
     PushFailed,
+    /// A SnapStart hook of the app failed.
+    HookFailed,
 }
 
 impl ErrorKind {
@@ -54,6 +56,7 @@ impl ErrorKind {
             ErrorKind::DeadlineReached => "LambdaAdapter.DeadlineReached",
             ErrorKind::InvalidResponse => "LambdaAdapter.InvalidResponse",
             ErrorKind::PushFailed => "LambdaAdapter.WebSocketPushFailed",
+            ErrorKind::HookFailed => "LambdaAdapter.SnapStartHookFailed",
         }
     }
 }

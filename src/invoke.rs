@@ -159,6 +159,14 @@ impl Adapter {
             method: method.clone(),
             headers: request.headers().clone(),
         });
+        let hooks = &self.config.snapstart_hooks;
+        if request.uri().path_and_query().is_some_and(|pq| hooks.is_hook(pq.as_str())) {
+            // The SnapStart hooks are the adapter's to call; a client asking for one never reaches the app.
+            tracing::warn!("refused {target}: a SnapStart hook path (403)");
+            let mut forbidden = http::Response::new(body::full("Forbidden"));
+            *forbidden.status_mut() = http::StatusCode::FORBIDDEN;
+            return self.answer(kind, &method, forbidden, ctx, pushes, deadline).await;
+        }
         let response = match tokio::time::timeout_at(deadline, self.call_app(request)).await {
             Err(_) => {
                 return Err(AdapterError::new(
@@ -184,9 +192,23 @@ impl Adapter {
         if self.config.error_status_codes.as_ref().is_some_and(|codes| codes.contains(status)) {
             return Err(listed_status(&target, status, response).await.into());
         }
+        self.answer(kind, &method, response, ctx, pushes, deadline).await
+    }
+
+    /// Posts `response` in the mode the source takes; a buffered answer waits for the invocation's pushes
+    /// first, since Lambda may freeze the sandbox as soon as it has the answer.
+    async fn answer(
+        &self,
+        kind: EventKind,
+        method: &http::Method,
+        response: http::Response<Body>,
+        ctx: &crate::context::InvocationContext,
+        pushes: &ws::InvocationPushes,
+        deadline: Instant,
+    ) -> Result<(), Failure> {
         match response_mode(&self.config, kind) {
             ResponseMode::Buffered => {
-                let payload = buffered::encode_response(kind.format(), &method, response, deadline).await?;
+                let payload = buffered::encode_response(kind.format(), method, response, deadline).await?;
                 pushes.settle(deadline).await;
                 self.runtime.respond(ctx, payload).await.map_err(Failure::Runtime)
             }

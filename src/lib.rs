@@ -29,6 +29,7 @@ pub mod lifecycle;
 pub mod logging;
 pub mod net;
 pub(crate) mod readiness;
+pub(crate) mod snapstart;
 pub mod response;
 pub mod runtime_api;
 pub mod sources;

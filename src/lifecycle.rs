@@ -78,6 +78,13 @@ pub async fn run() -> i32 {
         }
     };
 
+    if config.snap_start {
+        match snapstart_lifecycle(&config, &runtime).await {
+            Ok(()) => {}
+            Err(code) => return code,
+        }
+    }
+
     tracing::info!(
         mode = ?config.invoke_mode,
         app = %config.app_base_url(),
@@ -109,6 +116,34 @@ pub async fn run() -> i32 {
             running.join_next().await.and_then(Result::ok).unwrap_or(1)
         })
         .await
+}
+
+/// SnapStart: the app's checkpoint hook, the snapshot (`restore/next` answers once restored), readiness and
+/// the restore hook. `Err` is the exit code, after reporting where the sequence stopped.
+async fn snapstart_lifecycle(config: &Config, runtime: &RuntimeClient) -> Result<(), i32> {
+    use crate::snapstart::{self, Stop};
+    let stop = async {
+        snapstart::before_checkpoint(config).await?;
+        tracing::info!("SnapStart: init done; waiting for the restore (runtime/restore/next)");
+        runtime.restore_next().await.map_err(|error| Stop::Restore(error.to_string()))?;
+        tracing::info!("SnapStart: restored");
+        snapstart::after_restore(config).await
+    };
+    match stop.await {
+        Ok(()) => Ok(()),
+        Err(Stop::Init(error)) => Err(init_failed(runtime, error).await),
+        Err(Stop::Restore(message)) => {
+            tracing::error!("SnapStart: {message}");
+            Err(1)
+        }
+        Err(Stop::Restored(error)) => {
+            tracing::error!("restore failed: {error}");
+            if let Err(post) = runtime.restore_error(&error.diagnostic()).await {
+                tracing::error!("could not report the restore failure: {post}");
+            }
+            Err(1)
+        }
+    }
 }
 
 /// Takes invocations one after another until the Runtime API fails five times in a row (counted across

@@ -3,13 +3,14 @@
 
 mod common;
 
+use common::dev::Dev;
 use common::*;
 use std::process::Command;
 use std::time::Duration;
 
 /// Runs `tests/browser/sse.mjs` against `url`, waiting for `count` ticks; returns the page's tick times (ms).
 fn ticks_seen(url: &str, count: usize) -> Vec<f64> {
-    let script = format!("{}/tests/browser/sse.mjs", env!("CARGO_MANIFEST_DIR"));
+    let script = repo_path("tests/browser/sse.mjs");
     let output = Command::new("node")
         .arg(&script)
         .arg(url)
@@ -47,14 +48,9 @@ fn chromium_sees_sse_ticks_one_by_one_through_cargo_lambda() {
 /// prints.
 #[test]
 fn chromium_sees_sse_ticks_one_by_one_through_dev() {
-    let port = free_port();
-    let mut command = Command::new(adapter_binary());
-    command
-        .args(["dev", "--listen", &format!("127.0.0.1:{port}"), "--"])
-        .arg(example_binary("sse"));
-    command.env_remove("PORT").env("LWA_INVOKE_MODE", "response_stream");
-    let dev = Process::spawn(command, "dev");
-    let url = format!("http://127.0.0.1:{port}/");
+    let sse = example_binary("sse");
+    let dev = Dev::spawn_app(&[sse.to_str().unwrap()], &[], &[("LWA_INVOKE_MODE", "response_stream")]);
+    let url = format!("http://127.0.0.1:{}/", dev.port);
     let started = std::time::Instant::now();
     while !dev.output().contains(&url) {
         assert!(started.elapsed() < Duration::from_secs(30), "dev printed no URL:\n{}", dev.output());

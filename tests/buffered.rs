@@ -3,6 +3,7 @@
 mod common;
 
 use base64::Engine;
+use common::stack::Stack;
 use common::*;
 use lambda_adapter::dev::emulator::Outcome;
 use serde_json::{Value, json};

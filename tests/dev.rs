@@ -1,12 +1,11 @@
 //! `lambda-adapter dev` end to end: the real binary, the echo example app behind it, and an HTTP client
-//! talking to the front door as a user's browser or curl would.
+//! talking to the front door as a user's browser or curl would. The same requests through cargo-lambda's
+//! emulator are in `dev_vs_cargo_lambda.rs`, through each event source in `dev_sources.rs`.
 
 mod common;
-mod dev_support;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use dev_support::*;
+use common::alive;
+use common::dev::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -131,6 +130,20 @@ async fn one_invocation_at_a_time() {
 }
 
 #[tokio::test]
+async fn concurrency_runs_that_many_invocations_at_once() {
+    let dev = Dev::start(&["--concurrency", "4"], &[]).await;
+    let started = Instant::now();
+    let answers = futures::future::join_all((0..4).map(|_| dev.send("GET", "/slow?ms=600", &[], vec![]))).await;
+    assert!(answers.iter().all(|a| a.status == 200));
+    assert!(
+        started.elapsed() < Duration::from_millis(1800),
+        "four 600 ms requests with --concurrency 4 took {:?}",
+        started.elapsed()
+    );
+    assert!(dev.output().contains("serving up to 4 invocations at once"), "{}", dev.output());
+}
+
+#[tokio::test]
 async fn a_client_leaving_a_buffered_request_does_not_block_the_next() {
     let dev = Dev::start(&[], &[]).await;
     let abandoned = tokio::time::timeout(Duration::from_millis(300), dev.send("GET", "/slow?ms=1000", &[], vec![])).await;
@@ -231,7 +244,7 @@ async fn an_init_error_is_printed_and_ends_dev() {
 
 #[test]
 fn bad_flags_exit_2_with_a_message() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lambda-adapter"))
+    let output = common::adapter_base_command()
         .args(["dev", "--event", "sqs", "--", "true"])
         .output()
         .unwrap();
@@ -241,100 +254,4 @@ fn bad_flags_exit_2_with_a_message() {
         stderr.contains("`--event`") && stderr.contains("function-url, apigw-http, apigw-rest, alb, alb-multi"),
         "{stderr}"
     );
-}
-
-/// Method, target, headers, body.
-type Sent = (&'static str, &'static str, Vec<(&'static str, &'static str)>, Vec<u8>);
-
-/// Requests whose answers must not depend on which emulator runs the adapter.
-fn differential_requests() -> Vec<Sent> {
-    let binary: Vec<u8> = (0..65536u32).map(|i| (i * 7 % 256) as u8).collect();
-    vec![
-        (
-            "POST",
-            "/echo/a%20b/caf%C3%A9?tag=x&tag=y%26z&q=a%20b",
-            vec![
-                ("cookie", "a=1; b=2"),
-                ("content-type", "application/octet-stream"),
-                ("x-test", "yes"),
-            ],
-            BINARY.to_vec(),
-        ),
-        (
-            "PUT",
-            "/echo/json",
-            vec![("content-type", "application/json")],
-            br#"{"a":[1,2]}"#.to_vec(),
-        ),
-        ("GET", "/cookies?n=3", vec![], vec![]),
-        ("GET", "/headers", vec![], vec![]),
-        ("GET", "/status/418", vec![], vec![]),
-        ("GET", "/status/204", vec![], vec![]),
-        ("GET", "/nowhere", vec![], vec![]),
-        ("GET", "/bytes?size=100000", vec![], vec![]),
-        ("GET", "/large-text?size=200000", vec![], vec![]),
-        ("POST", "/binary-echo", vec![("content-type", "application/octet-stream")], binary),
-        ("GET", "/sse?n=3&interval_ms=20", vec![], vec![]),
-    ]
-}
-
-/// What must agree: status, the headers the app chose, and the body (for `/echo`, what the app received
-/// of the client's request; for SSE, the events without their timestamps).
-fn comparable(target: &str, reply: &Reply) -> Value {
-    let headers: serde_json::Map<String, Value> = ["content-type", "set-cookie", "x-multi", "cache-control"]
-        .iter()
-        .map(|name| (name.to_string(), Value::from(reply.all(name))))
-        .collect();
-    let body = if target.starts_with("/echo") {
-        let mut seen: Value = serde_json::from_slice(&reply.body).unwrap();
-        let received = &seen["headers"];
-        let kept =
-            serde_json::json!({"cookie": received["cookie"], "content-type": received["content-type"], "x-test": received["x-test"]});
-        seen["headers"] = kept;
-        seen
-    } else if target.starts_with("/sse") {
-        let text = reply.text();
-        Value::from(
-            text.lines()
-                .map(|line| line.split(",\"sent_us\"").next().unwrap_or(""))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    } else {
-        Value::from(BASE64.encode(&reply.body))
-    };
-    serde_json::json!({"status": reply.status, "headers": headers, "body": body})
-}
-
-async fn differential(invoke_mode: &str) {
-    let theirs = common::cargo_lambda::start(&[("LWA_INVOKE_MODE", invoke_mode)]);
-    let url = |target: &str| format!("/lambda-url/_{target}");
-    let ours = Dev::start(&[], &[("LWA_INVOKE_MODE", invoke_mode)]).await;
-    for (method, target, headers, body) in differential_requests() {
-        let expected = comparable(target, &send(theirs.port, method, &url(target), &headers, body.clone()).await);
-        let actual = comparable(target, &ours.send(method, target, &headers, body).await);
-        assert_eq!(
-            actual, expected,
-            "{invoke_mode}: {method} {target}: dev (left) and cargo-lambda (right) disagree"
-        );
-    }
-    // Known disagreements, not compared: a function error, where AWS answers 502 with a generic body (the
-    // error stays in the log) and cargo-lambda 500 with the function's error document; and a stream failing
-    // mid-way, which dev cuts and cargo-lambda leaves open until the client gives up.
-    if invoke_mode == "buffered" {
-        let failed = ours.send("GET", "/die?after=10", &[], vec![]).await;
-        assert_eq!(failed.status, 502);
-        assert!(!failed.text().contains("AppBodyError"), "the error's details leaked to the client");
-        assert_eq!(send(theirs.port, "GET", &url("/die?after=10"), &[], vec![]).await.status, 500);
-    }
-}
-
-#[tokio::test]
-async fn same_answers_as_cargo_lambda_buffered() {
-    differential("buffered").await;
-}
-
-#[tokio::test]
-async fn same_answers_as_cargo_lambda_streaming() {
-    differential("response_stream").await;
 }

@@ -4,95 +4,16 @@
 //! node with playwright-core and Chromium (`scripts/test.sh` installs them).
 
 mod common;
-mod dev_support;
 
-use dev_support::Dev;
+use common::dev::WsDev;
+use common::repo_path;
 use lambda_adapter::dev::websocket::management::{FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, FAKE_SESSION_TOKEN};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-fn path(relative: &str) -> String {
-    format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `dev` with its adapter's callback server on a port of its own, so tests can run side by side.
-struct WsDev {
-    dev: Dev,
-    callback_port: u16,
-}
-
-async fn start(app: &str, flags: &[&str]) -> WsDev {
-    let callback_port = common::free_port();
-    let app = path(app);
-    let dev = Dev::start_app(&["python3", &app], flags, &[("LWA_WS_CALLBACK_PORT", &callback_port.to_string())]).await;
-    WsDev { dev, callback_port }
-}
-
-/// `dev` in front of `tests/ws_support/dev_app.py`.
-async fn test_app(flags: &[&str]) -> WsDev {
-    start("tests/ws_support/dev_app.py", flags).await
-}
-
-impl WsDev {
-    fn url(&self, target: &str) -> String {
-        format!("ws://127.0.0.1:{}{target}", self.dev.port)
-    }
-
-    /// dev's own management API, as the banner shows it.
-    fn management_endpoint(&self) -> String {
-        let output = self.dev.output();
-        let start = output.find("@connections at ").expect("the banner names the @connections API") + 16;
-        output[start..].split(')').next().unwrap().to_string()
-    }
-
-    /// Runs a Python script from `tests/ws_support/` and parses the JSON it prints.
-    async fn python(&self, script: &str, args: &[&str]) -> Value {
-        let output = tokio::process::Command::new("python3")
-            .arg(path(&format!("tests/ws_support/{script}")))
-            .args(args)
-            .output()
-            .await
-            .expect("python3 runs (scripts/test.sh installs websockets and boto3)");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "{script} {args:?} failed:\n{stdout}\n{}\n--- dev:\n{}",
-            String::from_utf8_lossy(&output.stderr),
-            self.dev.output()
-        );
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{script}: {e}: {stdout}"))
-    }
-
-    async fn client(&self, scenario: &str, target: &str, args: &[&str]) -> Value {
-        let url = self.url(target);
-        let all: Vec<&str> = [scenario, url.as_str()].into_iter().chain(args.iter().copied()).collect();
-        self.python("dev_clients.py", &all).await
-    }
-
-    /// What the test app has seen, fetched through dev's front door like any page.
-    async fn seen(&self) -> Vec<Value> {
-        let reply = self.dev.send("GET", "/_seen", &[], vec![]).await;
-        assert_eq!(reply.status, 200, "{}", reply.text());
-        serde_json::from_slice(&reply.body).unwrap()
-    }
-
-    /// Waits for the app to see the `DISCONNECT` of `id` (it is invoked after the socket has closed).
-    async fn disconnect_of(&self, id: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let seen = self.seen().await;
-            if let Some(found) = seen.iter().find(|r| r["event"] == "DISCONNECT" && r["connectionId"] == id) {
-                return found.clone();
-            }
-            assert!(Instant::now() < deadline, "no DISCONNECT for {id}: {seen:?}\n{}", self.dev.output());
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_python_client_gets_the_examples_replies_and_pushes() {
-    let dev = start("examples/websocket/app.py", &[]).await;
+    let dev = WsDev::start("examples/websocket/app.py", &[]).await;
     let seen = dev.client("chat", "/", &[]).await;
     assert_eq!(seen["subprotocol"], "chat", "the app's Sec-WebSocket-Protocol is echoed in the 101");
     assert_eq!(
@@ -111,7 +32,7 @@ async fn a_python_client_gets_the_examples_replies_and_pushes() {
 
 #[tokio::test]
 async fn api_gateways_limits_close_the_socket() {
-    let dev = test_app(&[]).await;
+    let dev = WsDev::test_app(&[]).await;
     let seen = dev.client("limits", "/", &[]).await;
     assert_eq!(seen["at_limit"], json!({"route": "$default", "length": 32768}));
     assert_eq!(seen["binary"][0], 1003, "{seen}");
@@ -138,7 +59,7 @@ async fn api_gateways_limits_close_the_socket() {
 
 #[tokio::test]
 async fn connect_carries_the_handshake_and_the_app_can_reject_it() {
-    let dev = test_app(&[]).await;
+    let dev = WsDev::test_app(&[]).await;
     let seen = dev.client("reject", "/?reject=401", &[]).await;
     assert_eq!(seen["status"], 401, "{seen}");
     let seen = dev.client("reject", "/?reject=403&room=a%20b", &[]).await;
@@ -164,7 +85,7 @@ async fn connect_carries_the_handshake_and_the_app_can_reject_it() {
 
 #[tokio::test]
 async fn routes_forbidden_and_internal_server_error() {
-    let dev = test_app(&["--ws-routes", "whoami,fail"]).await;
+    let dev = WsDev::test_app(&["--ws-routes", "whoami,fail"]).await;
     let seen = dev
         .client(
             "messages",
@@ -206,7 +127,7 @@ async fn routes_forbidden_and_internal_server_error() {
 
 #[tokio::test]
 async fn the_clients_close_code_and_reason_reach_disconnect() {
-    let dev = test_app(&[]).await;
+    let dev = WsDev::test_app(&[]).await;
     let me = dev.client("close", "/", &["4000", "bye now"]).await;
     let record = dev.disconnect_of(me["connectionId"].as_str().unwrap()).await;
     assert_eq!((&record["code"], &record["reason"]), (&json!("4000"), &json!("bye now")));
@@ -221,7 +142,7 @@ async fn the_clients_close_code_and_reason_reach_disconnect() {
 
 #[tokio::test]
 async fn an_idle_connection_closes_even_with_pings() {
-    let dev = test_app(&["--ws-idle-timeout", "1"]).await;
+    let dev = WsDev::test_app(&["--ws-idle-timeout", "1"]).await;
     let seen = dev.client("idle", "/", &[]).await;
     assert_eq!(seen["closed"], json!([1001, "Going away"]), "{seen}");
     let after = seen["after_s"].as_f64().unwrap();
@@ -230,7 +151,7 @@ async fn an_idle_connection_closes_even_with_pings() {
 
 #[tokio::test]
 async fn a_busy_connection_still_ends_at_the_maximum_duration() {
-    let dev = test_app(&["--ws-max-duration", "2", "--ws-idle-timeout", "1"]).await;
+    let dev = WsDev::test_app(&["--ws-max-duration", "2", "--ws-idle-timeout", "1"]).await;
     let seen = dev.client("busy", "/", &[]).await;
     assert_eq!(seen["closed"], json!([1001, "Going away"]), "{seen}");
     let after = seen["after_s"].as_f64().unwrap();
@@ -242,7 +163,7 @@ async fn a_busy_connection_still_ends_at_the_maximum_duration() {
 
 #[tokio::test]
 async fn boto3_posts_gets_and_deletes_through_the_adapter() {
-    let dev = test_app(&[]).await;
+    let dev = WsDev::test_app(&[]).await;
     let url = dev.url("/");
     let port = dev.callback_port.to_string();
     let seen = dev.python("dev_management.py", &["boto3", &url, &port]).await;
@@ -262,7 +183,7 @@ async fn boto3_posts_gets_and_deletes_through_the_adapter() {
 
 #[tokio::test]
 async fn the_management_api_checks_every_signature() {
-    let dev = test_app(&[]).await;
+    let dev = WsDev::test_app(&[]).await;
     let endpoint = dev.management_endpoint();
     assert!(
         endpoint.starts_with("http://127.0.0.1:") && endpoint.ends_with("/dev"),
@@ -294,10 +215,10 @@ async fn the_management_api_checks_every_signature() {
 
 #[tokio::test]
 async fn chromium_opens_the_example_page_and_sees_replies_and_pushes() {
-    let dev = start("examples/websocket/app.py", &[]).await;
+    let dev = WsDev::start("examples/websocket/app.py", &[]).await;
     let page = format!("http://127.0.0.1:{}/?ws={}", dev.dev.port, dev.url("/"));
     let output = tokio::process::Command::new("node")
-        .arg(path("tests/browser/websocket.mjs"))
+        .arg(repo_path("tests/browser/websocket.mjs"))
         .arg(&page)
         .output()
         .await

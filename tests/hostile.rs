@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::stack::Stack;
 use common::*;
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -2,13 +2,12 @@
 
 mod common;
 
+use common::stack::Stack;
 use common::*;
 use lambda_adapter::dev::emulator::Outcome;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use std::time::Duration;
-
-const STREAM: [(&str, &str); 1] = [("LWA_INVOKE_MODE", "response_stream")];
+use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn sse_events_arrive_as_they_are_produced() {
@@ -89,11 +88,12 @@ async fn an_app_dying_mid_stream_yields_trailers_not_text() {
 #[tokio::test]
 async fn responses_without_a_body_end_at_once() {
     let stack = Stack::start(&STREAM).await;
-    for (method, path, status) in [
-        ("GET", "/status/204", 204),
-        ("HEAD", "/status/200", 200),
-        ("GET", "/status/304", 304),
-        ("GET", "/status/302", 302),
+    // Method, path, status, and whether the stream has no body at all (a 302 may carry the app's text).
+    for (method, path, status, empty) in [
+        ("GET", "/status/204", 204, true),
+        ("HEAD", "/status/200", 200, true),
+        ("GET", "/status/304", 304, true),
+        ("GET", "/status/302", 302, false),
     ] {
         let outcome = stack
             .invoke_with(bytes(&function_url(method, path, "")), Duration::from_secs(5))
@@ -102,7 +102,7 @@ async fn responses_without_a_body_end_at_once() {
             .await
             .expect("the stream must end at once");
         assert_eq!(received.prelude["statusCode"], status);
-        if status != 302 {
+        if empty {
             assert!(received.body().is_empty(), "{method} {path}");
         }
     }
@@ -161,15 +161,55 @@ async fn the_deadline_ends_a_stream_cleanly() {
     assert!(text.ends_with("\n\n"), "no event was cut in half: {text:?}");
 }
 
+/// The echo app's log line for a connection that ended before its response did (hyper's write failed).
+const CONNECTION_FAILED: &str = "ended with an error";
+
 #[tokio::test]
 async fn a_client_that_goes_away_stops_the_app() {
     let stack = Stack::start(&STREAM).await;
-    let outcome = stack.invoke(bytes(&function_url("GET", "/sse", "n=1000&interval_ms=10"))).await;
+    // 2,000 events 10 ms apart: the app would go on producing for 20 s if the adapter kept reading.
+    let outcome = stack
+        .invoke_with(
+            bytes(&function_url("GET", "/sse", "n=2000&interval_ms=10")),
+            Duration::from_secs(60),
+        )
+        .await;
     let Outcome::Streaming(mut streamed) = outcome else {
         panic!("expected a stream")
     };
     streamed.body.recv().await.expect("a first chunk");
+    let serving = established_connections(stack.app_port);
+    assert!(!serving.is_empty(), "the app serves the stream on a connection of the adapter's");
+    assert!(!stack.app.output().contains(CONNECTION_FAILED), "{}", stack.app.output());
+    let gone = Instant::now();
     drop(streamed);
+    // The adapter hangs up on the app: the app's next write fails, hyper ends that connection with an error,
+    // and the stream's producer is dropped with it. Had the adapter kept reading, the connection would carry
+    // the stream to its end, seconds later, and end without an error.
+    let peer = loop {
+        let output = stack.app.output();
+        let failed = output.lines().find(|line| line.contains(CONNECTION_FAILED));
+        if let Some(line) = failed {
+            let from = line.split("connection from ").nth(1).and_then(|rest| rest.split(' ').next());
+            let port = from.and_then(|address| address.rsplit(':').next()?.parse::<u16>().ok());
+            break port.unwrap_or_else(|| panic!("no peer port in {line:?}"));
+        }
+        assert!(
+            gone.elapsed() < Duration::from_secs(5),
+            "the app still streams {:?} after the client went away; its log:\n{output}\nthe adapter's:\n{}",
+            gone.elapsed(),
+            stack.adapter.output()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        serving.contains(&peer),
+        "the connection that failed ({peer}) served the stream ({serving:?})"
+    );
+    assert!(
+        !established_connections(stack.app_port).contains(&peer),
+        "the stream's connection is closed"
+    );
     // The next invocation is served: the adapter noticed, dropped the app's stream and went back to polling.
     let outcome = stack
         .invoke_with(bytes(&function_url("GET", "/status/204", "")), Duration::from_secs(5))

@@ -2,10 +2,10 @@
 //! app, and a stand-in for API Gateway's `@connections` API that verifies every signature with botocore.
 //! Needs `python3` with `botocore` and `boto3` (PyPI).
 
-#[path = "ws_support/harness.rs"]
-mod harness;
+mod common;
 
-use harness::{Harness, call, fixture, message};
+use common::fixture;
+use common::ws::{Harness, call, message, ws_support};
 use lambda_adapter::dev::emulator::Outcome;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -166,7 +166,7 @@ async fn local_errors_name_the_cause() {
 #[tokio::test]
 async fn boto3_works_unchanged_against_the_callback_port() {
     let h = Harness::start(&[]).await.ready().await;
-    let script = format!("{}/tests/ws_support/boto3_client.py", env!("CARGO_MANIFEST_DIR"));
+    let script = ws_support("boto3_client.py");
     let port = h.callback_port.to_string();
     let output = tokio::process::Command::new("python3")
         .args([script.as_str(), port.as_str()])
@@ -209,7 +209,7 @@ async fn boto3_works_unchanged_against_the_callback_port() {
 
 #[tokio::test]
 async fn the_callback_port_may_not_be_the_apps() {
-    let port = harness::free_port().to_string();
+    let port = common::free_port().to_string();
     let h = Harness::start(&[("LWA_PORT", port.as_str()), ("LWA_WS_CALLBACK_PORT", port.as_str())]).await;
     let report = tokio::time::timeout(Duration::from_secs(10), h.emulator.wait_init_error())
         .await

@@ -2,16 +2,17 @@
 //! subprotocol gets it back, and a `ticks` message pushes ticks through `x-ws-callback` (verified by the
 //! botocore sink standing in for API Gateway) before its reply. Needs `python3` with `botocore`.
 
-#[path = "ws_support/harness.rs"]
-mod harness;
+mod common;
 
-use harness::{Harness, Process, fixture, free_port, message};
+use common::ws::{Harness, message};
+use common::{Process, fixture, free_port, repo_path};
 use serde_json::{Value, json};
 use std::process::Command;
 
 fn start_example(port: u16) -> Process {
-    let app = format!("{}/examples/websocket/app.py", env!("CARGO_MANIFEST_DIR"));
-    Process(Command::new("python3").arg(app).env("PORT", port.to_string()).spawn().unwrap())
+    let mut command = Command::new("python3");
+    command.arg(repo_path("examples/websocket/app.py")).env("PORT", port.to_string());
+    Process::spawn(command, "websocket-example")
 }
 
 #[tokio::test]

@@ -59,6 +59,9 @@ pub struct Config {
     pub max_concurrency: usize,
     /// `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`: the environment is restored from a snapshot.
     pub snap_start: bool,
+    /// App paths `POST`ed before the snapshot and after the restore (SnapStart), so the app can drop and
+    /// re-open its connections. Clients asking for them get 403.
+    pub snapstart_hooks: SnapStartHooks,
     pub async_init: bool,
     pub remove_base_path: Option<String>,
     pub pass_through_path: String,
@@ -73,6 +76,24 @@ pub struct Config {
     pub http_api_domains: Vec<String>,
     /// The WebSocket bridge's `LWA_WS_*` settings.
     pub ws: WsConfig,
+}
+
+/// SnapStart's app hooks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SnapStartHooks {
+    pub before_checkpoint: Option<String>,
+    pub after_restore: Option<String>,
+}
+
+impl SnapStartHooks {
+    /// Whether a request for `path_and_query` targets a hook: those are the adapter's, not the client's.
+    pub fn is_hook(&self, path_and_query: &str) -> bool {
+        let path = path_and_query.split('?').next().unwrap_or_default();
+        [&self.before_checkpoint, &self.after_restore]
+            .into_iter()
+            .flatten()
+            .any(|hook| hook.split('?').next() == Some(path))
+    }
 }
 
 /// A setting whose value is not allowed.
@@ -373,6 +394,10 @@ impl Config {
         let snap_start = settings
             .get_plain("AWS_LAMBDA_INITIALIZATION_TYPE")
             .is_some_and(|found| found.value.trim() == "snap-start");
+        let snapstart_hooks = SnapStartHooks {
+            before_checkpoint: settings.parse("SNAPSTART_BEFORE_CHECKPOINT_PATH", parse_target)?,
+            after_restore: settings.parse("SNAPSTART_AFTER_RESTORE_PATH", parse_target)?,
+        };
         let async_init = settings.flag("ASYNC_INIT", false)?;
         let remove_base_path = settings.parse("REMOVE_BASE_PATH", |p| parse_path(p).map(|p| p.trim_end_matches('/').to_string()))?;
         let pass_through_path = settings.parse("PASS_THROUGH_PATH", parse_path)?.unwrap_or_else(|| "/events".into());
@@ -402,6 +427,7 @@ impl Config {
             pool_idle_timeout,
             max_concurrency,
             snap_start,
+            snapstart_hooks,
             async_init,
             remove_base_path: remove_base_path.filter(|p| !p.is_empty()),
             pass_through_path,

@@ -48,6 +48,8 @@ pub struct DevArgs {
     pub app_port: Option<u16>,
     /// Invocations at once, as on Lambda Managed Instances (`AWS_LAMBDA_MAX_CONCURRENCY`); 1 by default.
     pub concurrency: usize,
+    /// Run SnapStart's lifecycle: the checkpoint hook, a simulated snapshot and restore, the restore hook.
+    pub snapstart: bool,
     /// The app's command line, at least one word.
     pub command: Vec<String>,
     pub ws: WsOptions,
@@ -88,6 +90,8 @@ OPTIONS:
                        AWS_LWA_PORT or PORT when set, else a free port]
     --concurrency N    invocations at once, 1 to 1024, as on Lambda Managed Instances (sets
                        AWS_LAMBDA_MAX_CONCURRENCY for the adapter) [default: 1, one at a time]
+    --snapstart        run SnapStart's lifecycle: LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH, a simulated
+                       snapshot and restore, then LWA_SNAPSTART_AFTER_RESTORE_PATH
     --ws-routes LIST   WebSocket message routes, selected by the message's `action`, comma-separated;
                        include $default to take the rest [default: $default]
     --ws-idle-timeout SECS    close WebSockets idle this long, 1 to 600 [default: 600]
@@ -99,7 +103,7 @@ A WebSocket upgrade on the front door behaves like an API Gateway WebSocket API;
 @connections API.
 ";
 
-const FLAGS: &str = "--listen, --event, --timeout, --app-port, --concurrency, --ws-routes, --ws-idle-timeout, --ws-max-duration, --help";
+const FLAGS: &str = "--listen, --event, --timeout, --app-port, --concurrency, --snapstart, --ws-routes, --ws-idle-timeout, --ws-max-duration, --help";
 const VALUED: [&str; 8] = [
     "--listen",
     "--event",
@@ -119,6 +123,7 @@ pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
         timeout: Duration::from_secs(MAX_TIMEOUT_SECS),
         app_port: None,
         concurrency: 1,
+        snapstart: false,
         command: Vec::new(),
         ws: WsOptions::default(),
     };
@@ -139,6 +144,10 @@ pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
             Some((flag, value)) => (flag, Some(value.to_string())),
             None => (arg.as_str(), None),
         };
+        if arg == "--snapstart" {
+            parsed.snapstart = true;
+            continue;
+        }
         if !VALUED.contains(&flag) {
             return Err(CliError::Usage(format!("unknown option `{flag}`; the options are {FLAGS}")));
         }

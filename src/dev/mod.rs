@@ -130,6 +130,9 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
     if args.concurrency > 1 {
         adapter_env.push(("AWS_LAMBDA_MAX_CONCURRENCY".into(), args.concurrency.to_string()));
     }
+    if args.snapstart {
+        adapter_env.push(("AWS_LAMBDA_INITIALIZATION_TYPE".into(), "snap-start".into()));
+    }
     adapter_env.extend(ws_vars);
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program's own path to start the adapter: {e}"))?;
     let mut adapter = match Process::spawn("adapter", exe, &[], &adapter_env) {

@@ -129,6 +129,18 @@ impl RuntimeClient {
             .map(drop)
     }
 
+    /// Waits until the environment is restored from its snapshot (SnapStart).
+    pub async fn restore_next(&self) -> Result<(), RuntimeError> {
+        self.send_bytes("restore/next", requests::restore_next(&self.endpoint)).await.map(drop)
+    }
+
+    /// Reports a failed restore (SnapStart).
+    pub async fn restore_error(&self, diagnostic: &Diagnostic) -> Result<(), RuntimeError> {
+        self.send_bytes("restore/error", requests::restore_error(&self.endpoint, diagnostic))
+            .await
+            .map(drop)
+    }
+
     /// Registers the extension; returns its identifier.
     pub async fn register_extension(&self) -> Result<String, RuntimeError> {
         let (_, headers, _) = self

@@ -93,6 +93,16 @@ pub fn invocation_error(endpoint: &Endpoint, invocation: Invocation, diagnostic:
     error_request(invocation.post(endpoint, "error"), diagnostic)
 }
 
+/// `GET /runtime/restore/next` (SnapStart): answers once the environment is restored from its snapshot.
+pub fn restore_next(endpoint: &Endpoint) -> Built {
+    request(Method::GET, endpoint.url(&format!("{RUNTIME}/restore/next"))).body(Bytes::new())
+}
+
+/// `POST /runtime/restore/error` (SnapStart): the restore failed.
+pub fn restore_error(endpoint: &Endpoint, diagnostic: &Diagnostic) -> Built {
+    error_request(request(Method::POST, endpoint.url(&format!("{RUNTIME}/restore/error"))), diagnostic)
+}
+
 /// `POST /runtime/init/error`.
 pub fn init_error(endpoint: &Endpoint, diagnostic: &Diagnostic) -> Built {
     error_request(request(Method::POST, endpoint.url(&format!("{RUNTIME}/init/error"))), diagnostic)

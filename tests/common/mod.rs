@@ -1,17 +1,37 @@
-//! Shared pieces of the end-to-end tests: the real `lambda-adapter` binary, the real example app, and the
-//! embedded Runtime API, each on a free loopback port; and events built from the real samples.
+//! The one harness of the end-to-end tests. This file: the real `lambda-adapter` binary and the example apps
+//! as child processes ([`Process`]), free loopback ports, the adapter's command line ([`adapter_command`]),
+//! events built from the real samples in `tests/fixtures/events/` ([`fixture`]), and streamed answers read
+//! whole ([`receive`]). Its submodules build on these:
+//! - [`stack`]: the adapter between a Runtime API (the embedded emulator, or a scripted fake) and an app;
+//! - [`fault_peers`]: a Runtime API and an app that misbehave on cue;
+//! - [`dev`]: `lambda-adapter dev` and its front door, with a real HTTP client;
+//! - [`ws`]: the WebSocket bridge, with a botocore-checked stand-in for API Gateway's `@connections` API;
+//! - [`cargo_lambda`]: cargo-lambda's emulator, an independent Runtime API and Function URL.
 #![allow(dead_code)]
 
 pub mod cargo_lambda;
+pub mod dev;
 pub mod fault_peers;
+pub mod stack;
+pub mod ws;
 
 use bytes::Bytes;
-use lambda_adapter::dev::emulator::{Emulator, FunctionInfo, Outcome, StreamItem};
+use lambda_adapter::dev::emulator::{Outcome, StreamItem};
 use serde_json::Value;
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+
+/// The adapter's setting for response streaming.
+pub const STREAM: [(&str, &str); 1] = [("LWA_INVOKE_MODE", "response_stream")];
+/// The adapter's setting for buffered responses (also its default).
+pub const BUFFERED: [(&str, &str); 1] = [("LWA_INVOKE_MODE", "buffered")];
+
+/// A path inside the repository, as a string (for command lines).
+pub fn repo_path(relative: &str) -> String {
+    format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"))
+}
 
 /// The adapter binary under test.
 pub fn adapter_binary() -> PathBuf {
@@ -29,12 +49,13 @@ pub fn example_binary(name: &str) -> PathBuf {
     path
 }
 
-/// A port nothing listens on right now.
+/// A port nothing listens on right now (bound and released).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// A child process killed when dropped.
+/// A child process in a process group of its own, its stdout and stderr in a log file; it is killed, with
+/// whatever it started, when dropped.
 pub struct Process {
     pub child: Child,
     pub log: PathBuf,
@@ -73,7 +94,7 @@ impl Process {
     }
 
     /// Waits for the process to exit, at most `timeout`.
-    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let start = Instant::now();
         while start.elapsed() < timeout {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -82,6 +103,37 @@ impl Process {
             std::thread::sleep(Duration::from_millis(10));
         }
         None
+    }
+
+    /// [`Process::wait_exit`] without blocking the test's runtime (for peers that live on it).
+    pub async fn exited(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let exited = async {
+            loop {
+                if let Ok(Some(status)) = self.child.try_wait() {
+                    return status;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(timeout, exited).await.ok()
+    }
+
+    /// Waits until a line of the output starts with `prefix` and returns the rest of that line; panics with
+    /// the output if the process exits or `timeout` passes first.
+    pub fn wait_for_line(&mut self, prefix: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let output = self.output();
+            if let Some(rest) = output.lines().find_map(|line| line.strip_prefix(prefix)) {
+                return rest.to_string();
+            }
+            let exited = self.child.try_wait().ok().flatten();
+            assert!(
+                exited.is_none() && start.elapsed() < timeout,
+                "no line starting {prefix:?} (exit: {exited:?}); the output:\n{output}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Peak resident memory (VmHWM) in KiB, from /proc.
@@ -102,6 +154,32 @@ impl Drop for Process {
     }
 }
 
+/// Whether `pid` is a live process (a zombie counts as gone).
+pub fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| stat.rsplit_once(')').map(|(_, rest)| rest.trim_start().to_string()))
+        .is_some_and(|rest| !rest.starts_with('Z') && !rest.starts_with('X'))
+}
+
+/// The peer ports of the established TCP connections whose local end is loopback port `port` (the server
+/// side of connections to whatever listens there), from `/proc/net/tcp` and `/proc/net/tcp6`.
+pub fn established_connections(port: u16) -> Vec<u16> {
+    let mut peers = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            // `sl local_address rem_address st ...`, addresses as `HEXIP:HEXPORT`; state 01 is ESTABLISHED.
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let hex_port = |address: &str| address.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok());
+            if fields.len() > 3 && fields[3] == "01" && hex_port(fields[1]) == Some(port) {
+                peers.extend(hex_port(fields[2]));
+            }
+        }
+    }
+    peers
+}
+
 /// Starts the echo example app on `port`.
 pub fn start_app(port: u16) -> Process {
     let mut command = Command::new(example_binary("echo"));
@@ -120,89 +198,36 @@ pub fn wait_for_port(port: u16, timeout: Duration) {
     }
 }
 
-/// The adapter command, pointed at `runtime_api` and an app on `app_port`, with `env` on top.
-pub fn adapter_command(runtime_api: &str, app_port: u16, env: &[(&str, &str)]) -> Command {
+/// The adapter binary, with none of what it reads taken from the test's own environment: no adapter
+/// settings (`LWA_*`, `AWS_LWA_*`, `PORT`, `RUST_LOG`) and nothing of AWS's (`AWS_*`: credentials, region,
+/// Lambda's variables). Everything it gets, the test gives. Extension mode ([`adapter_command`]) and
+/// `lambda-adapter dev` ([`dev::Dev`]) both start from here.
+pub fn adapter_base_command() -> Command {
     let mut command = Command::new(adapter_binary());
     for (name, _) in std::env::vars() {
-        if name.starts_with("LWA_") || name.starts_with("AWS_LWA_") || name == "PORT" {
+        if name.starts_with("LWA_") || name.starts_with("AWS_") || name == "PORT" || name == "RUST_LOG" {
             command.env_remove(name);
         }
     }
     command
+}
+
+/// The adapter as a Lambda extension, pointed at `runtime_api` and an app on `app_port`, with `env` on top.
+pub fn adapter_command(runtime_api: &str, app_port: u16, env: &[(&str, &str)]) -> Command {
+    let mut command = adapter_base_command();
+    command
         .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
         .env("PORT", app_port.to_string())
-        .env("RUST_LOG", "info");
-    command
+        .env("RUST_LOG", "info")
         .env("AWS_LAMBDA_FUNCTION_NAME", "e2e-function")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256");
-    for (name, value) in env {
-        command.env(name, value);
-    }
+    command.envs(env.iter().copied());
     command
-}
-
-/// An emulator, an echo app and an adapter between them.
-pub struct Stack {
-    pub emulator: Emulator,
-    pub app: Process,
-    pub app_port: u16,
-    pub adapter: Process,
-}
-
-impl Stack {
-    /// Starts everything and waits until the adapter polls for invocations.
-    pub async fn start(env: &[(&str, &str)]) -> Stack {
-        let emulator = Emulator::start(SocketAddr::from(([127, 0, 0, 1], 0)), FunctionInfo::default())
-            .await
-            .unwrap();
-        let app_port = free_port();
-        let app = start_app(app_port);
-        let adapter = Process::spawn(adapter_command(&emulator.runtime_api(), app_port, env), "adapter");
-        let stack = Stack {
-            emulator,
-            app,
-            app_port,
-            adapter,
-        };
-        if tokio::time::timeout(Duration::from_secs(20), stack.emulator.wait_polling())
-            .await
-            .is_err()
-        {
-            panic!("the adapter never polled for an invocation; its log:\n{}", stack.adapter.output());
-        }
-        stack
-    }
-
-    /// Invokes with a 30 s deadline.
-    pub async fn invoke(&self, event: impl Into<Bytes>) -> Outcome {
-        self.invoke_with(event, Duration::from_secs(30)).await
-    }
-
-    pub async fn invoke_with(&self, event: impl Into<Bytes>, timeout: Duration) -> Outcome {
-        match self.emulator.invoke(event.into(), timeout).await {
-            Ok(outcome) => outcome,
-            Err(error) => panic!("invocation failed: {error:?}; adapter log:\n{}", self.adapter.output()),
-        }
-    }
-
-    /// Invokes and returns the buffered response document.
-    pub async fn invoke_json(&self, event: impl Into<Bytes>) -> Value {
-        match self.invoke(event).await {
-            Outcome::Response(payload) => serde_json::from_slice(&payload).unwrap_or_else(|e| panic!("not JSON ({e}): {payload:?}")),
-            Outcome::Error(report) => panic!(
-                "expected a response, got error {}: {}\nlog:\n{}",
-                report.error_type,
-                report.message(),
-                self.adapter.output()
-            ),
-            Outcome::Streaming(_) => panic!("expected a buffered response, got a stream"),
-        }
-    }
 }
 
 /// A real event sample from `tests/fixtures/events/`.
 pub fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = repo_path(&format!("tests/fixtures/events/{name}"));
     serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
 }
 

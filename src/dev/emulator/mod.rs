@@ -133,8 +133,11 @@ struct Shared {
     in_flight: Mutex<HashMap<String, InFlight>>,
     /// Slots freed only when a streamed response is dropped; handed to [`Streamed`].
     stream_slots: Mutex<HashMap<String, OwnedSemaphorePermit>>,
+    /// The runtime's `init/error`, or its `restore/error` (SnapStart).
     init_error: watch::Sender<Option<ErrorReport>>,
     polling: watch::Sender<bool>,
+    /// `restore/next` calls answered (SnapStart).
+    restores: AtomicU64,
     shutdown: watch::Sender<Option<String>>,
     extensions: Mutex<Vec<String>>,
     counter: AtomicU64,
@@ -171,6 +174,7 @@ impl Emulator {
             stream_slots: Mutex::new(HashMap::new()),
             init_error: watch::channel(None).0,
             polling: watch::channel(false).0,
+            restores: AtomicU64::new(0),
             shutdown: watch::channel(None).0,
             extensions: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
@@ -241,6 +245,11 @@ impl Emulator {
             }
             _ => Err(InvokeError::Timeout(timeout)),
         }
+    }
+
+    /// How many times the runtime asked for its restore (SnapStart).
+    pub fn restores(&self) -> u64 {
+        self.shared.restores.load(Ordering::Relaxed)
     }
 
     /// Resolves once a runtime is waiting on `invocation/next` (the adapter finished init).

@@ -44,6 +44,17 @@ pub(super) async fn route(shared: &Arc<Shared>, request: Request<Incoming>) -> S
                 None => unknown_id(&id),
             }
         }
+        (&Method::GET, ["2018-06-01", "runtime", "restore", "next"]) => {
+            // SnapStart: the runtime's init is over; a real environment is snapshotted here and restored later.
+            tracing::info!("SnapStart: init done, snapshot taken; restoring (simulated)");
+            shared.restores.fetch_add(1, Ordering::Relaxed);
+            reply(StatusCode::OK, "")
+        }
+        (&Method::POST, ["2018-06-01", "runtime", "restore", "error"]) => {
+            let report = read_error(request).await;
+            shared.init_error.send_replace(Some(report));
+            accepted()
+        }
         (&Method::POST, ["2018-06-01", "runtime", "init", "error"]) => {
             let report = read_error(request).await;
             shared.init_error.send_replace(Some(report));

@@ -1,27 +1,20 @@
-//! Helpers for the `dev` end-to-end tests: start `lambda-adapter dev` with the echo example behind it, talk
-//! to its front door over real sockets, watch its output and its children. Built on `tests/common`.
+//! `lambda-adapter dev` end to end: [`Dev`] starts it with an app behind it (the echo example unless told
+//! otherwise), and [`send`], [`open`] and [`frames`] talk to its front door over real sockets, as a browser or
+//! curl would; its output and its children's pids are there to watch. [`WsDev`] is `dev` as a WebSocket API,
+//! with the Python clients of `tests/ws_support/` to talk to it.
 
-#![allow(dead_code)]
-
-use crate::common::{Process, example_binary, free_port};
+use super::{Process, adapter_base_command, example_binary, free_port, repo_path};
 use bytes::Bytes;
 use http::response::Parts;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-use std::process::{Command, ExitStatus};
+use serde_json::Value;
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
-/// Whether `pid` is a live process (a zombie counts as gone).
 /// Bytes that are not UTF-8, with CR, LF and NUL among them.
 pub const BINARY: &[u8] = &[0, 1, 2, 0x80, 0xfe, 0xff, b'\r', b'\n', 0];
-
-pub fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| stat.rsplit_once(')').map(|(_, rest)| rest.trim_start().to_string()))
-        .is_some_and(|rest| !rest.starts_with('Z') && !rest.starts_with('X'))
-}
 
 /// A whole response.
 pub struct Reply {
@@ -108,19 +101,13 @@ impl Dev {
     }
 
     /// Starts `dev` in front of `app` (a command line) with `flags` and `env`; returns without waiting.
-    /// AWS credentials of the test's own environment are not passed on, so `dev` uses its fake ones unless
-    /// `env` gives some.
+    /// Nothing of the test's own adapter settings or AWS environment is passed on ([`adapter_base_command`]):
+    /// `dev` uses its fake credentials unless `env` gives some.
     pub fn spawn_app(app: &[&str], flags: &[&str], env: &[(&str, &str)]) -> Dev {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_lambda-adapter"));
+        let mut command = adapter_base_command();
         command.args(["dev", "--listen", &listen]).args(flags).arg("--").args(app);
-        for (name, _) in std::env::vars() {
-            let credential = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"].contains(&name.as_str());
-            if name.starts_with("LWA_") || name.starts_with("AWS_LWA_") || name == "PORT" || credential {
-                command.env_remove(name);
-            }
-        }
         command.envs(env.iter().copied()).env("LWA_LOG", "info");
         Dev {
             port,
@@ -209,6 +196,84 @@ impl Drop for Dev {
             self.signal(libc::SIGTERM);
             // If dev does not stop, `Process`'s own drop kills it.
             let _ = self.wait_exit(Duration::from_secs(8));
+        }
+    }
+}
+
+/// `dev` in front of a Python WebSocket app, with its adapter's callback server on a port of its own, so tests
+/// can run side by side.
+pub struct WsDev {
+    pub dev: Dev,
+    pub callback_port: u16,
+}
+
+impl WsDev {
+    /// `dev` in front of `python3 <app>` (`app` relative to the repository).
+    pub async fn start(app: &str, flags: &[&str]) -> WsDev {
+        let callback_port = free_port();
+        let app = repo_path(app);
+        let dev = Dev::start_app(&["python3", &app], flags, &[("LWA_WS_CALLBACK_PORT", &callback_port.to_string())]).await;
+        WsDev { dev, callback_port }
+    }
+
+    /// `dev` in front of `tests/ws_support/dev_app.py`.
+    pub async fn test_app(flags: &[&str]) -> WsDev {
+        WsDev::start("tests/ws_support/dev_app.py", flags).await
+    }
+
+    pub fn url(&self, target: &str) -> String {
+        format!("ws://127.0.0.1:{}{target}", self.dev.port)
+    }
+
+    /// dev's own management API, as the banner shows it.
+    pub fn management_endpoint(&self) -> String {
+        let output = self.dev.output();
+        let start = output.find("@connections at ").expect("the banner names the @connections API") + 16;
+        output[start..].split(')').next().unwrap().to_string()
+    }
+
+    /// Runs a Python script from `tests/ws_support/` and parses the JSON it prints.
+    pub async fn python(&self, script: &str, args: &[&str]) -> Value {
+        let output = tokio::process::Command::new("python3")
+            .arg(repo_path(&format!("tests/ws_support/{script}")))
+            .args(args)
+            .output()
+            .await
+            .expect("python3 runs (scripts/test.sh installs websockets and boto3)");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{script} {args:?} failed:\n{stdout}\n{}\n--- dev:\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            self.dev.output()
+        );
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{script}: {e}: {stdout}"))
+    }
+
+    /// Runs `scenario` of `dev_clients.py` against `target` with `args`.
+    pub async fn client(&self, scenario: &str, target: &str, args: &[&str]) -> Value {
+        let url = self.url(target);
+        let all: Vec<&str> = [scenario, url.as_str()].into_iter().chain(args.iter().copied()).collect();
+        self.python("dev_clients.py", &all).await
+    }
+
+    /// What the test app has seen, fetched through dev's front door like any page.
+    pub async fn seen(&self) -> Vec<Value> {
+        let reply = self.dev.send("GET", "/_seen", &[], vec![]).await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        serde_json::from_slice(&reply.body).unwrap()
+    }
+
+    /// Waits for the app to see the `DISCONNECT` of `id` (it is invoked after the socket has closed).
+    pub async fn disconnect_of(&self, id: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let seen = self.seen().await;
+            if let Some(found) = seen.iter().find(|r| r["event"] == "DISCONNECT" && r["connectionId"] == id) {
+                return found.clone();
+            }
+            assert!(Instant::now() < deadline, "no DISCONNECT for {id}: {seen:?}\n{}", self.dev.output());
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }

@@ -1,11 +1,10 @@
-//! The pieces of a WebSocket end-to-end test: the embedded Lambda emulator, the real adapter binary, a small
-//! app that pushes through `x-ws-callback`, and `sink.py`, a stand-in for API Gateway's `@connections` API
-//! that checks every signature with botocore.
+//! The WebSocket bridge end to end: [`Harness`] puts the real adapter binary between the embedded Lambda
+//! emulator, an [`App`] that pushes through `x-ws-callback`, and a [`Sink`] (`tests/ws_support/sink.py`), a
+//! stand-in for API Gateway's `@connections` API that checks every signature with botocore.
 //!
 //! Needs `python3` with `botocore` (PyPI) on PATH.
 
-#![allow(dead_code)]
-
+use super::{Process, adapter_command, fixture, repo_path};
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -16,8 +15,7 @@ use lambda_adapter::dev::emulator::{Emulator, FunctionInfo, Outcome};
 use lambda_adapter::net::{body as http_body_helpers, client as http_client};
 use serde_json::Value;
 use std::convert::Infallible;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -27,44 +25,28 @@ pub const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 pub const SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLE/token+with=signs";
 pub const REGION: &str = "us-east-1";
 
-/// A child process killed when dropped.
-pub struct Process(pub Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn support(file: &str) -> String {
-    format!("{}/tests/ws_support/{file}", env!("CARGO_MANIFEST_DIR"))
+/// A script of `tests/ws_support/`.
+pub fn ws_support(file: &str) -> String {
+    repo_path(&format!("tests/ws_support/{file}"))
 }
 
 /// `sink.py` on a free port.
 pub struct Sink {
     pub port: u16,
-    _process: Process,
+    process: Process,
 }
 
 impl Sink {
     pub fn start() -> Sink {
-        let mut child = Command::new("python3")
-            .arg(support("sink.py"))
-            .args([ACCESS_KEY, SECRET_KEY, REGION])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("these tests need python3 with botocore (pip install botocore)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let mut command = Command::new("python3");
+        command.arg(ws_support("sink.py")).args([ACCESS_KEY, SECRET_KEY, REGION]);
+        let mut process = Process::spawn(command, "sink");
+        let line = process.wait_for_line("PORT ", Duration::from_secs(20));
         let port = line
-            .strip_prefix("PORT ")
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or_else(|| panic!("sink.py did not start (is botocore installed?): {line:?}"));
-        Sink {
-            port,
-            _process: Process(child),
-        }
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("sink.py did not start (is botocore installed?): {line:?}"));
+        Sink { port, process }
     }
 
     /// Every call the sink has seen: method, path, body, status, answered.
@@ -194,19 +176,13 @@ async fn app(seen: Arc<Mutex<Vec<Seen>>>, request: Request<Incoming>) -> Result<
     })
 }
 
-/// A free port on loopback (bound and released).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// Emulator + app + sink + the adapter binary between them.
 pub struct Harness {
     pub emulator: Emulator,
     pub app: App,
     pub sink: Sink,
     pub callback_port: u16,
-    pub log: std::path::PathBuf,
-    _adapter: Process,
+    pub adapter: Process,
 }
 
 impl Harness {
@@ -217,14 +193,9 @@ impl Harness {
             .unwrap();
         let app = App::start().await;
         let sink = Sink::start();
-        let callback_port = free_port();
-        let log = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("ws-adapter-{}.log", emulator.addr().port()));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_lambda-adapter"));
+        let callback_port = super::free_port();
+        let mut command = adapter_command(&emulator.runtime_api(), app.port, &[]);
         command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_LAMBDA_RUNTIME_API", emulator.runtime_api())
-            .env("LWA_PORT", app.port.to_string())
             .env("LWA_WS_CALLBACK_PORT", callback_port.to_string())
             .env("LWA_WS_ENDPOINT", format!("http://127.0.0.1:{}/stage", sink.port))
             .env("AWS_REGION", REGION)
@@ -232,18 +203,14 @@ impl Harness {
             .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
             .env("AWS_SESSION_TOKEN", SESSION_TOKEN)
             .env("LWA_LOG", "debug")
-            .stderr(std::fs::File::create(&log).unwrap());
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let adapter = Process(command.spawn().unwrap());
+            .envs(env.iter().copied());
+        let adapter = Process::spawn(command, "ws-adapter");
         Harness {
             emulator,
             app,
             sink,
             callback_port,
-            log,
-            _adapter: adapter,
+            adapter,
         }
     }
 
@@ -259,7 +226,7 @@ impl Harness {
     }
 
     pub fn adapter_log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.adapter.output()
     }
 
     /// Invokes with `event`; returns the buffered response document, or panics with the adapter's log.
@@ -278,12 +245,6 @@ impl Harness {
             Err(error) => panic!("{error:?}\n{}", self.adapter_log()),
         }
     }
-}
-
-/// A fixture from `tests/fixtures/events/`.
-pub fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/events/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
 }
 
 /// The MESSAGE fixture with `body`.
