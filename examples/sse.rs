@@ -4,6 +4,11 @@
 //! `LWA_INVOKE_MODE=response_stream` and a `RESPONSE_STREAM` Function URL the ticks appear one per second,
 //! while a buffered setup would show nothing until the whole stream had ended. The URL is relative so the
 //! page also works under a base path. Deployment files: `examples/sse/Dockerfile` and `template.yaml`.
+//!
+//! One invocation cannot stream forever (the function's timeout, a proxy's idle timeout), so the stream is
+//! built to survive its end: every event carries an `id`, the browser's `EventSource` reconnects by itself
+//! and sends the last id it saw as `Last-Event-ID`, and the app continues from there. The page shows one
+//! continuous sequence across invocations.
 
 mod common;
 
@@ -29,29 +34,41 @@ async fn handle(request: Request<Incoming>) -> Response {
 }
 
 /// `n` ticks, the first at once and then one every `interval_ms`, each written as its own frame so it
-/// leaves the function as soon as it is produced. The stream then ends; `EventSource` reconnects by itself.
+/// leaves the function as soon as it is produced, each with its number as its `id`. The stream then ends;
+/// `EventSource` reconnects by itself with `Last-Event-ID`, and the next stream goes on after that tick.
 fn events(request: &Request<Incoming>) -> Handled {
     let query = Query::of(request);
     let count = query.parse("n", 30u64)?;
     let interval = Duration::from_millis(query.bounded("interval_ms", 1000u64, 0, 3_600_000)?);
-    let ticks = futures::stream::unfold(1u64, move |tick| async move {
-        if tick > count {
+    let first = last_event_id(request).map_or(1, |last| last.saturating_add(1));
+    let end = first.saturating_add(count);
+    // `retry` asks the browser to reconnect after half a second instead of its default of a few.
+    let opening = Bytes::from_static(b"retry: 500\n\n");
+    let opening = futures::stream::once(async move { Ok::<_, BoxError>(Frame::data(opening)) });
+    let ticks = futures::stream::unfold(first, move |tick| async move {
+        if tick >= end {
             return None;
         }
-        if tick > 1 {
+        if tick > first {
             tokio::time::sleep(interval).await;
         }
         let now = SystemTime::now();
         let event = format!(
-            "event: tick\ndata: {{\"tick\":{tick},\"time\":\"{}\",\"sent_us\":{}}}\n\n",
+            "id: {tick}\nevent: tick\ndata: {{\"tick\":{tick},\"time\":\"{}\",\"sent_us\":{}}}\n\n",
             rfc3339(now),
             now_us()
         );
-        Some((Ok::<_, BoxError>(Frame::data(Bytes::from(event))), tick + 1))
+        Some((Ok::<_, BoxError>(Frame::data(Bytes::from(event))), tick.saturating_add(1)))
     });
+    let ticks = futures::StreamExt::chain(opening, ticks);
     let mut response = with_type(StatusCode::OK, "text/event-stream", streamed(ticks));
     response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(response)
+}
+
+/// The last tick the browser saw, from the `Last-Event-ID` it sends when it reconnects.
+fn last_event_id(request: &Request<Incoming>) -> Option<u64> {
+    request.headers().get("last-event-id")?.to_str().ok()?.trim().parse().ok()
 }
 
 /// `time` as `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC, without a date crate: days since the epoch are turned into a
@@ -89,6 +106,7 @@ const PAGE: &str = r#"<!doctype html>
   #status { font-weight: bold; }
   #status.connected { color: #1a7f37; }
   #status.error { color: #cf222e; }
+  #status.resuming { color: #9a6700; }
   #ticks { font-family: ui-monospace, monospace; }
 </style>
 </head>
@@ -101,11 +119,17 @@ const PAGE: &str = r#"<!doctype html>
   const status = document.getElementById('status');
   const ticks = document.getElementById('ticks');
   function show(text, kind) { status.textContent = text; status.className = kind; }
-  const source = new EventSource('events');
-  source.onopen = () => show('connected', 'connected');
-  source.onerror = () => show(source.readyState === EventSource.CLOSED ? 'error: closed' : 'error: stream ended or failed, reconnecting…', 'error');
+  // The page's own query (`?n=5&interval_ms=200`) goes to the stream, so a short demo is one URL away.
+  const source = new EventSource('events' + location.search);
+  let last = 0;
+  source.onopen = () => show(last ? 'connected again: resuming after tick ' + last : 'connected', 'connected');
+  // A stream ends with its invocation; the browser reconnects and the app continues after the last tick.
+  source.onerror = () => source.readyState === EventSource.CLOSED
+    ? show('error: the stream is closed', 'error')
+    : show('this invocation\'s stream ended; reconnecting to resume after tick ' + last + '…', 'resuming');
   source.addEventListener('tick', (event) => {
     const data = JSON.parse(event.data);
+    last = data.tick;
     const delay = Math.max(0, Math.round(Date.now() - data.sent_us / 1000));
     const item = document.createElement('li');
     item.textContent = 'tick ' + data.tick + ' at ' + data.time + ' (received ~' + delay + ' ms after it was sent)';

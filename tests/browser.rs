@@ -10,6 +10,11 @@ use std::time::Duration;
 
 /// Runs `tests/browser/sse.mjs` against `url`, waiting for `count` ticks; returns the page's tick times (ms).
 fn ticks_seen(url: &str, count: usize) -> Vec<f64> {
+    page_ticks(url, count).into_iter().map(|(_, at_ms)| at_ms).collect()
+}
+
+/// Each tick line the page showed, and when (ms, the page's clock).
+fn page_ticks(url: &str, count: usize) -> Vec<(String, f64)> {
     let script = repo_path("tests/browser/sse.mjs");
     let output = Command::new("node")
         .arg(&script)
@@ -27,8 +32,34 @@ fn ticks_seen(url: &str, count: usize) -> Vec<f64> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| t["at_ms"].as_f64().unwrap())
+        .map(|t| (t["text"].as_str().unwrap().to_string(), t["at_ms"].as_f64().unwrap()))
         .collect()
+}
+
+/// The SSE example outlives its invocations: each stream of 3 ticks ends, Chromium reconnects with
+/// `Last-Event-ID`, and the page shows ticks 1 to 9 in one sequence, never starting again from 1.
+#[test]
+fn the_sse_example_resumes_across_invocations_in_chromium() {
+    let sse = example_binary("sse");
+    let dev = Dev::spawn_app(&[sse.to_str().unwrap()], &[], &[("LWA_INVOKE_MODE", "response_stream")]);
+    let url = format!("http://127.0.0.1:{}/", dev.port);
+    let started = std::time::Instant::now();
+    while !dev.output().contains(&url) {
+        assert!(started.elapsed() < Duration::from_secs(30), "dev printed no URL:\n{}", dev.output());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let ticks = page_ticks(&format!("{url}?n=3&interval_ms=100"), 9);
+    let numbers: Vec<u64> = ticks
+        .iter()
+        .map(|(text, _)| text.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        (1..=9).collect::<Vec<u64>>(),
+        "the sequence restarted or skipped: {ticks:?}"
+    );
+    let invocations = dev.output().matches("GET /events").count();
+    assert!(invocations >= 3, "three streams, each its own invocation:\n{}", dev.output());
 }
 
 #[test]
