@@ -40,14 +40,7 @@ fn page_ticks(url: &str, count: usize) -> Vec<(String, f64)> {
 /// `Last-Event-ID`, and the page shows ticks 1 to 9 in one sequence, never starting again from 1.
 #[test]
 fn the_sse_example_resumes_across_invocations_in_chromium() {
-    let sse = example_binary("sse");
-    let dev = Dev::spawn_app(&[sse.to_str().unwrap()], &[], &[("LWA_INVOKE_MODE", "response_stream")]);
-    let url = format!("http://127.0.0.1:{}/", dev.port);
-    let started = std::time::Instant::now();
-    while !dev.output().contains(&url) {
-        assert!(started.elapsed() < Duration::from_secs(30), "dev printed no URL:\n{}", dev.output());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let (dev, url) = sse_through_dev();
     let ticks = page_ticks(&format!("{url}?n=3&interval_ms=100"), 9);
     let numbers: Vec<u64> = ticks
         .iter()
@@ -75,10 +68,8 @@ fn chromium_sees_sse_ticks_one_by_one_through_cargo_lambda() {
     );
 }
 
-/// The README's first command, as a person runs it: `dev` with the SSE example, then a browser on the URL it
-/// prints.
-#[test]
-fn chromium_sees_sse_ticks_one_by_one_through_dev() {
+/// The README's first command: `dev` with the SSE example in streaming mode, once it prints its URL.
+fn sse_through_dev() -> (Dev, String) {
     let sse = example_binary("sse");
     let dev = Dev::spawn_app(&[sse.to_str().unwrap()], &[], &[("LWA_INVOKE_MODE", "response_stream")]);
     let url = format!("http://127.0.0.1:{}/", dev.port);
@@ -87,6 +78,14 @@ fn chromium_sees_sse_ticks_one_by_one_through_dev() {
         assert!(started.elapsed() < Duration::from_secs(30), "dev printed no URL:\n{}", dev.output());
         std::thread::sleep(Duration::from_millis(20));
     }
+    (dev, url)
+}
+
+/// The README's first command, as a person runs it: `dev` with the SSE example, then a browser on the URL it
+/// prints.
+#[test]
+fn chromium_sees_sse_ticks_one_by_one_through_dev() {
+    let (dev, url) = sse_through_dev();
     let times = ticks_seen(&url, 3);
     let spread = Duration::from_secs_f64((times[2] - times[0]) / 1000.0);
     assert!(

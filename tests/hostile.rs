@@ -87,19 +87,7 @@ async fn settings_that_crashed_start_up_are_init_errors() {
         ),
         ("LWA_LAMBDA_RUNTIME_API_PROXY", "a b:9001", "expected `host:port`"),
     ] {
-        let emulator = lambda_adapter::dev::emulator::Emulator::start(([127, 0, 0, 1], 0).into(), Default::default())
-            .await
-            .unwrap();
-        let mut adapter = Process::spawn(adapter_command(&emulator.runtime_api(), free_port(), &[(name, value)]), "adapter");
-        let report = tokio::time::timeout(Duration::from_secs(10), emulator.wait_init_error())
-            .await
-            .unwrap_or_else(|_| panic!("{name}={value:?}: no init error; log:\n{}", adapter.output()));
-        assert_eq!(report.error_type, "LambdaAdapter.InvalidConfig");
-        let message = report.message();
-        assert!(message.contains(name) && message.contains(expect), "{message}");
-        let status = adapter.wait_exit(Duration::from_secs(5)).expect("the adapter exits");
-        assert!(!status.success(), "{name}={value:?} must exit non-zero");
-        assert!(!adapter.output().contains("panicked"), "{}", adapter.output());
+        let _ = assert_invalid_setting(name, value, expect).await;
     }
 }
 

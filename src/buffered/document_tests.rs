@@ -1,6 +1,7 @@
 //! The buffered documents: each format encoded, decoded, and round trips between the two.
 
 use super::*;
+use crate::response::meta::{values, varied};
 use http::HeaderMap;
 use serde_json::json;
 
@@ -77,21 +78,6 @@ fn doc_ws(body: &[u8]) -> Value {
 fn descriptions() {
     assert_eq!(status_description(200), "200 OK");
     assert_eq!(status_description(599), "599 Unknown");
-}
-
-/// A response with everything that varies between the formats.
-fn varied() -> ResponseMeta {
-    let mut headers = HeaderMap::new();
-    headers.append("content-type", "image/png".parse().unwrap());
-    headers.append("x-multi", "a".parse().unwrap());
-    headers.append("x-multi", "b".parse().unwrap());
-    headers.append("set-cookie", "a=1".parse().unwrap());
-    headers.append("set-cookie", "b=2; Path=/".parse().unwrap());
-    ResponseMeta::new(201, &headers)
-}
-
-fn values(headers: &HeaderMap, name: &str) -> Vec<String> {
-    headers.get_all(name).iter().map(|v| v.to_str().unwrap().to_string()).collect()
 }
 
 /// What the adapter encodes, decoded again: the round trip every buffered request takes in `dev`.

@@ -69,6 +69,24 @@ impl ResponseMeta {
     }
 }
 
+/// A response head with everything that varies between the formats: repeated headers and cookies.
+#[cfg(test)]
+pub(crate) fn varied() -> ResponseMeta {
+    let mut headers = HeaderMap::new();
+    headers.append("content-type", "image/png".parse().unwrap());
+    headers.append("x-multi", "a".parse().unwrap());
+    headers.append("x-multi", "b".parse().unwrap());
+    headers.append("set-cookie", "a=1".parse().unwrap());
+    headers.append("set-cookie", "b=2; Path=/".parse().unwrap());
+    ResponseMeta::new(201, &headers)
+}
+
+/// Every value of `name`, in order.
+#[cfg(test)]
+pub(crate) fn values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers.get_all(name).iter().map(|v| v.to_str().unwrap().to_string()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,6 +85,7 @@ pub fn decode(bytes: &[u8]) -> Result<Head, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::response::meta::{values, varied};
     use serde_json::json;
 
     #[test]
@@ -133,20 +134,6 @@ mod tests {
             value,
             json!({"errorType": "LambdaAdapter.AppBodyError", "errorMessage": "connection reset"})
         );
-    }
-
-    fn varied() -> ResponseMeta {
-        let mut headers = HeaderMap::new();
-        headers.append("content-type", "image/png".parse().unwrap());
-        headers.append("x-multi", "a".parse().unwrap());
-        headers.append("x-multi", "b".parse().unwrap());
-        headers.append("set-cookie", "a=1".parse().unwrap());
-        headers.append("set-cookie", "b=2; Path=/".parse().unwrap());
-        ResponseMeta::new(201, &headers)
-    }
-
-    fn values(headers: &HeaderMap, name: &str) -> Vec<String> {
-        headers.get_all(name).iter().map(|v| v.to_str().unwrap().to_string()).collect()
     }
 
     #[test]

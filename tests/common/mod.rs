@@ -324,3 +324,23 @@ pub fn describe(outcome: &Outcome) -> String {
         Outcome::Error(report) => format!("error {}: {}", report.error_type, report.message()),
     }
 }
+
+/// Starts the adapter with one invalid setting `name=value` against the embedded Runtime API and asserts
+/// what Lambda must see: an `InvalidConfig` init error whose message names the variable and contains
+/// `expect`, a non-zero exit, and no panic. Returns the message.
+pub async fn assert_invalid_setting(name: &str, value: &str, expect: &str) -> String {
+    let emulator = lambda_adapter::dev::emulator::Emulator::start(([127, 0, 0, 1], 0).into(), Default::default())
+        .await
+        .unwrap();
+    let mut adapter = Process::spawn(adapter_command(&emulator.runtime_api(), free_port(), &[(name, value)]), "adapter");
+    let report = tokio::time::timeout(Duration::from_secs(10), emulator.wait_init_error())
+        .await
+        .unwrap_or_else(|_| panic!("{name}={value:?}: no init error; log:\n{}", adapter.output()));
+    assert_eq!(report.error_type, "LambdaAdapter.InvalidConfig");
+    let message = report.message();
+    assert!(message.contains(name) && message.contains(expect), "{message}");
+    let status = adapter.wait_exit(Duration::from_secs(5)).expect("the adapter exits");
+    assert!(!status.success(), "{name}={value:?} must exit non-zero");
+    assert!(!adapter.output().contains("panicked"), "{}", adapter.output());
+    message
+}
