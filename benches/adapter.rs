@@ -43,6 +43,10 @@ struct Plan {
     /// the resident set read after the first 1,000 (100 streams) and after the last.
     soak_buffered: usize,
     soak_streamed: usize,
+    /// Cold starts measured per round (the app starting to listen while the adapter waits).
+    cold_starts: usize,
+    /// Invocations each of the concurrent callers makes, for the 8- and 64-at-once figures.
+    per_caller: usize,
 }
 
 const FULL: Plan = Plan {
@@ -57,6 +61,8 @@ const FULL: Plan = Plan {
     extra_startups: 4,
     soak_buffered: 100_000,
     soak_streamed: 2_000,
+    cold_starts: 10,
+    per_caller: 50,
 };
 
 const SHORT: Plan = Plan {
@@ -71,6 +77,8 @@ const SHORT: Plan = Plan {
     extra_startups: 0,
     soak_buffered: 3_000,
     soak_streamed: 200,
+    cold_starts: 3,
+    per_caller: 5,
 };
 
 fn main() {
@@ -141,7 +149,9 @@ fn main() {
     println!("floor = this process calling the app directly over one keep-alive HTTP/1.1 connection");
     println!("bare = a runtime loop doing only the protocol's HTTP exchanges (the least any adapter can cost)\n");
     print!("{}", report::table(&names, &floor, &adapters));
-    println!("\nratios are theirs / ours: above 1 means theirs takes longer or uses more (for MB/s: is faster)");
+    if names.len() > 2 {
+        println!("\nratios are theirs / ours: above 1 means theirs takes longer or uses more (for MB/s and /s: is faster)");
+    }
     let floor_name = "floor".to_string();
     let failures: Vec<(&String, &String)> = std::iter::once(&floor)
         .chain(&adapters)
@@ -186,6 +196,12 @@ async fn run(plan: &Plan, programs: &[Program], names: &[String], port: u16) -> 
             if let Err(error) = measure_adapter(plan, &programs[i], port, websocket, &mut adapters[i]).await {
                 adapters[i].failures.push(error);
             }
+            // The bare loop has no readiness check and serves one invocation at a time.
+            if names[i] != "bare" {
+                if let Err(error) = measure_models(plan, &programs[i], port, &mut adapters[i]).await {
+                    adapters[i].failures.push(error);
+                }
+            }
         }
     }
     for (i, program) in programs.iter().enumerate() {
@@ -198,6 +214,45 @@ async fn run(plan: &Plan, programs: &[Program], names: &[String], port: u16) -> 
         }
     }
     (floor, adapters)
+}
+
+/// Cold start (the app begins to listen while the adapter waits for it; the time until the adapter's first
+/// `next`), and throughput with 8 and 64 invocations at once against an app that answers in 20 ms.
+async fn measure_models(plan: &Plan, program: &Program, port: u16, samples: &mut Samples) -> Result<(), String> {
+    for _ in 0..plan.cold_starts {
+        samples.cold_start_us.push(micros(measure::cold_start(program).await?));
+    }
+    let slow = measure::event("/slow?ms=20");
+    for concurrency in [8, 64] {
+        let mut adapter = Adapter::spawn(program, Mode::Buffered, port, concurrency).await?;
+        adapter.wait_polling(program).await?;
+        let with_log = |error: String| format!("{concurrency} at once: {error}{}", adapter.log_tail());
+        let (emulator, slow) = (&adapter.emulator, &slow);
+        let batch = |rounds: usize| {
+            let callers = (0..concurrency).map(move |_| async move {
+                for _ in 0..rounds {
+                    measure::invoke_small(emulator, slow, Mode::Buffered).await?;
+                }
+                Ok::<(), String>(())
+            });
+            futures::future::try_join_all(callers)
+        };
+        batch(1).await.map_err(with_log)?;
+        let cpu_before = adapter.cpu_time();
+        let started = std::time::Instant::now();
+        batch(plan.per_caller).await.map_err(with_log)?;
+        let invocations = (concurrency * plan.per_caller) as f64;
+        let rate = invocations / started.elapsed().as_secs_f64();
+        let cpu = micros(adapter.cpu_time().saturating_sub(cpu_before)) / invocations;
+        match concurrency {
+            8 => samples.rps_8.push(rate),
+            _ => {
+                samples.rps_64.push(rate);
+                samples.cpu_64_us.push(cpu);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Many invocations in a row on one adapter process, reading its resident set early and at the end: memory

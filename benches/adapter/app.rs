@@ -59,7 +59,19 @@ async fn accept_loop() -> Result<(), String> {
         let Ok((stream, _)) = listener.accept().await else { continue };
         let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
-            let service = service_fn(|request| async move { Ok::<_, Infallible>(route(&request)) });
+            let service = service_fn(|request: Request<Incoming>| async move {
+                // `/slow?ms=20`: an app that takes its time, for the concurrency figures.
+                if request.uri().path() == "/slow" {
+                    let ms = request
+                        .uri()
+                        .query()
+                        .and_then(|q| q.strip_prefix("ms="))
+                        .and_then(|ms| ms.parse().ok())
+                        .unwrap_or(20);
+                    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                }
+                Ok::<_, Infallible>(route(&request))
+            });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
@@ -78,7 +90,7 @@ fn route(request: &Request<Incoming>) -> Response<AppBody> {
             .unwrap_or(default)
     };
     match request.uri().path() {
-        "/" | "/health" | "/ws/message" => reply(StatusCode::OK, "text/plain", Full::new(Bytes::from_static(b"ok")).boxed_unsync()),
+        "/" | "/health" | "/ws/message" | "/slow" => reply(StatusCode::OK, "text/plain", Full::new(Bytes::from_static(b"ok")).boxed_unsync()),
         "/bytes" => {
             let chunk = (param("chunk", 65_536) as usize).clamp(1, PATTERN_LEN);
             let body = PatternBody {

@@ -257,3 +257,30 @@ pub async fn sse_direct(direct: &mut Direct, count: u64, interval_ms: u64) -> Re
     }
     reader.finish(count)
 }
+
+/// One cold start: the adapter starts before the app; the app begins to listen 200 ms later; returns the
+/// time from then to the adapter's first `invocation/next`.
+pub async fn cold_start(program: &super::process::Program) -> Result<Duration, String> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let mut adapter = super::process::Adapter::spawn(program, Mode::Buffered, port, 1).await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| e.to_string())?;
+    let listening = Instant::now();
+    let server = tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(|_| async {
+                    Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(Bytes::from_static(b"ok"))))
+                });
+                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            });
+        }
+    });
+    let polled = adapter.wait_polling(program).await;
+    let elapsed = listening.elapsed();
+    server.abort();
+    polled.map(|()| elapsed)
+}

@@ -94,6 +94,7 @@ pub struct Adapter {
     pub emulator: Emulator,
     child: Child,
     log: PathBuf,
+    started: Instant,
     /// From spawn to the first `invocation/next`.
     pub startup: Duration,
 }
@@ -102,7 +103,21 @@ impl Adapter {
     /// Starts `program` in `mode` in front of the app on `app_port`, with a clean environment holding only what
     /// Lambda sets and the two settings the suite needs, and waits for its first `invocation/next`.
     pub async fn start(program: &Program, mode: Mode, app_port: u16) -> Result<Adapter, String> {
-        let emulator = Emulator::start(([127, 0, 0, 1], 0).into(), FunctionInfo::default())
+        let mut adapter = Adapter::spawn(program, mode, app_port, 1).await?;
+        adapter.wait_polling(program).await?;
+        Ok(adapter)
+    }
+
+    /// Starts `program` with `AWS_LAMBDA_MAX_CONCURRENCY=concurrency` (when above 1) against an emulator taking
+    /// that many invocations at once, without waiting for it. The emulator sends no invocation ids: the
+    /// reference adapter measured beside ours predates them.
+    pub async fn spawn(program: &Program, mode: Mode, app_port: u16, concurrency: usize) -> Result<Adapter, String> {
+        let function = FunctionInfo {
+            concurrency,
+            invocation_ids: false,
+            ..FunctionInfo::default()
+        };
+        let emulator = Emulator::start(([127, 0, 0, 1], 0).into(), function)
             .await
             .map_err(|e| format!("cannot start the emulator: {e}"))?;
         let log = std::env::temp_dir().join(format!("lwa-bench-{}-{}.log", std::process::id(), emulator.addr().port()));
@@ -128,14 +143,24 @@ impl Adapter {
             .stdin(Stdio::null())
             .stdout(Stdio::from(file))
             .stderr(Stdio::from(stderr));
+        if concurrency > 1 {
+            command.env("AWS_LAMBDA_MAX_CONCURRENCY", concurrency.to_string());
+        }
         let started = Instant::now();
         let child = command.spawn().map_err(|e| format!("cannot start {}: {e}", program.display()))?;
-        let mut adapter = Adapter {
+        Ok(Adapter {
             emulator,
             child,
             log,
+            started,
             startup: Duration::ZERO,
-        };
+        })
+    }
+
+    /// Waits for the first `invocation/next`, at most 10 s; sets [`Adapter::startup`].
+    pub async fn wait_polling(&mut self, program: &Program) -> Result<(), String> {
+        let adapter = self;
+        let started = adapter.started;
         let give_up = started + Duration::from_secs(10);
         {
             let mut polling = std::pin::pin!(adapter.emulator.wait_polling());
@@ -161,7 +186,7 @@ impl Adapter {
             }
         }
         adapter.startup = started.elapsed();
-        Ok(adapter)
+        Ok(())
     }
 
     /// Resets the peak resident set (VmHWM) so that the next reading covers only what follows.
