@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of lambda-adapter, first installing the peers the tests need when they are missing:
-# curl, Debian's Chromium, Node.js with playwright-core for the browser tests, and cargo-lambda's emulator
-# with the Python WebSocket and AWS clients (PyPI) in a virtual environment this script owns
-# (target/test-peers/venv), never in the global interpreter. No test skips because a peer is absent: this
+# curl, Debian's Chromium, Node.js with playwright-core for the browser tests, Go (the deployment examples'
+# net/http server), and cargo-lambda's emulator, the Python WebSocket and AWS clients and cfn-lint (PyPI) in a
+# virtual environment this script owns (target/test-peers/venv), never in the global interpreter. No test skips because a peer is absent: this
 # script installs it, and an install that fails stops here, naming what is missing.
 #
-#   FUZZ_SECONDS=N   how long each fuzz target runs (default 60; 0 skips the fuzz smoke run)
+#   FUZZ_SECONDS=N   how long each fuzz target runs (default 30; 0 skips the fuzz smoke run)
 #   TEST_THREADS=N   cargo test's threads (default 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,7 @@ command -v curl >/dev/null 2>&1 || missing_debs+=(curl)
 command -v chromium >/dev/null 2>&1 || missing_debs+=(chromium)
 command -v node >/dev/null 2>&1 || missing_debs+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing_debs+=(npm)
+command -v go >/dev/null 2>&1 || missing_debs+=(golang-go)
 command -v "$python" >/dev/null 2>&1 || missing_debs+=(python3)
 # Debian's python3 builds its virtual environments with python3-venv (ensurepip).
 if [ ! -x "$venv/bin/python" ] && ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
@@ -34,12 +35,13 @@ if ((${#missing_debs[@]})); then
     || die "apt-get could not install: ${missing_debs[*]}"
 fi
 
-python_peers=(cargo-lambda websockets boto3)
+python_peers=(cargo-lambda websockets boto3 cfn-lint)
 if [ ! -x "$venv/bin/python" ]; then
   say "creating the test peers' virtual environment in $venv"
   "$python" -m venv "$venv" || die "cannot create a virtual environment with $python (is python3-venv installed?)"
 fi
-if ! "$venv/bin/python" -c 'import websockets, boto3, botocore' >/dev/null 2>&1 || [ ! -x "$venv/bin/cargo-lambda" ]; then
+if ! "$venv/bin/python" -c 'import websockets, boto3, botocore' >/dev/null 2>&1 || [ ! -x "$venv/bin/cargo-lambda" ] \
+  || [ ! -x "$venv/bin/cfn-lint" ]; then
   say "installing Python peers into $venv: ${python_peers[*]}"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "${python_peers[@]}" \
     || die "pip could not install ${python_peers[*]} into $venv"
@@ -57,9 +59,9 @@ fi
 say "cargo test"
 cargo test --no-fail-fast -- --test-threads="${TEST_THREADS:-4}"
 
-if [ "${FUZZ_SECONDS:-60}" != 0 ] && [ -x scripts/fuzz.sh ]; then
-  say "fuzz smoke run (${FUZZ_SECONDS:-60} s per target)"
-  FUZZ_SECONDS="${FUZZ_SECONDS:-60}" scripts/fuzz.sh
+if [ "${FUZZ_SECONDS:-30}" != 0 ]; then
+  say "fuzz smoke run (${FUZZ_SECONDS:-30} s per target)"
+  FUZZ_SECONDS="${FUZZ_SECONDS:-30}" scripts/fuzz.sh
 fi
 
 if grep -q '^name = "adapter"' Cargo.toml 2>/dev/null; then
