@@ -81,11 +81,11 @@ impl Adapter {
             readiness: Readiness::new(&config),
             app: http_client::app_client(config.pool_idle_timeout, config.max_concurrency),
             ws: ws::Bridge::new(config.ws.clone()),
+            layers: Layers::new(crate::response::compress::layers(&config.compression)),
             config,
             runtime,
             options,
             ready: AtomicBool::new(ready),
-            layers: Layers::default(),
         }
     }
 
@@ -155,7 +155,8 @@ impl Adapter {
         let sources::AppRequest { kind, request, websocket } = app_request;
         let method = request.method().clone();
         let target = format!("{} {}", method, request.uri().path());
-        let head = (!self.layers.is_empty()).then(|| RequestHead {
+        // Layers shape HTTP answers; a WebSocket event's answer becomes a frame or a handshake answer instead.
+        let head = (!self.layers.is_empty() && websocket.is_none()).then(|| RequestHead {
             method: method.clone(),
             headers: request.headers().clone(),
         });

@@ -1,27 +1,68 @@
-//! The `lambda-adapter` binary: the adapter itself (as Lambda starts it from `/opt/extensions`), or
-//! `lambda-adapter dev -- <app command>` to run the whole path locally.
+//! The `lambda-adapter` binary: the adapter itself (as Lambda starts it from `/opt/extensions`, with no
+//! arguments), or `lambda-adapter dev -- <app command>` to run the whole path locally.
+//!
+//! Lambda starts an extension with no arguments, so no arguments runs the adapter; anything else must be a
+//! command or option this binary knows, or it exits with status 2 and the list of valid ones, rather than
+//! silently running the adapter (which would then fail for want of a Runtime API).
 
 // Nothing from outside (events, settings, app responses, AWS answers) may panic the process or wrap around:
 // no unwrap/expect and no unchecked arithmetic outside tests; a reasoned exception is marked at its site.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects))]
 
+use lambda_adapter::dev::GUARD_COMMAND;
+
+/// What the command line asks for.
+enum Command {
+    Adapter,
+    Dev,
+    Help,
+    Version,
+    Guard,
+    /// A usage error: the message, for exit status 2.
+    Unknown(String),
+}
+
+fn command(args: &[String]) -> Command {
+    match args.first().map(String::as_str) {
+        None => Command::Adapter,
+        Some("dev") => Command::Dev,
+        Some("--help" | "-h" | "help") => Command::Help,
+        Some("--version" | "-V") => Command::Version,
+        Some(GUARD_COMMAND) => Command::Guard,
+        Some(option) if option.starts_with('-') => Command::Unknown(format!(
+            "lambda-adapter: unknown option `{option}`; the options are --help (-h) and --version (-V), and the commands \
+             are dev and help.\nWith no arguments, lambda-adapter runs as a Lambda extension (as Lambda starts it)."
+        )),
+        Some(other) => Command::Unknown(format!(
+            "lambda-adapter: unknown command `{other}`; the commands are dev (run an app behind a local Lambda \
+             emulator) and help, and the options are --help (-h) and --version (-V).\nWith no arguments, \
+             lambda-adapter runs as a Lambda extension (as Lambda starts it)."
+        )),
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("--version" | "-V") => {
+    let dev = match command(&args) {
+        Command::Adapter => false,
+        Command::Dev => true,
+        Command::Help => {
+            print!("{}", help());
+            return;
+        }
+        Command::Version => {
             println!("lambda-adapter {}", env!("CARGO_PKG_VERSION"));
             return;
         }
-        Some("--help" | "-h" | "help") => {
-            print!("{}", HELP);
-            return;
+        Command::Guard => std::process::exit(lambda_adapter::dev::guard_main(args.get(1..).unwrap_or_default())),
+        Command::Unknown(message) => {
+            eprintln!("{message}\nRun `lambda-adapter --help` for the usage and every setting.");
+            std::process::exit(2);
         }
-        _ => {}
-    }
+    };
     lambda_adapter::logging::init(|name| std::env::var(name).ok());
     // The adapter serves one invocation at a time and starts fastest on one thread; `dev` runs a server, an
     // emulator and two children, and uses every core.
-    let dev = args.first().map(String::as_str) == Some("dev");
     let built = if dev {
         tokio::runtime::Builder::new_multi_thread().enable_all().build()
     } else {
@@ -35,7 +76,7 @@ fn main() {
         }
     };
     let code = if dev {
-        runtime.block_on(lambda_adapter::dev::main(args[1..].to_vec()))
+        runtime.block_on(lambda_adapter::dev::main(args.get(1..).unwrap_or_default().to_vec()))
     } else {
         runtime.block_on(lambda_adapter::lifecycle::run())
     };
@@ -43,14 +84,24 @@ fn main() {
     std::process::exit(code);
 }
 
-const HELP: &str = "\
-lambda-adapter: run any HTTP app on AWS Lambda
+/// `--help`: the usage, then every setting with its default, from the settings table.
+fn help() -> String {
+    format!(
+        "\
+lambda-adapter {version}: run any HTTP app on AWS Lambda
 
 USAGE:
-    lambda-adapter                 run as a Lambda extension (copy to /opt/extensions/lambda-adapter)
+    lambda-adapter                 run as a Lambda extension (copy to /opt/extensions/lambda-adapter);
+                                   Lambda starts it with no arguments
     lambda-adapter dev -- CMD...   run CMD behind a local Lambda emulator and Function URL
-                                   (`lambda-adapter dev --help` for its options)
-    lambda-adapter --version
+                                   (`lambda-adapter dev --help` for its options), for example:
+                                   {example}
+    lambda-adapter --help          print this help
+    lambda-adapter --version       print the version
 
-Settings come from LWA_* (or AWS_LWA_*) environment variables; see the README.
-";
+{settings}",
+        version = env!("CARGO_PKG_VERSION"),
+        example = lambda_adapter::dev::EXAMPLE,
+        settings = lambda_adapter::config::table::help(),
+    )
+}

@@ -35,7 +35,9 @@ pub enum Stop {
 /// The app's hook before the snapshot.
 pub async fn before_checkpoint(config: &Config) -> Result<(), Stop> {
     match &config.snapstart_hooks.before_checkpoint {
-        Some(path) => call_hook(config, path, "SNAPSTART_BEFORE_CHECKPOINT_PATH").await.map_err(Stop::Init),
+        Some(path) => call_hook(config, path, "SNAPSTART_BEFORE_CHECKPOINT_PATH")
+            .await
+            .map_err(Stop::Init),
         None => Ok(()),
     }
 }
@@ -54,7 +56,9 @@ pub async fn after_restore(config: &Config) -> Result<(), Stop> {
         return Err(Stop::Restored(AdapterError::new(ErrorKind::AppNotReady, message)));
     }
     match &config.snapstart_hooks.after_restore {
-        Some(path) => call_hook(config, path, "SNAPSTART_AFTER_RESTORE_PATH").await.map_err(Stop::Restored),
+        Some(path) => call_hook(config, path, "SNAPSTART_AFTER_RESTORE_PATH")
+            .await
+            .map_err(Stop::Restored),
         None => Ok(()),
     }
 }

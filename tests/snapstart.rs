@@ -36,7 +36,11 @@ async fn recording_app(fail_path: &'static str) -> (u16, Seen) {
                     let text = String::from_utf8_lossy(&buffer[..n]).to_string();
                     let line: Vec<&str> = text.lines().next().unwrap_or("").split(' ').take(2).collect();
                     let line = line.join(" ");
-                    let status = if line.ends_with(fail_path) { "500 Internal Server Error" } else { "200 OK" };
+                    let status = if line.ends_with(fail_path) {
+                        "500 Internal Server Error"
+                    } else {
+                        "200 OK"
+                    };
                     record.lock().unwrap().push((connection, line));
                     let answer = format!("HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok");
                     if stream.write_all(answer.as_bytes()).await.is_err() {
@@ -65,7 +69,11 @@ async fn both_hooks_run_in_order_and_no_connection_from_before_the_snapshot_is_r
         .unwrap_or_else(|_| panic!("{}", adapter.output()));
     assert_eq!(emulator.restores(), 1, "the adapter waited on restore/next once");
     let before: Vec<(usize, String)> = seen.lock().unwrap().clone();
-    let paths: Vec<&str> = before.iter().map(|(_, line)| line.as_str()).filter(|l| l.starts_with("POST")).collect();
+    let paths: Vec<&str> = before
+        .iter()
+        .map(|(_, line)| line.as_str())
+        .filter(|l| l.starts_with("POST"))
+        .collect();
     assert_eq!(paths, ["POST /hooks/before", "POST /hooks/after"], "{before:?}");
     let checkpoint_at = before.iter().position(|(_, l)| l == "POST /hooks/before").unwrap();
     let restore_at = before.iter().position(|(_, l)| l == "POST /hooks/after").unwrap();
@@ -75,19 +83,33 @@ async fn both_hooks_run_in_order_and_no_connection_from_before_the_snapshot_is_r
     );
     let log = adapter.output();
     let snapshot = log.find("waiting for the restore").unwrap();
-    assert!(log.find("POST /hooks/before").unwrap() < snapshot && snapshot < log.find("POST /hooks/after").unwrap(), "{log}");
+    assert!(
+        log.find("POST /hooks/before").unwrap() < snapshot && snapshot < log.find("POST /hooks/after").unwrap(),
+        "{log}"
+    );
 
-    let outcome = emulator.invoke(bytes(&function_url("GET", "/work", "")), Duration::from_secs(10)).await.unwrap();
+    let outcome = emulator
+        .invoke(bytes(&function_url("GET", "/work", "")), Duration::from_secs(10))
+        .await
+        .unwrap();
     assert!(matches!(outcome, Outcome::Response(_)), "{}", describe(&outcome));
     let after = seen.lock().unwrap().clone();
     let (connection, _) = after.iter().find(|(_, l)| l == "GET /work").unwrap();
     let from_before_restore: Vec<usize> = before[..restore_at].iter().map(|(c, _)| *c).collect();
-    assert!(!from_before_restore.contains(connection), "GET /work reused a connection from before the snapshot");
+    assert!(
+        !from_before_restore.contains(connection),
+        "GET /work reused a connection from before the snapshot"
+    );
 
     // A client asking for a hook gets 403; the app never sees it.
     for path in ["/hooks/before", "/hooks/after"] {
-        let outcome = emulator.invoke(bytes(&function_url("POST", path, "")), Duration::from_secs(10)).await.unwrap();
-        let Outcome::Response(payload) = outcome else { panic!("{}", describe(&outcome)) };
+        let outcome = emulator
+            .invoke(bytes(&function_url("POST", path, "")), Duration::from_secs(10))
+            .await
+            .unwrap();
+        let Outcome::Response(payload) = outcome else {
+            panic!("{}", describe(&outcome))
+        };
         let doc: Value = serde_json::from_slice(&payload).unwrap();
         assert_eq!(doc["statusCode"], 403, "{path}: {doc}");
     }
@@ -104,7 +126,11 @@ async fn a_failing_restore_hook_is_a_restore_error_and_the_adapter_exits() {
         .await
         .unwrap_or_else(|_| panic!("no restore error; log:\n{}", adapter.output()));
     assert_eq!(report.error_type, "LambdaAdapter.SnapStartHookFailed");
-    assert!(report.message().contains("/hooks/after") && report.message().contains("500"), "{}", report.message());
+    assert!(
+        report.message().contains("/hooks/after") && report.message().contains("500"),
+        "{}",
+        report.message()
+    );
     let status = adapter.wait_exit(Duration::from_secs(5)).expect("the adapter exits");
     assert!(!status.success());
 }

@@ -90,7 +90,9 @@ fn route(request: &Request<Incoming>) -> Response<AppBody> {
             .unwrap_or(default)
     };
     match request.uri().path() {
-        "/" | "/health" | "/ws/message" | "/slow" => reply(StatusCode::OK, "text/plain", Full::new(Bytes::from_static(b"ok")).boxed_unsync()),
+        "/" | "/health" | "/ws/message" | "/slow" => {
+            reply(StatusCode::OK, "text/plain", Full::new(Bytes::from_static(b"ok")).boxed_unsync())
+        }
         "/bytes" => {
             let chunk = (param("chunk", 65_536) as usize).clamp(1, PATTERN_LEN);
             let body = PatternBody {

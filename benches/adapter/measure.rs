@@ -267,7 +267,9 @@ pub async fn cold_start(program: &super::process::Program) -> Result<Duration, S
         .port();
     let mut adapter = super::process::Adapter::spawn(program, Mode::Buffered, port, 1).await?;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| e.to_string())?;
     let listening = Instant::now();
     let server = tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
@@ -275,7 +277,9 @@ pub async fn cold_start(program: &super::process::Program) -> Result<Duration, S
                 let service = hyper::service::service_fn(|_| async {
                     Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(Bytes::from_static(b"ok"))))
                 });
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
             });
         }
     });

@@ -14,6 +14,7 @@ use http::uri::{Authority, PathAndQuery};
 
 use crate::status_ranges::StatusRanges;
 
+pub mod compression;
 pub mod runtime_api;
 pub mod ws;
 
@@ -76,6 +77,8 @@ pub struct Config {
     pub http_api_domains: Vec<String>,
     /// The WebSocket bridge's `LWA_WS_*` settings.
     pub ws: WsConfig,
+    /// Response compression: `LWA_ENABLE_COMPRESSION` and `LWA_COMPRESSIBLE_TYPES`.
+    pub compression: compression::CompressionConfig,
 }
 
 /// SnapStart's app hooks.
@@ -406,13 +409,7 @@ impl Config {
         let invoke_mode = settings.parse("INVOKE_MODE", parse_invoke_mode)?.unwrap_or(InvokeMode::Buffered);
         let apigw_rest_streaming = settings.flag("APIGW_REST_STREAMING", false)?;
         let http_api_domains = settings.parse("HTTP_API_DOMAINS", parse_domains)?.unwrap_or_default();
-        if settings.flag("ENABLE_COMPRESSION", false)? {
-            settings.warnings.push(
-                "LWA_ENABLE_COMPRESSION / AWS_LWA_ENABLE_COMPRESSION is not supported: responses are sent as the app encodes them \
-                 (compress in the app, e.g. with its framework's gzip middleware)"
-                    .into(),
-            );
-        }
+        let compression = compression::CompressionConfig::from_settings(settings)?;
         let ws = WsConfig::from_settings(settings, port)?;
         Ok(Config {
             host,
@@ -437,6 +434,7 @@ impl Config {
             apigw_rest_streaming,
             http_api_domains,
             ws,
+            compression,
         })
     }
 
@@ -462,3 +460,6 @@ pub(crate) fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> +
 
 #[cfg(test)]
 mod tests;
+
+/// Every setting with what it does and its default, for `--help`; its tests hold it to what this module reads.
+pub mod table;

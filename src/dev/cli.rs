@@ -42,6 +42,8 @@ impl Default for WsOptions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DevArgs {
     pub listen: SocketAddr,
+    /// Whether `--listen` was given: the default address moves to a free port when it is taken.
+    pub listen_given: bool,
     pub event: EventKind,
     pub timeout: Duration,
     /// The app's port when `--app-port` was given.
@@ -75,14 +77,29 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
-pub const USAGE: &str = "\
+/// A command line that works as printed, whatever port `dev` picks: `http.server` takes its port as an
+/// argument (without one it listens on 8000), and `sh -c` expands `$PORT`, which `dev` sets.
+macro_rules! example {
+    () => {
+        "lambda-adapter dev -- sh -c 'python3 -m http.server $PORT'"
+    };
+}
+
+/// An example of `dev` that works as printed (tests/first_run.rs runs it).
+pub const EXAMPLE: &str = example!();
+
+/// The address of the front door when `--listen` is not given.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9000);
+
+pub const USAGE: &str = concat!(
+    "\
 USAGE:
     lambda-adapter dev [OPTIONS] -- APP COMMAND...
 
 Runs APP COMMAND behind an embedded Lambda emulator and the real adapter, and serves it on a local URL.
 
 OPTIONS:
-    --listen ADDR      where the front door listens [default: 127.0.0.1:9000]
+    --listen ADDR      where the front door listens [default: 127.0.0.1:9000, or a free port when it is taken]
     --event KIND       the event source to emulate: function-url, apigw-http, apigw-rest, alb, alb-multi
                        [default: function-url]
     --timeout SECS     the function timeout, 1 to 900 seconds [default: 900]
@@ -101,9 +118,18 @@ OPTIONS:
 The adapter reads LWA_* / AWS_LWA_* variables exactly as on Lambda: LWA_INVOKE_MODE=response_stream streams.
 A WebSocket upgrade on the front door behaves like an API Gateway WebSocket API; pushes go to dev's own
 @connections API.
-";
 
-const FLAGS: &str = "--listen, --event, --timeout, --app-port, --concurrency, --snapstart, --ws-routes, --ws-idle-timeout, --ws-max-duration, --help";
+The app must listen on $PORT (dev sets it), or on the port given with --app-port; until it is ready, the
+front door answers 503 with the reason. For example:
+    ",
+    example!(),
+    "
+    lambda-adapter dev --app-port 8000 -- python3 -m http.server
+"
+);
+
+const FLAGS: &str =
+    "--listen, --event, --timeout, --app-port, --concurrency, --snapstart, --ws-routes, --ws-idle-timeout, --ws-max-duration, --help";
 const VALUED: [&str; 8] = [
     "--listen",
     "--event",
@@ -118,7 +144,8 @@ const VALUED: [&str; 8] = [
 /// Parses the arguments that follow `dev`.
 pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
     let mut parsed = DevArgs {
-        listen: SocketAddr::from(([127, 0, 0, 1], 9000)),
+        listen: DEFAULT_LISTEN,
+        listen_given: false,
         event: EventKind::FunctionUrl,
         timeout: Duration::from_secs(MAX_TIMEOUT_SECS),
         app_port: None,
@@ -163,7 +190,8 @@ pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
             "--listen" => {
                 parsed.listen = value
                     .parse()
-                    .map_err(|_| invalid("expected an address and port, such as 127.0.0.1:9000"))?
+                    .map_err(|_| invalid("expected an address and port, such as 127.0.0.1:9000"))?;
+                parsed.listen_given = true;
             }
             "--event" => {
                 parsed.event = EventKind::from_flag(&value).ok_or_else(|| {
@@ -195,9 +223,9 @@ pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
         }
     }
     if parsed.command.is_empty() {
-        return Err(CliError::Usage(
-            "no app command: put it after `--`, as in `lambda-adapter dev -- python3 -m http.server`".into(),
-        ));
+        return Err(CliError::Usage(format!(
+            "no app command: put it after `--`, as in `{EXAMPLE}` (the app must listen on $PORT, which dev sets, or on --app-port)"
+        )));
     }
     Ok(parsed)
 }
@@ -244,6 +272,7 @@ mod tests {
         assert_eq!(parsed.event, EventKind::FunctionUrl);
         assert_eq!(parsed.timeout, Duration::from_secs(900));
         assert_eq!(parsed.app_port, None);
+        assert!(!parsed.listen_given);
         assert_eq!(parsed.command, args("node server.js --port 3000"));
     }
 
@@ -251,6 +280,7 @@ mod tests {
     fn every_flag_in_both_forms() {
         let parsed = parse(&args("--listen 0.0.0.0:8000 --event=alb-multi --timeout 3 --app-port=5000 ./app")).unwrap();
         assert_eq!(parsed.listen, "0.0.0.0:8000".parse().unwrap());
+        assert!(parsed.listen_given);
         assert_eq!(parsed.event, EventKind::Alb { multi_value: true });
         assert_eq!(parsed.timeout, Duration::from_secs(3));
         assert_eq!(parsed.app_port, Some(5000));
@@ -268,6 +298,7 @@ mod tests {
         assert!(usage("--verbose -- app").contains("unknown option `--verbose`"));
         assert!(usage("--timeout").contains("needs a value"));
         assert!(usage("--timeout 5").contains("no app command"));
+        assert!(usage("").contains(&format!("as in `{EXAMPLE}`")));
     }
 
     #[test]

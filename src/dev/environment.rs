@@ -4,7 +4,8 @@
 //! the log group and stream names and `AWS_REGION` for every process of the function; `dev` sets the same,
 //! unless the user already has, and otherwise passes the user's environment through untouched, so
 //! `LWA_INVOKE_MODE` and every other setting apply exactly as they would when deployed. Only the adapter gets
-//! `AWS_LAMBDA_RUNTIME_API`. The app's port goes to both as `PORT` and `LWA_PORT`.
+//! `AWS_LAMBDA_RUNTIME_API`. The app's port goes to both as `PORT` and `LWA_PORT`. Every port `dev` chooses
+//! is a free one unless the user fixed it: the app's, and the adapter's `@connections` server's.
 
 use super::cli::DevArgs;
 use crate::config::{Settings, parse_port};
@@ -73,6 +74,30 @@ pub fn port_vars(port: u16, lookup: impl Fn(&str) -> Option<String>) -> Vec<(Str
     vars
 }
 
+/// The adapter's `@connections` server port: a free one, unless the user chose one with
+/// `LWA_WS_CALLBACK_PORT` or `AWS_LWA_WS_CALLBACK_PORT` (then nothing is set and the adapter reads theirs).
+/// The adapter's default, 9002, is a fixed port: with something else on it (another `dev`, another tool)
+/// the adapter would log an error at every start. The port is never the app's.
+pub fn callback_port_vars(
+    app_port: u16,
+    lookup: impl Fn(&str) -> Option<String>,
+    mut free: impl FnMut() -> std::io::Result<u16>,
+) -> std::io::Result<Vec<(String, String)>> {
+    if ["LWA_WS_CALLBACK_PORT", "AWS_LWA_WS_CALLBACK_PORT"]
+        .iter()
+        .any(|name| lookup(name).is_some())
+    {
+        return Ok(Vec::new());
+    }
+    for _ in 0..8 {
+        let port = free()?;
+        if port != app_port {
+            return Ok(vec![("LWA_WS_CALLBACK_PORT".into(), port.to_string())]);
+        }
+    }
+    Err(std::io::Error::other("no free port other than the app's was found"))
+}
+
 /// The invoke mode the adapter will use, as the banner shows it.
 pub fn invoke_mode(lookup: impl Fn(&str) -> Option<String>) -> String {
     let mut settings = Settings::new(lookup);
@@ -125,6 +150,29 @@ mod tests {
         assert_eq!(get("AWS_DEFAULT_REGION"), Some("eu-west-1"));
         assert_eq!(get("AWS_LAMBDA_LOG_GROUP_NAME"), Some("/aws/lambda/shop"));
         assert_eq!(get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), Some("128"));
+    }
+
+    #[test]
+    fn a_free_callback_port_unless_the_user_chose_one() {
+        let ports = std::cell::RefCell::new(vec![41000, 3000]);
+        let free = || Ok(ports.borrow_mut().pop().unwrap_or(0));
+        assert_eq!(
+            callback_port_vars(3000, env(&[]), free).unwrap(),
+            [("LWA_WS_CALLBACK_PORT".to_string(), "41000".to_string())],
+            "the app's port is skipped"
+        );
+        let never = || -> std::io::Result<u16> { panic!("no free port is needed") };
+        assert!(
+            callback_port_vars(3000, env(&[("LWA_WS_CALLBACK_PORT", "9100")]), never)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            callback_port_vars(3000, env(&[("AWS_LWA_WS_CALLBACK_PORT", "9100")]), never)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(callback_port_vars(3000, env(&[]), || Ok(3000)).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! compression, for one, belongs here, after the app and before buffering or streaming, so that it applies
 //! to both alike and the buffered size limit is checked on what is actually sent.
 
+pub mod compress;
 pub(crate) mod content;
 pub mod meta;
 

@@ -131,7 +131,9 @@ impl RuntimeClient {
 
     /// Waits until the environment is restored from its snapshot (SnapStart).
     pub async fn restore_next(&self) -> Result<(), RuntimeError> {
-        self.send_bytes("restore/next", requests::restore_next(&self.endpoint)).await.map(drop)
+        self.send_bytes("restore/next", requests::restore_next(&self.endpoint))
+            .await
+            .map(drop)
     }
 
     /// Reports a failed restore (SnapStart).

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::buffered::document::{self, Format, Head};
 use crate::context::now_ms;
@@ -57,6 +58,8 @@ pub struct FrontDoor {
     port: u16,
     websocket: Option<Arc<dyn WebSocketHandler>>,
     counter: AtomicU64,
+    /// Why the function cannot take requests yet (`None` once it can); see [`FrontDoor::with_readiness`].
+    not_ready: Option<watch::Receiver<Option<String>>>,
 }
 
 impl FrontDoor {
@@ -68,7 +71,16 @@ impl FrontDoor {
             port,
             websocket: None,
             counter: AtomicU64::new(0),
+            not_ready: None,
         }
+    }
+
+    /// Serves before the function is ready: while `not_ready` holds a reason, every request (WebSocket
+    /// upgrades included) gets `503 Service Unavailable` with that reason as a one-line body, at once,
+    /// instead of waiting in the invocation queue for an init that may never end.
+    pub fn with_readiness(mut self, not_ready: watch::Receiver<Option<String>>) -> Self {
+        self.not_ready = Some(not_ready);
+        self
     }
 
     /// Plugs in a WebSocket handler; without one, upgrade requests get 501.
@@ -87,6 +99,11 @@ impl FrontDoor {
     }
 
     async fn handle(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<ResponseBody> {
+        if let Some(reason) = self.not_ready.as_ref().and_then(|not_ready| not_ready.borrow().clone()) {
+            let mut log = RequestLog::new(request.method(), request.uri());
+            log.note(reason.clone());
+            return log.finish(not_ready(&reason));
+        }
         // `Upgrade: websocket` requests go to the WebSocket handler (`dev`'s API Gateway WebSocket API
         // emulation, `super::super::websocket`), when one is plugged in.
         if is_websocket_upgrade(&request) {
@@ -275,6 +292,16 @@ fn simple(status: StatusCode, content_type: &'static str, body: &'static str) ->
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// The answer before the function is ready: 503 with the reason, and a hint to try again in a second.
+fn not_ready(reason: &str) -> Response<ResponseBody> {
+    let mut response = Response::new(full(Bytes::from(format!("{reason}\n"))));
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     response
 }
 

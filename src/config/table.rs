@@ -1,0 +1,439 @@
+//! Every setting the adapter reads, in one table: its name without prefix, what it does and its default.
+//!
+//! `lambda-adapter --help` is printed from this table ([`help`]), and this module's tests hold the table to
+//! the code that reads the settings: reading the configuration ([`super::Config::from_settings`] and
+//! [`super::runtime_api::runtime_endpoint`]) with an empty environment must ask for exactly the variables the
+//! table names, no more and no fewer, and every default written as a value must be the value the parser uses
+//! when the setting is unset. A setting added to the parser without a row here (or a row left behind after a
+//! setting is removed) fails those tests, so the help cannot drift from what the adapter does.
+
+/// Which part of the adapter reads a setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reader {
+    /// [`super::Config::from_settings`]: `LWA_<NAME>`, else `AWS_LWA_<NAME>`.
+    Config,
+    /// [`super::runtime_api::runtime_endpoint`], read before the others: `LWA_<NAME>`, else `AWS_LWA_<NAME>`.
+    RuntimeApi,
+    /// The log set-up (`crate::logging`), which reads `LWA_<NAME>` only.
+    Logging,
+}
+
+/// A setting's default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultValue {
+    /// A value the setting accepts, which is what the adapter uses when it is unset (the tests check both).
+    Value(&'static str),
+    /// No single value: what happens when it is unset.
+    Described(&'static str),
+}
+
+impl DefaultValue {
+    pub fn text(&self) -> &'static str {
+        match self {
+            DefaultValue::Value(text) | DefaultValue::Described(text) => text,
+        }
+    }
+}
+
+/// One row: a setting, under `LWA_<name>` and `AWS_LWA_<name>`.
+#[derive(Clone, Copy, Debug)]
+pub struct Setting {
+    /// The name without prefix, such as `INVOKE_MODE`.
+    pub name: &'static str,
+    /// What it does, in one sentence (wrapped by [`help`]).
+    pub what: &'static str,
+    pub default: DefaultValue,
+    pub reader: Reader,
+    /// Other variables read for the same setting: the plain fallback (`PORT`) or the reference adapter's
+    /// deprecated names without prefix.
+    pub also: &'static [&'static str],
+}
+
+const fn setting(name: &'static str, what: &'static str, default: DefaultValue) -> Setting {
+    Setting {
+        name,
+        what,
+        default,
+        reader: Reader::Config,
+        also: &[],
+    }
+}
+
+const fn deprecated_plain(mut setting: Setting, names: &'static [&'static str]) -> Setting {
+    setting.also = names;
+    setting
+}
+
+const NONE: DefaultValue = DefaultValue::Described("none");
+
+/// Every `LWA_*` / `AWS_LWA_*` setting, in the order `--help` lists them.
+pub const SETTINGS: &[Setting] = &[
+    deprecated_plain(
+        setting(
+            "PORT",
+            "the app's port, where requests and the readiness check go; the plain PORT variable is the fallback",
+            DefaultValue::Value("8080"),
+        ),
+        &["PORT"],
+    ),
+    setting(
+        "HOST",
+        "the app's host: a host name or an IP address (IPv6 without brackets is fine)",
+        DefaultValue::Value("127.0.0.1"),
+    ),
+    deprecated_plain(
+        setting(
+            "READINESS_CHECK_PATH",
+            "the path (with an optional query) the readiness check GETs",
+            DefaultValue::Value("/"),
+        ),
+        &["READINESS_CHECK_PATH"],
+    ),
+    deprecated_plain(
+        setting(
+            "READINESS_CHECK_PORT",
+            "the port of the readiness check",
+            DefaultValue::Described("the app's port"),
+        ),
+        &["READINESS_CHECK_PORT"],
+    ),
+    deprecated_plain(
+        setting(
+            "READINESS_CHECK_PROTOCOL",
+            "`http` (a status in the healthy ranges) or `tcp` (a connection)",
+            DefaultValue::Value("http"),
+        ),
+        &["READINESS_CHECK_PROTOCOL"],
+    ),
+    setting(
+        "READINESS_CHECK_HEALTHY_STATUS",
+        "the statuses that count as ready, as ranges such as `200-399,404`",
+        DefaultValue::Value("100-499"),
+    ),
+    setting(
+        "READINESS_CHECK_TIMEOUT",
+        "seconds (fractions allowed) to wait for the app before init fails, naming the path and the last status seen",
+        DefaultValue::Described("wait until Lambda's own init timeout"),
+    ),
+    setting(
+        "READINESS_CHECK_TIMEOUT_SECONDS",
+        "the reference adapter's newer name for READINESS_CHECK_TIMEOUT (which wins when both are set)",
+        DefaultValue::Described("wait until Lambda's own init timeout"),
+    ),
+    setting(
+        "POOL_IDLE_TIMEOUT_SECONDS",
+        "how long an idle connection to the app stays pooled (`0`: none is kept); under Node's 5 s keep-alive",
+        DefaultValue::Value("4"),
+    ),
+    setting(
+        "SNAPSTART_BEFORE_CHECKPOINT_PATH",
+        "an app path POSTed before the SnapStart snapshot (clients asking for it get 403)",
+        NONE,
+    ),
+    setting(
+        "SNAPSTART_AFTER_RESTORE_PATH",
+        "an app path POSTed after a SnapStart restore (clients asking for it get 403)",
+        NONE,
+    ),
+    deprecated_plain(
+        setting(
+            "ASYNC_INIT",
+            "stop waiting for the app at 9.8 s so init does not time out; the first invocation waits for it",
+            DefaultValue::Value("false"),
+        ),
+        &["ASYNC_INIT"],
+    ),
+    deprecated_plain(
+        setting(
+            "REMOVE_BASE_PATH",
+            "a prefix removed from request paths (`/api` takes `/api/users` to `/users`)",
+            NONE,
+        ),
+        &["REMOVE_BASE_PATH"],
+    ),
+    setting(
+        "PASS_THROUGH_PATH",
+        "where non-HTTP events (SQS, S3, EventBridge, ...) are POSTed",
+        DefaultValue::Value("/events"),
+    ),
+    setting("AUTHORIZATION_SOURCE", "a request header copied into `Authorization`", NONE),
+    setting(
+        "ERROR_STATUS_CODES",
+        "app statuses that fail the invocation, such as `500,502-504`, so Lambda's retries and alarms see them",
+        NONE,
+    ),
+    setting(
+        "INVOKE_MODE",
+        "`buffered` or `response_stream` (set the Function URL's InvokeMode to match)",
+        DefaultValue::Value("buffered"),
+    ),
+    setting(
+        "APIGW_REST_STREAMING",
+        "stream responses to API Gateway REST events (only with an integration using `responseTransferMode: STREAM`)",
+        DefaultValue::Value("false"),
+    ),
+    setting(
+        "HTTP_API_DOMAINS",
+        "custom domains (comma-separated) in front of an HTTP API, whose events must be answered buffered",
+        NONE,
+    ),
+    setting(
+        "ENABLE_COMPRESSION",
+        "compress responses for clients that accept it, for the types in COMPRESSIBLE_TYPES",
+        DefaultValue::Value("false"),
+    ),
+    setting(
+        "COMPRESSIBLE_TYPES",
+        "the content types compressed, comma-separated (`type/subtype`, `type/*`, `type/*+suffix`); replaces the default list",
+        DefaultValue::Value(super::compression::DEFAULT_TYPES),
+    ),
+    setting(
+        "WS_PATH",
+        "base path of the app's WebSocket routes `/connect`, `/message`, `/disconnect`",
+        DefaultValue::Value("/ws"),
+    ),
+    setting(
+        "WS_REPLY",
+        "`response` (a message's reply is the Lambda response body) or `post` (sent through @connections)",
+        DefaultValue::Value("response"),
+    ),
+    setting(
+        "WS_CALLBACK_PORT",
+        "loopback port of the adapter's @connections server (9003 when the app itself listens on 9002)",
+        DefaultValue::Value("9002"),
+    ),
+    setting(
+        "WS_ENDPOINT",
+        "the WebSocket management API's base URL with the stage, such as `https://ws.example.com/chat`",
+        DefaultValue::Described("from the events"),
+    ),
+    Setting {
+        name: "LAMBDA_RUNTIME_API_PROXY",
+        what: "a Runtime API address used instead of AWS_LAMBDA_RUNTIME_API (a proxy extension in between)",
+        default: NONE,
+        reader: Reader::RuntimeApi,
+        also: &[],
+    },
+    Setting {
+        name: "LOG",
+        what: "the log filter (`debug` shows one line per invocation); LWA_LOG only, else RUST_LOG, else AWS_LAMBDA_LOG_LEVEL",
+        default: DefaultValue::Value("info"),
+        reader: Reader::Logging,
+        also: &["RUST_LOG"],
+    },
+];
+
+/// One of Lambda's own variables that the adapter reads, as Lambda sets them.
+#[derive(Clone, Copy, Debug)]
+pub struct LambdaVariable {
+    pub name: &'static str,
+    pub what: &'static str,
+    pub reader: Reader,
+}
+
+/// Lambda's variables the adapter reads (Lambda sets them; `lambda-adapter dev` sets them as Lambda would).
+pub const LAMBDA_VARIABLES: &[LambdaVariable] = &[
+    LambdaVariable {
+        name: "AWS_LAMBDA_RUNTIME_API",
+        what: "the Runtime API's `host:port` (or a URL with a path prefix)",
+        reader: Reader::RuntimeApi,
+    },
+    LambdaVariable {
+        name: "AWS_LAMBDA_MAX_CONCURRENCY",
+        what: "invocations served at once on Lambda Managed Instances (1 elsewhere)",
+        reader: Reader::Config,
+    },
+    LambdaVariable {
+        name: "AWS_LAMBDA_INITIALIZATION_TYPE",
+        what: "`snap-start` runs SnapStart's lifecycle",
+        reader: Reader::Config,
+    },
+    LambdaVariable {
+        name: "AWS_LAMBDA_LOG_LEVEL",
+        what: "the log level when neither LWA_LOG nor RUST_LOG is set",
+        reader: Reader::Logging,
+    },
+    LambdaVariable {
+        name: "AWS_LAMBDA_LOG_FORMAT",
+        what: "`JSON`: one JSON object per log line",
+        reader: Reader::Logging,
+    },
+];
+
+impl Setting {
+    /// The variables this setting is read from, in the order they are looked up.
+    pub fn variables(&self) -> Vec<String> {
+        let mut names = vec![format!("LWA_{}", self.name)];
+        if self.reader != Reader::Logging {
+            names.push(format!("AWS_LWA_{}", self.name));
+        }
+        names.extend(self.also.iter().map(|name| name.to_string()));
+        names
+    }
+}
+
+/// The settings part of `lambda-adapter --help`, from the tables: every setting with its default.
+pub fn help() -> String {
+    const WIDTH: usize = 110;
+    const NAME: usize = 34;
+    let mut text = String::from(
+        "SETTINGS (environment variables LWA_<NAME> or AWS_LWA_<NAME>; LWA_ wins when both are set;\n\
+         an invalid value fails init with a message naming the variable, the value and what is allowed):\n",
+    );
+    for setting in SETTINGS {
+        let name = if setting.reader == Reader::Logging {
+            format!("LWA_{}", setting.name)
+        } else {
+            setting.name.to_string()
+        };
+        let default = match setting.default {
+            DefaultValue::Value(value) => format!("`{value}`"),
+            DefaultValue::Described(text) => text.to_string(),
+        };
+        text.push_str(&row(&name, &format!("{} [default: {default}]", setting.what), NAME, WIDTH));
+    }
+    text.push_str("\nLAMBDA'S VARIABLES (Lambda sets them; `lambda-adapter dev` sets them as Lambda would):\n");
+    for variable in LAMBDA_VARIABLES {
+        text.push_str(&row(variable.name, variable.what, NAME, WIDTH));
+    }
+    text
+}
+
+/// `    NAME   description...`, the description wrapped at `width` and indented to `column`. Words longer
+/// than a line (a comma-separated list) are broken after their commas.
+fn row(name: &str, description: &str, column: usize, width: usize) -> String {
+    let indent = " ".repeat(column);
+    let mut out = format!("    {name}");
+    if out.len() < column {
+        out.push_str(&" ".repeat(column.saturating_sub(out.len())));
+    } else {
+        out.push('\n');
+        out.push_str(&indent);
+    }
+    let room = width.saturating_sub(column);
+    // (piece, whether a space goes before it)
+    let pieces = description.split(' ').flat_map(|word| {
+        let parts: Vec<&str> = if word.chars().count() > room {
+            word.split_inclusive(',').collect()
+        } else {
+            vec![word]
+        };
+        parts.into_iter().enumerate().map(|(i, part)| (part, i == 0))
+    });
+    let mut line_len = column;
+    for (piece, spaced) in pieces {
+        let len = piece.chars().count();
+        let gap = usize::from(spaced && line_len > column);
+        if line_len > column && line_len.saturating_add(gap).saturating_add(len) > width {
+            out.push('\n');
+            out.push_str(&indent);
+            line_len = column;
+        } else if gap == 1 {
+            out.push(' ');
+            line_len = line_len.saturating_add(1);
+        }
+        out.push_str(piece);
+        line_len = line_len.saturating_add(len);
+    }
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Settings, runtime_api::runtime_endpoint};
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+
+    /// The variables `read` asks for when none is set.
+    fn asked(read: impl FnOnce(&dyn Fn(&str) -> Option<String>)) -> BTreeSet<String> {
+        let names = RefCell::new(BTreeSet::new());
+        let lookup = |name: &str| {
+            names.borrow_mut().insert(name.to_string());
+            None
+        };
+        read(&lookup);
+        names.into_inner()
+    }
+
+    fn in_table(reader: Reader) -> BTreeSet<String> {
+        let settings = SETTINGS.iter().filter(|s| s.reader == reader).flat_map(Setting::variables);
+        let lambda = LAMBDA_VARIABLES.iter().filter(|v| v.reader == reader).map(|v| v.name.to_string());
+        settings.chain(lambda).collect()
+    }
+
+    #[test]
+    fn reading_the_configuration_asks_for_exactly_the_variables_in_the_table() {
+        let config = asked(|lookup| {
+            let mut settings = Settings::new(lookup);
+            Config::from_settings(&mut settings).expect("the defaults are valid");
+        });
+        let table = in_table(Reader::Config);
+        let missing: Vec<_> = config.difference(&table).collect();
+        let stale: Vec<_> = table.difference(&config).collect();
+        assert!(
+            missing.is_empty() && stale.is_empty(),
+            "the configuration reads {missing:?}, which src/config/table.rs does not list (add a row, so --help shows it); \
+             the table lists {stale:?}, which the configuration does not read"
+        );
+
+        let runtime_api = asked(|lookup| {
+            let _ = runtime_endpoint(lookup);
+        });
+        assert_eq!(runtime_api, in_table(Reader::RuntimeApi));
+    }
+
+    #[test]
+    fn every_default_written_as_a_value_is_the_default() {
+        let debug = |vars: &[(&str, &str)]| {
+            let mut settings = Settings::new(crate::config::lookup(vars));
+            format!("{:?}", Config::from_settings(&mut settings).map_err(|e| e.to_string()))
+        };
+        let defaults = debug(&[]);
+        for setting in SETTINGS.iter().filter(|s| s.reader == Reader::Config) {
+            let DefaultValue::Value(value) = setting.default else { continue };
+            let name = format!("LWA_{}", setting.name);
+            assert_eq!(
+                debug(&[(&name, value)]),
+                defaults,
+                "{name}={value:?}, its documented default, changes the configuration"
+            );
+        }
+        let log = SETTINGS.iter().find(|s| s.name == "LOG").expect("LOG has a row");
+        assert_eq!(log.default, DefaultValue::Value("info"), "crate::logging falls back to `info`");
+        assert_eq!(
+            SETTINGS.iter().find(|s| s.name == "WS_CALLBACK_PORT").map(|s| s.default),
+            Some(DefaultValue::Value("9002"))
+        );
+        assert_eq!(crate::config::ws::DEFAULT_CALLBACK_PORT, 9002);
+    }
+
+    #[test]
+    fn help_lists_every_setting_with_its_default() {
+        let help = help();
+        for setting in SETTINGS {
+            assert!(help.contains(setting.name), "{} is missing:\n{help}", setting.name);
+        }
+        for variable in LAMBDA_VARIABLES {
+            assert!(help.contains(variable.name), "{} is missing:\n{help}", variable.name);
+        }
+        let lines: Vec<&str> = help.lines().collect();
+        assert!(lines.iter().all(|l| l.chars().count() <= 110), "{help}");
+        let port = lines.iter().find(|l| l.trim_start().starts_with("PORT ")).expect("a PORT row");
+        assert!(port.contains("the app's port"), "{port}");
+        assert!(help.contains("[default: `8080`]"), "{help}");
+        let names: BTreeSet<&str> = SETTINGS.iter().map(|s| s.name).collect();
+        assert_eq!(names.len(), SETTINGS.len(), "a setting is listed twice");
+    }
+
+    #[test]
+    fn rows_wrap_under_their_description() {
+        let text = row("NAME", "one two three four five six", 10, 22);
+        assert_eq!(text, "    NAME  one two\n          three four\n          five six\n");
+        let long = row("A_VERY_LONG_NAME", "x", 10, 22);
+        assert_eq!(long, "    A_VERY_LONG_NAME\n          x\n");
+        let list = row("L", "[`a/b,cc/dd,eee/f`]", 6, 18);
+        assert_eq!(list, "    L [`a/b,cc/dd,\n      eee/f`]\n");
+    }
+}
