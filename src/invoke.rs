@@ -81,7 +81,7 @@ impl Adapter {
             readiness: Readiness::new(&config),
             app: http_client::app_client(config.pool_idle_timeout, config.max_concurrency),
             ws: ws::Bridge::new(config.ws.clone()),
-            layers: Layers::new(crate::response::compress::layers(&config.compression)),
+            layers: Layers::new(layers(&config)),
             config,
             runtime,
             options,
@@ -159,6 +159,7 @@ impl Adapter {
         let head = (!self.layers.is_empty() && websocket.is_none()).then(|| RequestHead {
             method: method.clone(),
             headers: request.headers().clone(),
+            streaming: matches!(response_mode(&self.config, kind), ResponseMode::Streaming { .. }),
         });
         let hooks = &self.config.snapstart_hooks;
         if request.uri().path_and_query().is_some_and(|pq| hooks.is_hook(pq.as_str())) {
@@ -285,6 +286,17 @@ impl Adapter {
             )),
         }
     }
+}
+
+/// The layers over the app's response, in order: SSE keep-alive on the app's own bytes, then compression.
+fn layers(config: &Config) -> Vec<Box<dyn crate::response::Layer>> {
+    let keepalive = config
+        .sse_keepalive
+        .map(|every| Box::new(crate::response::keepalive::SseKeepAlive { every }) as Box<dyn crate::response::Layer>);
+    keepalive
+        .into_iter()
+        .chain(crate::response::compress::layers(&config.compression))
+        .collect()
 }
 
 /// Whether a request may be sent twice: an idempotent method (RFC 9110 § 9.2.2), or nothing in its body

@@ -70,8 +70,14 @@ fn chromium_sees_sse_ticks_one_by_one_through_cargo_lambda() {
 
 /// The README's first command: `dev` with the SSE example in streaming mode, once it prints its URL.
 fn sse_through_dev() -> (Dev, String) {
+    sse_through_dev_with(&[])
+}
+
+fn sse_through_dev_with(env: &[(&str, &str)]) -> (Dev, String) {
     let sse = example_binary("sse");
-    let dev = Dev::spawn_app(&[sse.to_str().unwrap()], &[], &[("LWA_INVOKE_MODE", "response_stream")]);
+    let mut all = vec![("LWA_INVOKE_MODE", "response_stream")];
+    all.extend_from_slice(env);
+    let dev = Dev::spawn_app(&[sse.to_str().unwrap()], &[], &all);
     let url = format!("http://127.0.0.1:{}/", dev.port);
     let started = std::time::Instant::now();
     while !dev.output().contains(&url) {
@@ -93,4 +99,22 @@ fn chromium_sees_sse_ticks_one_by_one_through_dev() {
         "ticks appeared together ({spread:?}): the stream was buffered; log:\n{}",
         dev.output()
     );
+}
+
+/// With `LWA_SSE_KEEPALIVE`, the silences between ticks carry comment lines; Chromium's `EventSource` shows
+/// every tick, whole, and nothing else.
+#[test]
+fn an_event_source_ignores_the_keepalive_comments() {
+    let (dev, url) = sse_through_dev_with(&[("LWA_SSE_KEEPALIVE", "0.3")]);
+    let ticks = page_ticks(&format!("{url}?n=3&interval_ms=1200"), 3);
+    let numbers: Vec<u64> = ticks
+        .iter()
+        .map(|(text, _)| text.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap())
+        .collect();
+    assert_eq!(numbers, [1, 2, 3], "{ticks:?}");
+    assert!(
+        ticks.iter().all(|(text, _)| text.contains(" at ") && text.contains("received")),
+        "{ticks:?}"
+    );
+    drop(dev);
 }

@@ -219,3 +219,24 @@ async fn a_client_that_goes_away_stops_the_app() {
         .expect("served promptly");
     assert_eq!(received.prelude["statusCode"], 204);
 }
+
+#[tokio::test]
+async fn sse_keepalive_fills_silences_with_comments_between_events_only() {
+    let stack = Stack::start(&[("LWA_INVOKE_MODE", "response_stream"), ("LWA_SSE_KEEPALIVE", "0.3")]).await;
+    let outcome = stack.invoke(bytes(&function_url("GET", "/sse", "n=3&interval_ms=1000"))).await;
+    let received = receive(outcome).await;
+    assert!(received.error.is_none(), "{:?}", received.error);
+    let text = String::from_utf8(received.body()).unwrap();
+    let comments = text.matches(":\n\n").count();
+    assert!(comments >= 4, "two 1 s silences, a comment each 0.3 s: {text:?}");
+    // Remove the comments and the app's bytes are left exactly, three whole events.
+    let events: Vec<&str> = text.split("\n\n").filter(|part| !part.is_empty() && *part != ":").collect();
+    assert_eq!(events.len(), 3, "{text:?}");
+    for (n, event) in events.iter().enumerate() {
+        assert!(event.starts_with(&format!("id: {}\ndata: {{", n + 1)), "{event:?} in {text:?}");
+    }
+    // Without the setting, nothing is added.
+    let plain = Stack::start(&[("LWA_INVOKE_MODE", "response_stream")]).await;
+    let received = receive(plain.invoke(bytes(&function_url("GET", "/sse", "n=2&interval_ms=700"))).await).await;
+    assert!(!String::from_utf8(received.body()).unwrap().contains(":\n\n"));
+}

@@ -58,6 +58,8 @@ pub struct Config {
     pub pool_idle_timeout: Duration,
     /// Invocations served at once: `AWS_LAMBDA_MAX_CONCURRENCY` on Lambda Managed Instances, else 1.
     pub max_concurrency: usize,
+    /// A comment line on a streamed event stream idle this long (`SSE_KEEPALIVE`), for proxies' timeouts.
+    pub sse_keepalive: Option<Duration>,
     /// `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`: the environment is restored from a snapshot.
     pub snap_start: bool,
     /// App paths `POST`ed before the snapshot and after the restore (SnapStart), so the app can drop and
@@ -397,6 +399,7 @@ impl Config {
         let snap_start = settings
             .get_plain("AWS_LAMBDA_INITIALIZATION_TYPE")
             .is_some_and(|found| found.value.trim() == "snap-start");
+        let sse_keepalive = settings.parse("SSE_KEEPALIVE", parse_seconds)?;
         let snapstart_hooks = SnapStartHooks {
             before_checkpoint: settings.parse("SNAPSTART_BEFORE_CHECKPOINT_PATH", parse_target)?,
             after_restore: settings.parse("SNAPSTART_AFTER_RESTORE_PATH", parse_target)?,
@@ -423,6 +426,7 @@ impl Config {
             readiness_timeout,
             pool_idle_timeout,
             max_concurrency,
+            sse_keepalive,
             snap_start,
             snapstart_hooks,
             async_init,

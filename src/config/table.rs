@@ -126,6 +126,11 @@ pub const SETTINGS: &[Setting] = &[
         DefaultValue::Value("4"),
     ),
     setting(
+        "SSE_KEEPALIVE",
+        "seconds a streamed text/event-stream may stay silent before an SSE comment line keeps proxies from timing it out",
+        NONE,
+    ),
+    setting(
         "SNAPSTART_BEFORE_CHECKPOINT_PATH",
         "an app path POSTed before the SnapStart snapshot (clients asking for it get 403)",
         NONE,

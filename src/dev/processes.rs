@@ -764,8 +764,8 @@ mod tests {
     fn listening_finds_this_processes_own_socket() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();
+        // Only the positive check: once dropped, another test in this process may bind the same port again.
         assert!(listening(std::process::id()).contains(&address), "{address} not found");
         drop(listener);
-        assert!(!listening(std::process::id()).contains(&address));
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod compress;
 pub(crate) mod content;
+pub mod keepalive;
 pub mod meta;
 
 use http::{Method, Response};
@@ -19,6 +20,8 @@ use crate::net::body::Body;
 pub struct RequestHead {
     pub method: Method,
     pub headers: http::HeaderMap,
+    /// The answer goes back streamed (else as one buffered document).
+    pub streaming: bool,
 }
 
 /// A transformation of the app's response, applied before it is encoded in either mode.
@@ -73,6 +76,7 @@ mod tests {
         let head = RequestHead {
             method: Method::GET,
             headers: http::HeaderMap::new(),
+            streaming: false,
         };
         let response = layers.apply(&head, Response::new(full("x")));
         let seen: Vec<_> = response.headers().get_all("x-layer").iter().collect();

@@ -197,7 +197,11 @@ mod tests {
         if !accept.is_empty() {
             headers.insert("accept-encoding", accept.parse().unwrap());
         }
-        RequestHead { method, headers }
+        RequestHead {
+            method,
+            headers,
+            streaming: false,
+        }
     }
 
     fn response(status: u16, headers: &[(&str, &str)], body: Body) -> Response<Body> {
