@@ -3,6 +3,6 @@
 
 pub mod body;
 pub mod client;
-pub(crate) mod headers;
+pub mod headers;
 pub(crate) mod serve;
 pub mod uri;
