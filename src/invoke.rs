@@ -382,43 +382,5 @@ fn app_failed(app: &http::uri::Authority, target: &str, error: &hyper_util::clie
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::Settings;
-
-    fn config(mode: &str, rest: bool) -> Config {
-        let rest = rest.to_string();
-        let mut settings = Settings::new(move |name: &str| match name {
-            "LWA_INVOKE_MODE" => Some(mode.to_string()),
-            "LWA_APIGW_REST_STREAMING" => Some(rest.clone()),
-            _ => None,
-        });
-        Config::from_settings(&mut settings).unwrap()
-    }
-
-    #[test]
-    fn only_function_urls_and_opted_in_rest_apis_stream() {
-        let streaming = config("response_stream", false);
-        assert_eq!(
-            response_mode(&streaming, EventKind::FunctionUrl),
-            ResponseMode::Streaming { multi_value: false }
-        );
-        for kind in [
-            EventKind::HttpApi,
-            EventKind::RestApi,
-            EventKind::Alb { multi_value: true },
-            EventKind::PassThrough,
-            EventKind::WebSocket,
-        ] {
-            assert_eq!(response_mode(&streaming, kind), ResponseMode::Buffered, "{kind:?}");
-        }
-        assert_eq!(
-            response_mode(&config("response_stream", true), EventKind::RestApi),
-            ResponseMode::Streaming { multi_value: true }
-        );
-        assert_eq!(
-            response_mode(&config("buffered", true), EventKind::FunctionUrl),
-            ResponseMode::Buffered
-        );
-    }
-}
+#[path = "invoke_tests.rs"]
+mod tests;

@@ -15,29 +15,34 @@
 //! requests any more. If `dev` itself is killed, its guardian ([`processes::Guardian`]) stops both process
 //! groups, so no process outlives `dev`.
 
+mod app_watch;
+mod banner;
 pub(crate) mod cli;
 pub mod emulator;
 pub(crate) mod environment;
 pub(crate) mod front_door;
+pub(crate) mod guardian;
+pub(crate) mod listening;
 pub(crate) mod processes;
 pub mod websocket;
 
 pub use cli::EXAMPLE;
-pub use processes::{GUARD_COMMAND, guard_main};
+pub use guardian::{GUARD_COMMAND, guard_main};
 
-use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::{Config, ReadinessProtocol, Settings};
+use app_watch::AppWatch;
+use banner::{bind_front_door, front_door_url, print_banner};
 use cli::{CliError, DevArgs};
 use emulator::{Emulator, FunctionInfo};
 use environment::PortSource;
 use front_door::FrontDoor;
-use processes::{Finding, Guardian, Process, describe};
+use guardian::Guardian;
+use processes::{Process, describe};
 use websocket::WsFront;
 use websocket::connections::Connections;
 use websocket::management::Management;
@@ -222,7 +227,7 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
                     continue;
                 }
                 let Some(pid) = app.pid() else { continue };
-                let listening = tokio::task::spawn_blocking(move || processes::listening(pid)).await.unwrap_or_default();
+                let listening = tokio::task::spawn_blocking(move || listening::listening(pid)).await.unwrap_or_default();
                 let (warning, changed) = app_watch.update(&listening);
                 if let Some(warning) = warning {
                     tracing::warn!("{warning}");
@@ -287,152 +292,6 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
     Ok(code)
 }
 
-/// Binds `--listen`. When it was not given and the default port is taken (another `dev`, say), a free port
-/// on the same address is used instead, and the banner shows it.
-async fn bind_front_door(args: &DevArgs) -> Result<TcpListener, String> {
-    match TcpListener::bind(args.listen).await {
-        Ok(listener) => Ok(listener),
-        Err(error) if !args.listen_given && error.kind() == std::io::ErrorKind::AddrInUse => {
-            let listener = TcpListener::bind(SocketAddr::new(args.listen.ip(), 0))
-                .await
-                .map_err(|e| format!("cannot listen on {} or on a free port: {e}", args.listen))?;
-            tracing::warn!(
-                "{} is taken, so the front door listens on a free port instead (choose one with --listen)",
-                args.listen
-            );
-            Ok(listener)
-        }
-        Err(error) => Err(format!("cannot listen on {} (--listen): {error}", args.listen)),
-    }
-}
-
-/// `http://host:port/` of the front door, with a usable host for an unspecified address.
-fn front_door_url(listen: SocketAddr) -> String {
-    let host = if listen.ip().is_unspecified() {
-        "127.0.0.1".to_string()
-    } else if listen.is_ipv6() {
-        format!("[{}]", listen.ip())
-    } else {
-        listen.ip().to_string()
-    };
-    format!("http://{host}:{}/", listen.port())
-}
-
-/// Where the app listens, while `dev` waits for init: the reason the front door gives for its 503, and the
-/// warning printed (once) when the app listens where the adapter does not look.
-///
-/// `dev` never adopts the port it finds. Deployed, the adapter connects to `$PORT` (or `LWA_PORT`) and
-/// nothing else; an app that ignores `$PORT` would never become ready on Lambda, and init would fail there
-/// after a long wait. Quietly pointing dev's adapter at the port the app chose would make the app work on
-/// the laptop and fail in the cloud, which is the opposite of what dev is for. So dev says what is wrong, at
-/// once, and how to fix it for both: `--app-port` (and the matching `LWA_PORT` when deploying), or an app
-/// that reads `$PORT`.
-struct AppWatch {
-    port: u16,
-    source: PortSource,
-    /// The adapter's host (`LWA_HOST`), which the app must be reachable on.
-    host: String,
-    /// What the adapter's readiness check does, for messages: `GET http://127.0.0.1:3000/`.
-    check: String,
-    finding: Finding,
-    warned: bool,
-}
-
-impl AppWatch {
-    /// `lookup` reads the adapter's environment, to learn its host and readiness check as it will.
-    fn new(port: u16, source: PortSource, lookup: impl Fn(&str) -> Option<String>) -> AppWatch {
-        let mut settings = Settings::new(lookup);
-        let (host, check) = match Config::from_settings(&mut settings) {
-            Ok(config) => {
-                let check = match config.readiness_protocol {
-                    ReadinessProtocol::Http => format!("GET http://{}{}", config.readiness_address, config.readiness_path),
-                    ReadinessProtocol::Tcp => format!("a TCP connection to {}", config.readiness_address),
-                };
-                (config.host, check)
-            }
-            // The adapter reports the invalid setting itself.
-            Err(_) => ("127.0.0.1".to_string(), format!("127.0.0.1:{port}")),
-        };
-        AppWatch {
-            port,
-            source,
-            host,
-            check,
-            finding: Finding::NotListening,
-            warned: false,
-        }
-    }
-
-    /// Takes what the app listens on now. Returns the warning to print (the first time the app is found
-    /// where the adapter does not look, and never again) and whether [`AppWatch::reason`] changed.
-    fn update(&mut self, listening: &[SocketAddr]) -> (Option<String>, bool) {
-        let finding = processes::find(listening, self.port, &self.host);
-        let changed = finding != self.finding;
-        self.finding = finding;
-        let warning = self.advice().filter(|_| !self.warned);
-        self.warned |= warning.is_some();
-        (warning, changed)
-    }
-
-    /// The front door's one-line answer while init goes on.
-    fn reason(&self) -> String {
-        let base = format!("the app is not ready yet: the adapter waits for {}", self.check);
-        match self.advice() {
-            Some(advice) => format!("{base} ({advice})"),
-            None if self.finding == Finding::Reachable => format!("{base} (the app listens there; see dev's log for its answers)"),
-            None => base,
-        }
-    }
-
-    /// What is wrong with where the app listens, and how to fix it.
-    fn advice(&self) -> Option<String> {
-        let port = self.port;
-        match &self.finding {
-            Finding::NotListening | Finding::Reachable => None,
-            Finding::OtherPorts(found) => {
-                let first = found.first().map_or(0, SocketAddr::port);
-                Some(match self.source {
-                    PortSource::Flag => format!(
-                        "your app listens on {}, not on --app-port {port}: use --app-port {first}, or make it listen on {port} ($PORT)",
-                        list(found)
-                    ),
-                    _ => format!(
-                        "your app listens on {}, not on $PORT={port}: add --app-port {first} or make it read $PORT",
-                        list(found)
-                    ),
-                })
-            }
-            Finding::OtherAddresses(found) => Some(format!(
-                "your app listens on {}, which the adapter cannot reach at {}:{port}: make it listen on {} or on every address (0.0.0.0), or set LWA_HOST to its address",
-                list(found),
-                self.host,
-                self.host
-            )),
-        }
-    }
-
-    /// The reminder when init is slow, unless the problem was reported already.
-    fn slow_start_hint(&self) -> Option<String> {
-        let port = self.port;
-        match &self.finding {
-            Finding::NotListening => Some(format!(
-                "still waiting for the app to answer on {}:{port}: it listens on no TCP port yet; does it listen on $PORT ({port})?",
-                self.host
-            )),
-            Finding::Reachable => Some(format!(
-                "still waiting for the app: it listens on {port}, but the adapter's readiness check ({}) has not passed yet",
-                self.check
-            )),
-            _ => None,
-        }
-    }
-}
-
-/// `127.0.0.1:8000` or `127.0.0.1:8000, [::]:9229`.
-fn list(addresses: &[SocketAddr]) -> String {
-    addresses.iter().map(SocketAddr::to_string).collect::<Vec<_>>().join(", ")
-}
-
 async fn adapter_stop(adapter: &mut Process) -> Option<std::process::ExitStatus> {
     match tokio::time::timeout(ADAPTER_GRACE, adapter.wait()).await {
         Ok(Ok(status)) => Some(status),
@@ -475,55 +334,6 @@ fn free_port() -> std::io::Result<u16> {
         .map(|a| a.port())
 }
 
-fn print_banner(
-    args: &DevArgs,
-    listen: SocketAddr,
-    app_port: u16,
-    port_source: &PortSource,
-    pids: (Option<u32>, Option<u32>),
-    runtime_api: &str,
-    ws_endpoint: &str,
-) {
-    let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let host = if listen.ip().is_unspecified() {
-        "127.0.0.1".to_string()
-    } else if listen.is_ipv6() {
-        format!("[{}]", listen.ip())
-    } else {
-        listen.ip().to_string()
-    };
-    let port_from = match port_source {
-        PortSource::Flag => "--app-port".to_string(),
-        PortSource::Variable(name) => name.clone(),
-        PortSource::Free => "free port".to_string(),
-    };
-    let pid = |pid: Option<u32>| pid.map_or_else(String::new, |pid| format!(", pid {pid}"));
-    let (app_pid, adapter_pid) = (pid(pids.0), pid(pids.1));
-    let banner = format!(
-        "\nlambda-adapter dev: ready\n  \
-           open      http://{host}:{port}/\n  \
-           event     {event} ({describe})\n  \
-           invoke    {mode}\n  \
-           timeout   {timeout} s\n  \
-           app       {command} (port {app_port} from {port_from}{app_pid})\n  \
-           adapter   Runtime API at {runtime_api}{adapter_pid}\n  \
-           websocket ws://{host}:{port}/ (routes {routes}; idle {idle} s, max {max} s; @connections at {ws_endpoint})\n\
-         Ctrl-C stops.\n",
-        port = listen.port(),
-        event = args.event.flag(),
-        describe = args.event.describe(),
-        mode = environment::invoke_mode(lookup),
-        timeout = args.timeout.as_secs(),
-        command = args.command.join(" "),
-        routes = args.ws.routes.join(","),
-        idle = args.ws.idle_timeout.as_secs(),
-        max = args.ws.max_duration.as_secs(),
-    );
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(banner.as_bytes());
-    let _ = stdout.flush();
-}
-
 /// Ctrl-C and SIGTERM.
 struct Signals {
     #[cfg(unix)]
@@ -560,97 +370,5 @@ impl Signals {
             let _ = tokio::signal::ctrl_c().await;
             "Ctrl-C"
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn addrs(list: &[&str]) -> Vec<SocketAddr> {
-        list.iter().map(|a| a.parse().unwrap()).collect()
-    }
-
-    fn app_watch(source: PortSource, vars: &[(&str, &str)]) -> AppWatch {
-        AppWatch::new(43761, source, crate::config::lookup(vars))
-    }
-
-    #[test]
-    fn a_wrong_port_is_said_once_with_the_fix() {
-        let mut watch = app_watch(PortSource::Free, &[("PORT", "43761")]);
-        assert_eq!(
-            watch.reason(),
-            "the app is not ready yet: the adapter waits for GET http://127.0.0.1:43761/"
-        );
-        assert_eq!(watch.update(&[]), (None, false));
-        let (warning, changed) = watch.update(&addrs(&["127.0.0.1:8000"]));
-        assert_eq!(
-            warning.as_deref(),
-            Some("your app listens on 127.0.0.1:8000, not on $PORT=43761: add --app-port 8000 or make it read $PORT")
-        );
-        assert!(changed);
-        assert_eq!(
-            watch.reason(),
-            "the app is not ready yet: the adapter waits for GET http://127.0.0.1:43761/ (your app listens on \
-             127.0.0.1:8000, not on $PORT=43761: add --app-port 8000 or make it read $PORT)"
-        );
-        assert_eq!(watch.update(&addrs(&["127.0.0.1:8000"])), (None, false), "said once");
-        assert_eq!(watch.slow_start_hint(), None, "said already");
-        let (warning, changed) = watch.update(&addrs(&["127.0.0.1:8000", "0.0.0.0:43761"]));
-        assert_eq!((warning, changed), (None, true));
-        assert!(watch.reason().ends_with("(the app listens there; see dev's log for its answers)"));
-        assert!(
-            watch
-                .slow_start_hint()
-                .unwrap()
-                .contains("readiness check (GET http://127.0.0.1:43761/)")
-        );
-    }
-
-    #[test]
-    fn the_advice_fits_where_the_port_came_from_and_the_adapters_host() {
-        let mut flag = app_watch(PortSource::Flag, &[("PORT", "43761")]);
-        let (warning, _) = flag.update(&addrs(&["[::]:8000"]));
-        assert_eq!(
-            warning.as_deref(),
-            Some("your app listens on [::]:8000, not on --app-port 43761: use --app-port 8000, or make it listen on 43761 ($PORT)")
-        );
-        let mut host = app_watch(PortSource::Free, &[("PORT", "43761")]);
-        let (warning, _) = host.update(&addrs(&["[::1]:43761"]));
-        assert!(
-            warning
-                .unwrap()
-                .starts_with("your app listens on [::1]:43761, which the adapter cannot reach at 127.0.0.1:43761")
-        );
-        let tcp = app_watch(
-            PortSource::Free,
-            &[("PORT", "43761"), ("LWA_READINESS_CHECK_PROTOCOL", "tcp"), ("LWA_HOST", "::1")],
-        );
-        assert_eq!(
-            tcp.reason(),
-            "the app is not ready yet: the adapter waits for a TCP connection to [::1]:43761"
-        );
-        let silent = app_watch(PortSource::Free, &[("PORT", "43761")]);
-        assert!(silent.slow_start_hint().unwrap().contains("listens on no TCP port yet"));
-    }
-
-    #[tokio::test]
-    async fn a_taken_default_address_moves_to_a_free_port_but_a_given_one_does_not() {
-        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut args = cli::parse(&["app".to_string()]).unwrap();
-        args.listen = taken.local_addr().unwrap();
-        let moved = bind_front_door(&args).await.unwrap().local_addr().unwrap();
-        assert_ne!(moved.port(), args.listen.port());
-        assert_eq!(moved.ip(), args.listen.ip());
-        args.listen_given = true;
-        let error = bind_front_door(&args).await.err().unwrap();
-        assert!(error.contains("(--listen)"), "{error}");
-    }
-
-    #[test]
-    fn front_door_urls() {
-        assert_eq!(front_door_url("0.0.0.0:9000".parse().unwrap()), "http://127.0.0.1:9000/");
-        assert_eq!(front_door_url("[::1]:9000".parse().unwrap()), "http://[::1]:9000/");
-        assert_eq!(front_door_url("127.0.0.1:9001".parse().unwrap()), "http://127.0.0.1:9001/");
     }
 }
