@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod cargo_lambda;
+pub mod compression;
 pub mod dev;
 pub mod fault_peers;
 pub mod stack;
