@@ -345,3 +345,47 @@ pub async fn assert_invalid_setting(name: &str, value: &str, expect: &str) -> St
     assert!(!adapter.output().contains("panicked"), "{}", adapter.output());
     message
 }
+
+/// A directory of its own under the system's temporary directory, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("lwa-first-run-{name}-{}-{}", std::process::id(), free_port()));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+
+    /// Waits up to 20 s for `file` to hold a pid.
+    pub fn pid(&self, file: &str) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(pid) = std::fs::read_to_string(self.path(file))
+                .ok()
+                .and_then(|text| text.trim().parse().ok())
+            {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "no pid in {file}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub async fn wait_for_output(process: &Process, text: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while !process.output().contains(text) {
+        assert!(Instant::now() < deadline, "no {text:?} in the output:\n{}", process.output());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
