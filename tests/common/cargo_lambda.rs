@@ -11,20 +11,13 @@ pub struct Peer {
     _emulator: Process,
     pub app: Process,
     pub adapter: Process,
-    _dir: TempDir,
-}
-
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    _dir: super::TempDir,
 }
 
 /// Starts cargo-lambda's emulator, `app` (a command that reads `PORT`) and the adapter.
 pub fn start_with(app_binary: &std::path::Path, env: &[(&str, &str)]) -> Peer {
-    let dir = std::env::temp_dir().join(format!("lwa-cargo-lambda-{}-{}", std::process::id(), free_port()));
+    let temp = super::TempDir::new("cargo-lambda");
+    let dir = temp.0.clone();
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(
         dir.join("Cargo.toml"),
@@ -59,7 +52,7 @@ pub fn start_with(app_binary: &std::path::Path, env: &[(&str, &str)]) -> Peer {
         _emulator: emulator,
         app,
         adapter,
-        _dir: TempDir(dir),
+        _dir: temp,
     }
 }
 

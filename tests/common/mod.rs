@@ -351,7 +351,7 @@ pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     pub fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("lwa-first-run-{name}-{}-{}", std::process::id(), free_port()));
+        let path = std::env::temp_dir().join(format!("lwa-test-{name}-{}-{}", std::process::id(), free_port()));
         std::fs::create_dir_all(&path).unwrap();
         TempDir(path)
     }
