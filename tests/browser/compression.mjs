@@ -3,15 +3,11 @@
 // tick appeared on the page.
 // Usage: node compression.mjs URL COUNT [ACCEPT_ENCODING]  (the optional third argument replaces Chromium's
 // own Accept-Encoding)  → prints {"title": "...", "responses": {"/": {...}, "/events": {...}}, "ticks": [...]}.
-import { chromium } from 'playwright-core';
+import { launch, ticks as pageTicks } from './chromium.mjs';
 
 const [url, countText, accept] = process.argv.slice(2);
 const count = Number(countText || 3);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage();
   if (accept) await page.setExtraHTTPHeaders({ 'Accept-Encoding': accept });
@@ -30,19 +26,8 @@ try {
       };
     })());
   });
-  // Record when each <li> is added, in the page's own clock, so the timing is the browser's view.
-  await page.addInitScript(() => {
-    window.__ticks = [];
-    new MutationObserver((mutations) => {
-      for (const m of mutations) for (const node of m.addedNodes) {
-        if (node.nodeName === 'LI') window.__ticks.push({ text: node.textContent, at_ms: performance.now() });
-      }
-    }).observe(document, { childList: true, subtree: true });
-  });
-  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 15000 });
-  await page.waitForFunction((n) => window.__ticks.length >= n, count, { timeout: 30000 });
+  const ticks = await pageTicks(page, url, count);
   await Promise.all(pending);
-  const ticks = await page.evaluate(() => window.__ticks);
   console.log(JSON.stringify({ title: await page.title(), responses, ticks }));
 } finally {
   await browser.close();

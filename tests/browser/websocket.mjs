@@ -1,14 +1,10 @@
 // Opens the WebSocket example page in headless Chromium; the page connects to the `ws=` URL with the `chat`
 // subprotocol. Sends a message, asks for three pushed ticks, and reports the page's log in order.
 // Usage: node websocket.mjs PAGE_URL  → prints {"items": ["connected (subprotocol chat)", ...]} as JSON.
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const [url] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 // The page prepends each new line; oldest first reads like what happened.
 const items = (page) => page.$$eval('#log li', (lis) => lis.map((li) => li.textContent).reverse());
 const waitFor = (page, text) => page.waitForFunction(
