@@ -66,3 +66,31 @@ fn streamed_download_is_intact_and_cookies_arrive() {
     assert_eq!(head.matches("set-cookie: ").count(), 3, "{head}");
     assert_eq!(body, b"cookies");
 }
+
+/// cargo-lambda's concurrent mode (`--concurrency`, as Lambda Managed Instances run): with
+/// `AWS_LAMBDA_MAX_CONCURRENCY=4` the adapter serves four slow requests side by side.
+#[test]
+fn four_slow_requests_at_once_with_cargo_lambdas_concurrency() {
+    let env = [("AWS_LAMBDA_MAX_CONCURRENCY", "4")];
+    let peer = common::cargo_lambda::start_watch(&example_binary("echo"), &env, &["--concurrency", "4"]);
+    let _ = peer.curl("/health", &[]);
+    let started = Instant::now();
+    let requests: Vec<_> = (0..4)
+        .map(|_| {
+            let url = peer.url("/slow?ms=800");
+            std::thread::spawn(move || {
+                let output = Command::new("curl").args(["-s", "--max-time", "30"]).arg(url).output().unwrap();
+                String::from_utf8_lossy(&output.stdout).to_string()
+            })
+        })
+        .collect();
+    for request in requests {
+        assert_eq!(request.join().unwrap(), "slow");
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_millis(2400),
+        "four 800 ms requests took {elapsed:?}; log:\n{}",
+        peer.adapter.output()
+    );
+}

@@ -16,6 +16,11 @@ pub struct Peer {
 
 /// Starts cargo-lambda's emulator, `app` (a command that reads `PORT`) and the adapter.
 pub fn start_with(app_binary: &std::path::Path, env: &[(&str, &str)]) -> Peer {
+    start_watch(app_binary, env, &[])
+}
+
+/// [`start_with`], with more arguments for `cargo lambda watch` (`--concurrency 4`).
+pub fn start_watch(app_binary: &std::path::Path, env: &[(&str, &str)], watch_args: &[&str]) -> Peer {
     let temp = super::TempDir::new("cargo-lambda");
     let dir = temp.0.clone();
     std::fs::create_dir_all(dir.join("src")).unwrap();
@@ -29,6 +34,7 @@ pub fn start_with(app_binary: &std::path::Path, env: &[(&str, &str)]) -> Peer {
     let mut command = Command::new("cargo");
     command
         .args(["lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1", "-P", &port.to_string()])
+        .args(watch_args)
         .current_dir(&dir);
     let emulator = Process::spawn(command, "cargo-lambda");
     let started = Instant::now();
