@@ -90,10 +90,12 @@ async fn the_static_binary_resolves_execute_api_and_speaks_tls_from_an_empty_roo
     // On Lambda the name comes from DNS: a server of our own, named by the root's /etc/resolv.conf, answers
     // it with a loopback address where a listener takes the TLS ClientHello. Getting that far means the
     // static C library resolved through DNS without NSS modules and rustls found its roots without /etc/ssl.
+    // Built first: the listeners below wait a bounded time, and the first build takes minutes.
+    let binary = static_binary();
     let dns = Dns::start(EXECUTE_API);
     let hello = HelloSink::start(dns.answer);
     let root = Root::new("tls-root");
-    root.copy("/lambda-adapter", static_binary())
+    root.copy("/lambda-adapter", binary)
         .write("/etc/resolv.conf", &dns.resolv_conf());
     let app_port = free_port();
     let _app = start_app(app_port);
