@@ -156,6 +156,22 @@ async fn a_client_leaving_a_buffered_request_does_not_block_the_next() {
     assert!(started.elapsed() < Duration::from_secs(2), "waited {:?}", started.elapsed());
 }
 
+/// The request log says what the client got: a request whose client left while it waited for its turn is
+/// logged as such, never as a status nobody sent.
+#[tokio::test]
+async fn the_log_says_when_a_client_left_before_its_answer() {
+    let dev = Dev::start(&[], &[]).await;
+    let (first, _) = tokio::join!(dev.send("GET", "/slow?ms=800", &[], vec![]), async {
+        // Queued behind the slow one, then abandoned.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let queued = tokio::time::timeout(Duration::from_millis(200), dev.send("GET", "/echo/queued", &[], vec![])).await;
+        assert!(queued.is_err());
+    });
+    assert_eq!(first.status, 200);
+    dev.wait_for_log("GET /echo/queued → client left before the answer").await;
+    assert!(!dev.output().contains("GET /echo/queued → 200"), "{}", dev.output());
+}
+
 /// An upgrade is a `$connect` (the real clients are in `tests/dev_ws.rs`): the app's status answers the
 /// handshake, so the echo app, which has no `/ws/connect`, rejects it with its 404; pointed at its `/echo`
 /// routes with `LWA_WS_PATH`, it accepts with a valid `Sec-WebSocket-Accept`.
