@@ -62,7 +62,7 @@ fn chromium_sees_sse_ticks_one_by_one_through_cargo_lambda() {
     assert!(times.len() >= 3, "{times:?}");
     let spread = Duration::from_secs_f64((times[2] - times[0]) / 1000.0);
     assert!(
-        spread >= Duration::from_millis(1500),
+        spread >= Duration::from_millis(1000),
         "ticks appeared together ({spread:?}): the stream was buffered; log:\n{}",
         peer.adapter.output()
     );
@@ -92,10 +92,12 @@ fn sse_through_dev_with(env: &[(&str, &str)]) -> (Dev, String) {
 #[test]
 fn chromium_sees_sse_ticks_one_by_one_through_dev() {
     let (dev, url) = sse_through_dev();
+    // Three ticks a second apart span two seconds; a buffered stream shows them at once. Half of that
+    // leaves room for a loaded machine delaying the first.
     let times = ticks_seen(&url, 3);
     let spread = Duration::from_secs_f64((times[2] - times[0]) / 1000.0);
     assert!(
-        spread >= Duration::from_millis(1500),
+        spread >= Duration::from_millis(1000),
         "ticks appeared together ({spread:?}): the stream was buffered; log:\n{}",
         dev.output()
     );
