@@ -47,6 +47,8 @@ struct Plan {
     cold_starts: usize,
     /// Invocations each of the concurrent callers makes, for the 8- and 64-at-once figures.
     per_caller: usize,
+    /// The compressed JSON stream's size, per codec.
+    compressed_size: u64,
 }
 
 const FULL: Plan = Plan {
@@ -63,6 +65,7 @@ const FULL: Plan = Plan {
     soak_streamed: 2_000,
     cold_starts: 10,
     per_caller: 50,
+    compressed_size: 64 << 20,
 };
 
 const SHORT: Plan = Plan {
@@ -79,6 +82,7 @@ const SHORT: Plan = Plan {
     soak_streamed: 200,
     cold_starts: 3,
     per_caller: 5,
+    compressed_size: 8 << 20,
 };
 
 fn main() {
@@ -216,6 +220,44 @@ async fn run(plan: &Plan, programs: &[Program], names: &[String], port: u16) -> 
     (floor, adapters)
 }
 
+/// Compression, ours only (the reference compresses buffered answers only): a compressible JSON stream in each
+/// codec (adapter CPU per MiB, size ratio; for zstd also app MB/s and peak RSS), and SSE with compression on.
+async fn measure_compression(plan: &Plan, program: &Program, port: u16, samples: &mut Samples) -> Result<(), String> {
+    let on = [("LWA_ENABLE_COMPRESSION", "true")];
+    let mut adapter = Adapter::spawn_with(program, Mode::Streaming, port, 1, &on).await?;
+    adapter.wait_polling(program).await?;
+    let with_log = |error: String| format!("compression: {error}{}", adapter.log_tail());
+    for coding in ["zstd", "br", "gzip"] {
+        adapter.reset_peak_rss();
+        let cpu_before = adapter.cpu_time();
+        let read = measure::compressed_via(&adapter.emulator, coding, plan.compressed_size)
+            .await
+            .map_err(with_log)?;
+        let mib = read.input as f64 / f64::from(1u32 << 20);
+        let cpu_ms = adapter.cpu_time().saturating_sub(cpu_before).as_secs_f64() * 1e3 / mib;
+        let ratio = read.input as f64 / read.output.max(1) as f64;
+        let (cpu, size) = match coding {
+            "zstd" => (&mut samples.zstd_ms_per_mib, &mut samples.zstd_ratio),
+            "br" => (&mut samples.br_ms_per_mib, &mut samples.br_ratio),
+            _ => (&mut samples.gzip_ms_per_mib, &mut samples.gzip_ratio),
+        };
+        cpu.push(cpu_ms);
+        size.push(ratio);
+        if coding == "zstd" {
+            samples.compressed_mbs.push(read.input as f64 / read.elapsed.as_secs_f64() / 1e6);
+            samples.compressed_rss_kib.extend(adapter.peak_rss_kib().map(|kib| kib as f64));
+        }
+    }
+    settle().await;
+    for _ in 0..plan.sse_requests {
+        let sse = measure::sse_compressed(&adapter.emulator, "zstd", plan.sse_events, plan.sse_interval_ms)
+            .await
+            .map_err(with_log)?;
+        samples.compressed_chunk_us.extend(sse.chunk_latency_us);
+    }
+    Ok(())
+}
+
 /// Cold start (the app begins to listen while the adapter waits for it; the time until the adapter's first
 /// `next`), and throughput with 8 and 64 invocations at once against an app that answers in 20 ms.
 async fn measure_models(plan: &Plan, program: &Program, port: u16, samples: &mut Samples) -> Result<(), String> {
@@ -333,6 +375,9 @@ async fn measure_adapter(plan: &Plan, program: &Program, port: u16, websocket: b
             ));
         }
         cpu.push(micros(adapter.cpu_time().saturating_sub(cpu_before)) / plan.small as f64);
+        if websocket && mode == Mode::Streaming {
+            measure_compression(plan, program, port, samples).await?;
+        }
         if websocket && mode == Mode::Buffered {
             let message = measure::websocket_message();
             for _ in 0..plan.small {

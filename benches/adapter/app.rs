@@ -36,6 +36,24 @@ fn pattern() -> &'static [u8] {
     PATTERN.get_or_init(|| (0..PATTERN_LEN).map(|i| (i % 251) as u8).collect())
 }
 
+/// About 64 KiB of JSON records numbered from `first`: every chunk differs, so no codec's window sees a
+/// repeat, and they compress like an API's answer.
+fn json_chunk(first: u64) -> Bytes {
+    let mut text = String::with_capacity(1 << 16);
+    let mut i = first;
+    while text.len() < (1 << 16) - 200 {
+        text.push_str(&format!(
+            "{{\"id\":{i},\"name\":\"item {i}\",\"price\":{}.{:02},\"tags\":[\"t{}\",\"u{}\"]}},\n",
+            i * 7 % 1000,
+            i % 100,
+            i % 13,
+            i % 29
+        ));
+        i += 1;
+    }
+    Bytes::from(text)
+}
+
 /// Serves forever on a free loopback port, after printing the port on stdout.
 pub fn serve() -> ! {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
@@ -102,6 +120,12 @@ fn route(request: &Request<Incoming>) -> Response<AppBody> {
             reply(StatusCode::OK, "application/octet-stream", body.boxed_unsync())
         }
         "/sse" => reply(StatusCode::OK, "text/event-stream", sse(param("n", 5), param("interval_ms", 100))),
+        // `/json?size=N`: N bytes (whole 64 KiB chunks) of compressible JSON lines, streamed.
+        "/json" => {
+            let frames = param("size", 1 << 16).div_ceil(1 << 16);
+            let chunks = futures::stream::iter((0..frames).map(|n| Ok::<_, Infallible>(Frame::data(json_chunk(n * 2000)))));
+            reply(StatusCode::OK, "application/x-ndjson", StreamBody::new(chunks).boxed_unsync())
+        }
         _ => reply(
             StatusCode::NOT_FOUND,
             "text/plain",

@@ -135,8 +135,16 @@ impl StreamRead {
 }
 
 /// Feeds each body piece of a streamed invocation of `path_and_query` to `each`, with the time since invoke.
-async fn invoke_stream(emulator: &Emulator, path_and_query: &str, mut each: impl FnMut(&[u8], Duration)) -> Result<Duration, String> {
-    let event = event(path_and_query);
+async fn invoke_stream(emulator: &Emulator, path_and_query: &str, each: impl FnMut(&[u8], Duration)) -> Result<Duration, String> {
+    invoke_event_stream(emulator, event(path_and_query), path_and_query, each).await
+}
+
+async fn invoke_event_stream(
+    emulator: &Emulator,
+    event: Bytes,
+    path_and_query: &str,
+    mut each: impl FnMut(&[u8], Duration),
+) -> Result<Duration, String> {
     let started = Instant::now();
     let outcome = emulator
         .invoke(event, STREAM_TIMEOUT)
@@ -287,4 +295,90 @@ pub async fn cold_start(program: &super::process::Program) -> Result<Duration, S
     let elapsed = listening.elapsed();
     server.abort();
     polled.map(|()| elapsed)
+}
+
+/// A Function URL event for `path_and_query` whose client accepts `coding`.
+fn event_accepting(path_and_query: &str, coding: &str) -> Bytes {
+    let mut event: serde_json::Value = serde_json::from_slice(&event(path_and_query)).unwrap_or_default();
+    event["headers"]["accept-encoding"] = coding.into();
+    Bytes::from(event.to_string())
+}
+
+/// A streaming decoder for `coding`: compressed pieces in, the decoded bytes so far out.
+enum Decoder {
+    Gzip(Box<flate2::write::GzDecoder<Vec<u8>>>),
+    Brotli(Box<brotli::DecompressorWriter<Vec<u8>>>),
+    Zstd(Box<zstd::stream::write::Decoder<'static, Vec<u8>>>),
+}
+
+impl Decoder {
+    fn new(coding: &str) -> Result<Decoder, String> {
+        Ok(match coding {
+            "gzip" => Decoder::Gzip(Box::new(flate2::write::GzDecoder::new(Vec::new()))),
+            "br" => Decoder::Brotli(Box::new(brotli::DecompressorWriter::new(Vec::new(), 4096))),
+            "zstd" => Decoder::Zstd(Box::new(zstd::stream::write::Decoder::new(Vec::new()).map_err(|e| e.to_string())?)),
+            other => return Err(format!("no decoder for {other}")),
+        })
+    }
+
+    /// Decodes `data`; returns what came out of it and drops it from the buffer.
+    fn feed(&mut self, data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        fn write<W: Write>(writer: &mut W, data: &[u8]) {
+            let _ = writer.write_all(data);
+            let _ = writer.flush();
+        }
+        match self {
+            Decoder::Gzip(d) => {
+                write(d, data);
+                std::mem::take(d.get_mut())
+            }
+            Decoder::Brotli(d) => {
+                write(d, data);
+                std::mem::take(d.get_mut())
+            }
+            Decoder::Zstd(d) => {
+                write(d, data);
+                std::mem::take(d.get_mut())
+            }
+        }
+    }
+}
+
+/// A compressed stream: how many bytes went out for the app's, and how long it took.
+pub struct Compressed {
+    pub input: u64,
+    pub output: u64,
+    pub elapsed: Duration,
+}
+
+/// `/json?size=..` through the adapter with compression on, the client accepting `coding`; the decoded
+/// stream is checked to be the app's size.
+pub async fn compressed_via(emulator: &Emulator, coding: &str, size: u64) -> Result<Compressed, String> {
+    let path = format!("/json?size={size}");
+    let mut decoder = Decoder::new(coding)?;
+    let (mut input, mut output) = (0u64, 0u64);
+    let elapsed = invoke_event_stream(emulator, event_accepting(&path, coding), &path, |data, _| {
+        output += data.len() as u64;
+        input += decoder.feed(data).len() as u64;
+    })
+    .await?;
+    let whole = size.div_ceil(1 << 16) * (1 << 16);
+    if input.abs_diff(whole) > (1 << 16) {
+        return Err(format!("{coding}: {input} bytes decoded, not about {whole}"));
+    }
+    Ok(Compressed { input, output, elapsed })
+}
+
+/// `/sse?n=..&interval_ms=..` through the adapter, compressed in `coding` and decoded as it arrives.
+pub async fn sse_compressed(emulator: &Emulator, coding: &str, count: u64, interval_ms: u64) -> Result<Sse, String> {
+    let path = format!("/sse?n={count}&interval_ms={interval_ms}");
+    let mut decoder = Decoder::new(coding)?;
+    let mut reader = SseReader::default();
+    invoke_event_stream(emulator, event_accepting(&path, coding), &path, |data, at| {
+        let decoded = decoder.feed(data);
+        reader.push(&decoded, at)
+    })
+    .await?;
+    reader.finish(count)
 }

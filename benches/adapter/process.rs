@@ -112,6 +112,17 @@ impl Adapter {
     /// that many invocations at once, without waiting for it. The emulator sends no invocation ids: the
     /// reference adapter measured beside ours predates them.
     pub async fn spawn(program: &Program, mode: Mode, app_port: u16, concurrency: usize) -> Result<Adapter, String> {
+        Adapter::spawn_with(program, mode, app_port, concurrency, &[]).await
+    }
+
+    /// [`Adapter::spawn`] with more settings (`LWA_ENABLE_COMPRESSION=true`).
+    pub async fn spawn_with(
+        program: &Program,
+        mode: Mode,
+        app_port: u16,
+        concurrency: usize,
+        env: &[(&str, &str)],
+    ) -> Result<Adapter, String> {
         let function = FunctionInfo {
             concurrency,
             invocation_ids: false,
@@ -146,6 +157,7 @@ impl Adapter {
         if concurrency > 1 {
             command.env("AWS_LAMBDA_MAX_CONCURRENCY", concurrency.to_string());
         }
+        command.envs(env.iter().copied());
         let started = Instant::now();
         let child = command.spawn().map_err(|e| format!("cannot start {}: {e}", program.display()))?;
         Ok(Adapter {

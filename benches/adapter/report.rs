@@ -24,6 +24,18 @@ pub struct Samples {
     pub rps_64: Vec<f64>,
     /// Adapter CPU time per invocation with 64 at once.
     pub cpu_64_us: Vec<f64>,
+    /// Compression (ours): adapter CPU ms per MiB of the app's JSON stream, and the size ratio, per codec.
+    pub zstd_ms_per_mib: Vec<f64>,
+    pub zstd_ratio: Vec<f64>,
+    pub br_ms_per_mib: Vec<f64>,
+    pub br_ratio: Vec<f64>,
+    pub gzip_ms_per_mib: Vec<f64>,
+    pub gzip_ratio: Vec<f64>,
+    /// The compressed (zstd) JSON stream: app bytes per second, and the adapter's peak RSS during it.
+    pub compressed_mbs: Vec<f64>,
+    pub compressed_rss_kib: Vec<f64>,
+    /// SSE sent → received with compression on (zstd, decoded as it arrives).
+    pub compressed_chunk_us: Vec<f64>,
     /// Round trips of WebSocket MESSAGE invocations (buffered), ours only.
     pub ws_message_us: Vec<f64>,
     /// Soak: resident set (VmRSS) after the first 1,000 buffered invocations and after the last.
@@ -55,6 +67,7 @@ enum Unit {
     MegaBytesPerSecond,
     MegaBytes,
     PerSecond,
+    Ratio,
 }
 
 fn format(value: Option<f64>, unit: Unit) -> String {
@@ -63,10 +76,12 @@ fn format(value: Option<f64>, unit: Unit) -> String {
         Unit::Micros if v.abs() >= 10_000.0 => format!("{:.1} ms", v / 1000.0),
         Unit::Micros if v.abs() >= 1000.0 => format!("{:.2} ms", v / 1000.0),
         Unit::Micros => format!("{v:.0} µs"),
+        Unit::Millis if v.abs() < 10.0 => format!("{v:.1} ms"),
         Unit::Millis => format!("{v:.0} ms"),
         Unit::MegaBytesPerSecond => format!("{v:.0} MB/s"),
         Unit::MegaBytes => format!("{:.1} MB", v / 1024.0),
         Unit::PerSecond => format!("{v:.0}/s"),
+        Unit::Ratio => format!("{v:.2}×"),
     }
 }
 
@@ -230,6 +245,69 @@ fn rows() -> Vec<Row> {
             unit: Unit::Micros,
             floor: none,
             adapter: |s, f| diff(quantile(&s.chunk_us, 0.5), quantile(&f.chunk_us, 0.5)),
+            target: None,
+        },
+        Row {
+            name: "compression zstd 3: CPU per MiB of JSON",
+            unit: Unit::Millis,
+            floor: none,
+            adapter: |s, _| quantile(&s.zstd_ms_per_mib, 0.5),
+            target: None,
+        },
+        Row {
+            name: "compression zstd 3: size ratio",
+            unit: Unit::Ratio,
+            floor: none,
+            adapter: |s, _| quantile(&s.zstd_ratio, 0.5),
+            target: None,
+        },
+        Row {
+            name: "compression br 4: CPU per MiB of JSON",
+            unit: Unit::Millis,
+            floor: none,
+            adapter: |s, _| quantile(&s.br_ms_per_mib, 0.5),
+            target: None,
+        },
+        Row {
+            name: "compression br 4: size ratio",
+            unit: Unit::Ratio,
+            floor: none,
+            adapter: |s, _| quantile(&s.br_ratio, 0.5),
+            target: None,
+        },
+        Row {
+            name: "compression gzip 6: CPU per MiB of JSON",
+            unit: Unit::Millis,
+            floor: none,
+            adapter: |s, _| quantile(&s.gzip_ms_per_mib, 0.5),
+            target: None,
+        },
+        Row {
+            name: "compression gzip 6: size ratio",
+            unit: Unit::Ratio,
+            floor: none,
+            adapter: |s, _| quantile(&s.gzip_ratio, 0.5),
+            target: None,
+        },
+        Row {
+            name: "compressed JSON stream (zstd): app MB/s",
+            unit: Unit::MegaBytesPerSecond,
+            floor: none,
+            adapter: |s, _| quantile(&s.compressed_mbs, 0.5),
+            target: None,
+        },
+        Row {
+            name: "compressed JSON stream (zstd): peak RSS",
+            unit: Unit::MegaBytes,
+            floor: none,
+            adapter: |s, _| max(&s.compressed_rss_kib),
+            target: None,
+        },
+        Row {
+            name: "SSE added per-event latency, compressed p50",
+            unit: Unit::Micros,
+            floor: none,
+            adapter: |s, f| diff(quantile(&s.compressed_chunk_us, 0.5), quantile(&f.chunk_us, 0.5)),
             target: None,
         },
         Row {
