@@ -120,7 +120,9 @@ pub(super) fn request(event: &Value, ctx: &InvocationContext, options: &Translat
     let context = &event["requestContext"];
     let field = |name: &str| context[name].as_str().map(str::to_string);
     let event_type = WsEventType::parse(context["eventType"].as_str().unwrap_or(""))?;
-    let connection_id = field("connectionId").ok_or("the WebSocket event has no requestContext.connectionId")?;
+    let connection_id = field("connectionId")
+        .filter(|id| !id.is_empty())
+        .ok_or("the WebSocket event has no requestContext.connectionId, or an empty one")?;
     let routes = &options.ws;
 
     let mut headers = event_headers(event)?;

@@ -264,3 +264,14 @@ fn control_characters_in_a_close_reason_become_spaces() {
     assert_eq!(header(&request, "x-ws-disconnect-reason"), Some("bye  now"));
     assert_eq!(header(&request, "x-ws-disconnect-code"), Some("1001"));
 }
+
+/// Found by the `ws_event` fuzz target: an empty connection id made an `x-ws-callback` the `@connections`
+/// server refuses. Such an event is invalid.
+#[test]
+fn an_empty_connection_id_is_an_invalid_event() {
+    let mut event = fixture("example-apigw-websocket-message.json");
+    event["requestContext"]["connectionId"] = "".into();
+    let error = translate(event.to_string().as_bytes(), &ctx(), &options()).unwrap_err();
+    assert_eq!(error.kind, ErrorKind::InvalidEvent);
+    assert!(error.message.contains("connectionId"), "{}", error.message);
+}
