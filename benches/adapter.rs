@@ -82,7 +82,7 @@ const SHORT: Plan = Plan {
     soak_streamed: 200,
     cold_starts: 3,
     per_caller: 5,
-    compressed_size: 8 << 20,
+    compressed_size: 64 << 20,
 };
 
 fn main() {
