@@ -95,8 +95,7 @@ async fn the_static_binary_resolves_execute_api_and_speaks_tls_from_an_empty_roo
     let dns = Dns::start(EXECUTE_API);
     let hello = HelloSink::start(dns.answer);
     let root = Root::new("tls-root");
-    root.copy("/lambda-adapter", binary)
-        .write("/etc/resolv.conf", &dns.resolv_conf());
+    root.copy("/lambda-adapter", binary).write("/etc/resolv.conf", &dns.resolv_conf());
     let app_port = free_port();
     let _app = start_app(app_port);
     let callback_port = free_port();
