@@ -36,8 +36,8 @@ fn pattern() -> &'static [u8] {
     PATTERN.get_or_init(|| (0..PATTERN_LEN).map(|i| (i % 251) as u8).collect())
 }
 
-/// About 64 KiB of JSON records numbered from `first`: every chunk differs, so no codec's window sees a
-/// repeat, and they compress like an API's answer.
+/// 64 KiB exactly of JSON records numbered from `first`, padded with spaces: every chunk differs, so no
+/// codec's window sees a repeat, and they compress like an API's answer.
 fn json_chunk(first: u64) -> Bytes {
     let mut text = String::with_capacity(1 << 16);
     let mut i = first;
@@ -51,6 +51,8 @@ fn json_chunk(first: u64) -> Bytes {
         ));
         i += 1;
     }
+    text.push_str(&" ".repeat((1 << 16) - 1 - text.len()));
+    text.push('\n');
     Bytes::from(text)
 }
 

@@ -364,8 +364,8 @@ pub async fn compressed_via(emulator: &Emulator, coding: &str, size: u64) -> Res
     })
     .await?;
     let whole = size.div_ceil(1 << 16) * (1 << 16);
-    if input.abs_diff(whole) > (1 << 16) {
-        return Err(format!("{coding}: {input} bytes decoded, not about {whole}"));
+    if input != whole {
+        return Err(format!("{coding}: {input} bytes decoded, not {whole}"));
     }
     Ok(Compressed { input, output, elapsed })
 }
