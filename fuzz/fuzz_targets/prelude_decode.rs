@@ -8,16 +8,20 @@ use fuzz_support::api::{self, MAX_PRELUDE, Parsed, PreludeParser};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
-struct Input {
+struct Input<'a> {
     /// Chunk lengths, used in turn (0 pushes an empty chunk).
     cuts: Vec<u16>,
-    data: Vec<u8>,
+    /// The rest of the input as it is (a leading 0 byte, for no cuts, then a stream).
+    data: &'a [u8],
 }
 
+/// A prelude and everything after its separator.
+type Split = (Vec<u8>, Vec<u8>);
+
 /// Pushes `chunks` until the parser is done; returns the prelude and everything after the separator.
-fn parse<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> Result<Option<(Vec<u8>, Vec<u8>)>, String> {
+fn parse<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> Result<Option<Split>, String> {
     let mut parser = PreludeParser::default();
-    let mut done: Option<(Vec<u8>, Vec<u8>)> = None;
+    let mut done: Option<Split> = None;
     for chunk in chunks {
         match &mut done {
             Some((_, body)) => body.extend_from_slice(chunk),
@@ -36,7 +40,7 @@ fn separator_at(data: &[u8]) -> Option<usize> {
 }
 
 fuzz_target!(|input: Input| {
-    let data = &input.data[..];
+    let data = input.data;
     let _ = api::decode_prelude(data);
 
     let mut chunks = Vec::new();
