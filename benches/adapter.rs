@@ -6,7 +6,8 @@
 //! other binaries following the Lambda extension conventions run the same suite, alternating with ours in
 //! rounds within one run, and the table gives their figures as ratios to ours: on a shared machine
 //! absolute times drift, ratios measured side by side do not. `--short` is the smoke test CI runs: small
-//! sizes, a few seconds, exit status 1 if any invocation failed.
+//! sizes, a few seconds, exit status 1 if any invocation failed. `--cold-start N` measures only the cold start
+//! (app listening → first `next`), N times per adapter, alternating.
 
 #[path = "adapter/app.rs"]
 mod app;
@@ -94,22 +95,27 @@ fn main() {
     }
     let mut short = false;
     let mut bench = false;
+    let mut cold_starts_only = None;
     let mut binaries = vec![PathBuf::from(env!("CARGO_BIN_EXE_lambda-adapter"))];
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--short" => short = true,
             "--bench" => bench = true,
+            "--cold-start" => match args.next().and_then(|n| n.parse::<usize>().ok()).filter(|n| *n > 0) {
+                Some(n) => cold_starts_only = Some(n),
+                None => exit_with("--cold-start needs a number of cold starts, such as 50"),
+            },
             "--adapter" => match args.next() {
                 Some(path) => binaries.push(PathBuf::from(path)),
                 None => exit_with("--adapter needs a path"),
             },
             other => exit_with(&format!(
-                "unknown argument {other:?}; usage: cargo bench --bench adapter -- [--short] [--adapter PATH]..."
+                "unknown argument {other:?}; usage: cargo bench --bench adapter -- [--short | --cold-start N] [--adapter PATH]..."
             )),
         }
     }
-    if !bench && !short {
+    if !bench && !short && cold_starts_only.is_none() {
         // `cargo test --all-targets` runs bench targets without `--bench`: not the place for minutes of load.
         println!("adapter benchmark: run it with `cargo bench --bench adapter -- [--short] [--adapter PATH]...`");
         return;
@@ -133,6 +139,10 @@ fn main() {
     let plan = if short { &SHORT } else { &FULL };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let runtime = runtime.unwrap_or_else(|e| exit_with(&format!("cannot start the async runtime: {e}")));
+    if let Some(count) = cold_starts_only {
+        runtime.block_on(cold_starts(count, &programs[1..], &names[1..]));
+        return;
+    }
     let app = App::spawn().unwrap_or_else(|e: String| exit_with(&e));
     let (floor, adapters) = runtime.block_on(run(plan, &programs, &names, app.port));
 
@@ -182,6 +192,24 @@ fn size_label(bytes: u64) -> String {
         format!("{} GiB", bytes / GIB)
     } else {
         format!("{} MiB", bytes >> 20)
+    }
+}
+
+/// `--cold-start N`: N cold starts per adapter, taking turns, and their quantiles.
+async fn cold_starts(count: usize, programs: &[Program], names: &[String]) {
+    let mut samples: Vec<Vec<f64>> = programs.iter().map(|_| Vec::new()).collect();
+    for _ in 0..count {
+        for (program, samples) in programs.iter().zip(&mut samples) {
+            match measure::cold_start(program).await {
+                Ok(elapsed) => samples.push(micros(elapsed)),
+                Err(error) => exit_with(&format!("{}: {error}", program.display())),
+            }
+        }
+    }
+    println!("cold start, app listening → first next, {count} per adapter (µs):");
+    for (name, samples) in names.iter().zip(&samples) {
+        let q = |q| report::quantile(samples, q).unwrap_or(f64::NAN);
+        println!("{name:>8}: p10 {:.0}  p50 {:.0}  p90 {:.0}", q(0.1), q(0.5), q(0.9));
     }
 }
 

@@ -17,7 +17,7 @@ use crate::context::instant_after;
 use crate::error::{AdapterError, ErrorKind, chain};
 use crate::net::body::{self, Body};
 use crate::net::client::{self as http_client, HttpClient};
-use crate::readiness::Readiness;
+use crate::readiness::{NotReady, Readiness};
 use crate::response::{Layers, RequestHead};
 use crate::runtime_api::{Invocation, RuntimeClient};
 use crate::sources::websocket::{WsEvent, answer};
@@ -76,7 +76,9 @@ pub struct Adapter {
 }
 
 impl Adapter {
-    pub fn new(config: Config, runtime: RuntimeClient, options: TranslateOptions, ready: bool) -> Self {
+    /// An adapter for an app not yet known to be ready: [`Adapter::wait_ready`] checks, and otherwise the first
+    /// invocation waits for it.
+    pub fn new(config: Config, runtime: RuntimeClient, options: TranslateOptions) -> Self {
         Adapter {
             readiness: Readiness::new(&config),
             app: http_client::app_client(config.pool_idle_timeout, config.max_concurrency),
@@ -85,8 +87,19 @@ impl Adapter {
             config,
             runtime,
             options,
-            ready: AtomicBool::new(ready),
+            ready: AtomicBool::new(false),
         }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Waits for the app until `until` (or for ever), and remembers when it is ready.
+    pub async fn wait_ready(&self, until: Option<Instant>) -> Result<(), NotReady> {
+        self.readiness.wait(until).await?;
+        self.ready.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     /// The WebSocket bridge, whose `@connections` server [`ws::callback::start`] serves.
@@ -272,19 +285,15 @@ impl Adapter {
 
     /// With async init the app may still be starting when the first invocation comes.
     async fn wait_until_ready(&self, deadline: Instant) -> Result<(), AdapterError> {
-        match self.readiness.wait(Some(deadline)).await {
-            Ok(()) => {
-                self.ready.store(true, Ordering::Relaxed);
-                Ok(())
-            }
-            Err(not_ready) => Err(AdapterError::new(
+        self.wait_ready(Some(deadline)).await.map_err(|not_ready| {
+            AdapterError::new(
                 ErrorKind::AppNotReady,
                 format!(
                     "the app was still not ready when the invocation's deadline came ({} → {})",
                     not_ready.target, not_ready.last
                 ),
-            )),
-        }
+            )
+        })
     }
 }
 

@@ -15,7 +15,6 @@ use crate::config::runtime_api::{EndpointError, runtime_endpoint};
 use crate::context::FunctionEnv;
 use crate::error::{AdapterError, ErrorKind};
 use crate::invoke::Adapter;
-use crate::readiness::Readiness;
 use crate::runtime_api::{ExtensionEvent, RuntimeClient};
 use crate::sources::TranslateOptions;
 
@@ -50,23 +49,25 @@ pub async fn run() -> i32 {
 
     register_extension(&runtime).await;
 
-    let readiness = Readiness::new(&config);
+    // Everything an invocation needs (the app's connection pool, the layers, the WebSocket bridge and its
+    // `@connections` server) is built while the app starts: once it is ready, only the first `next` is left.
     let until = if config.async_init {
         started.checked_add(ASYNC_INIT_WAIT)
     } else {
         config.readiness_timeout.and_then(|t| started.checked_add(t))
     };
-    let ready = match readiness.wait(until).await {
-        Ok(()) => true,
-        Err(not_ready) if config.async_init => {
-            tracing::info!(
-                "async init: the app is not ready after {:?} ({} → {}); init ends now and the first invocation waits for it",
-                not_ready.waited,
-                not_ready.target,
-                not_ready.last
-            );
-            false
-        }
+    let options = TranslateOptions::from_config(&config, FunctionEnv::from_env());
+    let adapter = Arc::new(Adapter::new(config, runtime.clone(), options));
+    start_ws_callbacks(&adapter).await;
+    let config = adapter.config();
+    match adapter.wait_ready(until).await {
+        Ok(()) => {}
+        Err(not_ready) if config.async_init => tracing::info!(
+            "async init: the app is not ready after {:?} ({} → {}); init ends now and the first invocation waits for it",
+            not_ready.waited,
+            not_ready.target,
+            not_ready.last
+        ),
         Err(not_ready) => {
             let message = format!(
                 "the app was not ready after {:.1} s (LWA_READINESS_CHECK_TIMEOUT): {} → {}",
@@ -76,10 +77,10 @@ pub async fn run() -> i32 {
             );
             return init_failed(&runtime, AdapterError::new(ErrorKind::AppNotReady, message)).await;
         }
-    };
+    }
 
     if config.snap_start {
-        match snapstart_lifecycle(&config, &runtime).await {
+        match snapstart_lifecycle(config, &runtime).await {
             Ok(()) => {}
             Err(code) => return code,
         }
@@ -94,9 +95,6 @@ pub async fn run() -> i32 {
         runtime.endpoint()
     );
     let concurrency = config.max_concurrency;
-    let options = TranslateOptions::from_config(&config, FunctionEnv::from_env());
-    let adapter = Arc::new(Adapter::new(config, runtime.clone(), options, ready));
-    start_ws_callbacks(&adapter).await;
     let failures = Arc::new(AtomicU32::new(0));
     if concurrency == 1 {
         return poll(&adapter, &runtime, &failures).await;
