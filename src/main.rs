@@ -9,6 +9,8 @@
 // no unwrap/expect and no unchecked arithmetic outside tests; a reasoned exception is marked at its site.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects))]
 
+use std::ffi::OsString;
+
 use lambda_adapter::dev::GUARD_COMMAND;
 
 /// What the command line asks for.
@@ -22,8 +24,10 @@ enum Command {
     Unknown(String),
 }
 
-fn command(args: &[String]) -> Command {
-    match args.first().map(String::as_str) {
+fn command(args: &[OsString]) -> Command {
+    // An argument that is not UTF-8 is shown with U+FFFD, so it matches nothing here and is reported.
+    let first = args.first().map(|arg| arg.to_string_lossy());
+    match first.as_deref() {
         None => Command::Adapter,
         Some("dev") => Command::Dev,
         Some("--help" | "-h" | "help") => Command::Help,
@@ -42,7 +46,8 @@ fn command(args: &[String]) -> Command {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `args_os`: `args` panics on an argument that is not UTF-8; `dev` reports one as a usage error.
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let dev = match command(&args) {
         Command::Adapter => false,
         Command::Dev => true,
@@ -54,7 +59,11 @@ fn main() {
             println!("lambda-adapter {}", env!("CARGO_PKG_VERSION"));
             return;
         }
-        Command::Guard => std::process::exit(lambda_adapter::dev::guard_main(args.get(1..).unwrap_or_default())),
+        Command::Guard => {
+            // Process group numbers from `dev`; anything else the guardian ignores.
+            let groups: Vec<String> = args.iter().skip(1).map(|arg| arg.to_string_lossy().into_owned()).collect();
+            std::process::exit(lambda_adapter::dev::guard_main(&groups))
+        }
         Command::Unknown(message) => {
             eprintln!("{message}\nRun `lambda-adapter --help` for the usage and every setting.");
             std::process::exit(2);

@@ -1,13 +1,19 @@
 //! `lambda-adapter dev` arguments.
 //!
-//! Parsed by hand (the crate has no argument parser and needs only a few flags). Every error names the flag,
-//! the value and what is allowed, and the caller exits with status 2, as command-line tools do for usage
-//! errors. Both `--flag value` and `--flag=value` are accepted; the app command starts after `--` or at the
-//! first argument that is not a flag, so `dev -- node server.js --port 3000` passes `--port` to the app.
+//! Split into flags and values by `lexopt`, a small lexer with no dependencies that gets `--flag=value`, `--`
+//! and non-UTF-8 arguments right and leaves every message to this file (clap would do the same for many times
+//! the binary size). Every error names the flag, the value and what is allowed, and the caller exits with
+//! status 2, as command-line tools do for usage errors. Both `--flag value` and `--flag=value` are accepted;
+//! the app command starts after `--` or at the first argument that is not a flag, and the rest goes to the app
+//! as given, so `dev -- node server.js --port 3000` and `dev node server.js --port 3000` both pass `--port` to
+//! the app. An argument that is not UTF-8 is a usage error.
 
+use std::ffi::OsString;
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
+
+use lexopt::Arg;
 
 use crate::sources::EventKind;
 
@@ -142,7 +148,11 @@ const VALUED: [&str; 8] = [
 ];
 
 /// Parses the arguments that follow `dev`.
-pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
+pub fn parse<I>(args: I) -> Result<DevArgs, CliError>
+where
+    I: IntoIterator,
+    I::Item: Into<OsString>,
+{
     let mut parsed = DevArgs {
         listen: DEFAULT_LISTEN,
         listen_given: false,
@@ -154,39 +164,39 @@ pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
         command: Vec::new(),
         ws: WsOptions::default(),
     };
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        if arg == "--" {
-            parsed.command = rest.cloned().collect();
-            break;
-        }
-        if arg == "-h" || arg == "--help" {
-            return Err(CliError::Help);
-        }
-        if !arg.starts_with('-') {
-            parsed.command = std::iter::once(arg).chain(rest).cloned().collect();
-            break;
-        }
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) => (flag, Some(value.to_string())),
-            None => (arg.as_str(), None),
+    let mut parser = lexopt::Parser::from_args(args);
+    let lexer_error = |error: lexopt::Error| CliError::Usage(error.to_string());
+    while let Some(arg) = parser.next().map_err(lexer_error)? {
+        let flag = match arg {
+            Arg::Short('h') | Arg::Long("help") => return Err(CliError::Help),
+            Arg::Short(letter) => format!("-{letter}"),
+            Arg::Long(name) => format!("--{name}"),
+            Arg::Value(first) => {
+                // The app's command: this word (the first after `--`, or the first that is not a flag) and
+                // every one after it, flags included, as given.
+                let rest = parser.raw_args().map_err(lexer_error)?;
+                parsed.command = std::iter::once(first).chain(rest).map(utf8).collect::<Result<_, _>>()?;
+                break;
+            }
         };
-        if arg == "--snapstart" {
+        if flag == "--snapstart" {
+            if let Some(value) = parser.optional_value() {
+                let value = value.to_string_lossy();
+                return Err(CliError::Usage(format!("`--snapstart` takes no value, but was given {value:?}")));
+            }
             parsed.snapstart = true;
             continue;
         }
-        if !VALUED.contains(&flag) {
+        if !VALUED.contains(&flag.as_str()) {
             return Err(CliError::Usage(format!("unknown option `{flag}`; the options are {FLAGS}")));
         }
-        let value = match inline {
-            Some(value) => value,
-            None => rest
-                .next()
-                .cloned()
-                .ok_or_else(|| CliError::Usage(format!("`{flag}` needs a value")))?,
-        };
+        let value = parser
+            .value()
+            .map_err(|_| CliError::Usage(format!("`{flag}` needs a value")))?
+            .into_string()
+            .map_err(|raw| CliError::Usage(format!("invalid value {:?} for `{flag}`: it is not UTF-8", raw.to_string_lossy())))?;
         let invalid = |allowed: &str| CliError::Usage(format!("invalid value {value:?} for `{flag}`: {allowed}"));
-        match flag {
+        match flag.as_str() {
             "--listen" => {
                 parsed.listen = value
                     .parse()
@@ -230,6 +240,14 @@ pub fn parse(args: &[String]) -> Result<DevArgs, CliError> {
     Ok(parsed)
 }
 
+/// A word of the app's command, which must be UTF-8 like every other argument.
+fn utf8(word: OsString) -> Result<String, CliError> {
+    word.into_string().map_err(|raw| {
+        let word = raw.to_string_lossy();
+        CliError::Usage(format!("the app command's argument {word:?} is not UTF-8"))
+    })
+}
+
 /// `sendmessage,$default`: route keys as API Gateway allows them (no spaces; `$connect` and `$disconnect`
 /// always exist and take no messages).
 fn parse_routes(text: &str) -> Result<Vec<String>, String> {
@@ -259,7 +277,7 @@ mod tests {
     }
 
     fn usage(text: &str) -> String {
-        match parse(&args(text)) {
+        match parse(args(text)) {
             Err(CliError::Usage(message)) => message,
             other => panic!("expected a usage error for {text:?}, got {other:?}"),
         }
@@ -267,7 +285,7 @@ mod tests {
 
     #[test]
     fn defaults_and_command_after_double_dash() {
-        let parsed = parse(&args("-- node server.js --port 3000")).unwrap();
+        let parsed = parse(args("-- node server.js --port 3000")).unwrap();
         assert_eq!(parsed.listen, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(parsed.event, EventKind::FunctionUrl);
         assert_eq!(parsed.timeout, Duration::from_secs(900));
@@ -278,7 +296,7 @@ mod tests {
 
     #[test]
     fn every_flag_in_both_forms() {
-        let parsed = parse(&args("--listen 0.0.0.0:8000 --event=alb-multi --timeout 3 --app-port=5000 ./app")).unwrap();
+        let parsed = parse(args("--listen 0.0.0.0:8000 --event=alb-multi --timeout 3 --app-port=5000 ./app")).unwrap();
         assert_eq!(parsed.listen, "0.0.0.0:8000".parse().unwrap());
         assert!(parsed.listen_given);
         assert_eq!(parsed.event, EventKind::Alb { multi_value: true });
@@ -303,14 +321,11 @@ mod tests {
 
     #[test]
     fn websocket_flags() {
-        let parsed = parse(&args(
-            "--ws-routes sendmessage,$default --ws-idle-timeout=2 --ws-max-duration 5 app",
-        ))
-        .unwrap();
+        let parsed = parse(args("--ws-routes sendmessage,$default --ws-idle-timeout=2 --ws-max-duration 5 app")).unwrap();
         assert_eq!(parsed.ws.routes, ["sendmessage", "$default"]);
         assert_eq!(parsed.ws.idle_timeout, Duration::from_secs(2));
         assert_eq!(parsed.ws.max_duration, Duration::from_secs(5));
-        assert_eq!(parse(&args("app")).unwrap().ws, WsOptions::default());
+        assert_eq!(parse(args("app")).unwrap().ws, WsOptions::default());
         assert!(usage("--ws-idle-timeout 601 app").contains("1 to 600"));
         assert!(usage("--ws-max-duration 0 app").contains("1 to 7200"));
         assert!(usage("--ws-routes a,,b app").contains("sendmessage,$default"));
@@ -318,8 +333,60 @@ mod tests {
     }
 
     #[test]
+    fn the_command_starts_at_the_first_word_that_is_not_a_flag_and_the_rest_goes_to_the_app_as_given() {
+        let parsed = parse(args("--timeout 3 node server.js --port 3000 -- --help")).unwrap();
+        assert_eq!(parsed.command, args("node server.js --port 3000 -- --help"));
+        assert_eq!(parsed.timeout, Duration::from_secs(3));
+        let parsed = parse(args("--snapstart -- -x --listen")).unwrap();
+        assert!(parsed.snapstart);
+        assert_eq!(parsed.command, args("-x --listen"));
+        assert_eq!(parsed.listen, DEFAULT_LISTEN);
+    }
+
+    #[test]
+    fn snapstart_takes_no_value() {
+        assert!(parse(args("--snapstart app")).unwrap().snapstart);
+        let message = usage("--snapstart=1 app");
+        assert!(
+            message.contains("`--snapstart` takes no value") && message.contains("\"1\""),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn arguments_that_are_not_utf8_are_usage_errors() {
+        use std::os::unix::ffi::OsStringExt;
+        // Each case: the words, with `?` standing for the byte 0xff (never UTF-8).
+        let usage_of = |text: &str| {
+            let words = text
+                .split_whitespace()
+                .map(|w| OsString::from_vec(w.bytes().map(|b| if b == b'?' { 0xff } else { b }).collect()));
+            match parse(words) {
+                Err(CliError::Usage(message)) => message,
+                other => panic!("expected a usage error for {text:?}, got {other:?}"),
+            }
+        };
+        let message = usage_of("--listen a?b -- app");
+        assert!(
+            message.contains("invalid value \"a\u{fffd}b\" for `--listen`: it is not UTF-8"),
+            "{message}"
+        );
+        let message = usage_of("--event=? app");
+        assert!(message.contains("for `--event`: it is not UTF-8"), "{message}");
+        let message = usage_of("-- app a?b");
+        assert!(
+            message.contains("the app command's argument \"a\u{fffd}b\" is not UTF-8"),
+            "{message}"
+        );
+        assert!(usage_of("a?b --port 3000").contains("is not UTF-8"));
+        assert!(usage_of("--time? 3 app").contains("unknown option `--time\u{fffd}`"));
+        assert!(usage_of("-? app").contains("unknown option `-\u{fffd}`"));
+        assert!(usage_of("--snapstart=? app").contains("`--snapstart` takes no value"));
+    }
+
+    #[test]
     fn help() {
-        assert_eq!(parse(&args("--help")), Err(CliError::Help));
-        assert_eq!(parse(&args("--timeout 3 -h -- app")), Err(CliError::Help));
+        assert_eq!(parse(args("--help")), Err(CliError::Help));
+        assert_eq!(parse(args("--timeout 3 -h -- app")), Err(CliError::Help));
     }
 }

@@ -29,6 +29,7 @@ pub mod websocket;
 pub use cli::EXAMPLE;
 pub use guardian::{GUARD_COMMAND, guard_main};
 
+use std::ffi::OsString;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,8 +61,8 @@ const SCAN_EVERY: Duration = Duration::from_millis(250);
 const GUARDIAN_EXIT: Duration = Duration::from_secs(1);
 
 /// Runs `dev` with the arguments after `dev`; returns the process exit code.
-pub async fn main(args: Vec<String>) -> i32 {
-    let args = match cli::parse(&args) {
+pub async fn main(args: Vec<OsString>) -> i32 {
+    let args = match cli::parse(args) {
         Ok(args) => args,
         Err(CliError::Help) => {
             print!("{}", cli::USAGE);
