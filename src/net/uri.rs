@@ -5,6 +5,8 @@
 //! and decoded query values. Raw forms are kept byte for byte (only characters a request line cannot carry
 //! are escaped); decoded forms are encoded again.
 
+use std::fmt;
+
 use http::Uri;
 use http::uri::{Authority, PathAndQuery, Scheme};
 use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -57,7 +59,7 @@ pub fn raw_path(text: &str) -> String {
 /// still reaches the app at the path meant. What matters is that no event text can ever become an authority
 /// (`@evil:9/x` or `.x` once moved the connection to another host or port): the authority is a separate,
 /// configured part here, and the target is parsed on its own.
-pub fn app_uri(app: &Authority, path: &str, query: &str) -> Result<Uri, String> {
+pub fn app_uri(app: &Authority, path: &str, query: &str) -> Result<Uri, InvalidTarget> {
     let mut target = String::with_capacity(path.len().saturating_add(query.len()).saturating_add(2));
     if !path.starts_with('/') {
         target.push('/');
@@ -67,14 +69,33 @@ pub fn app_uri(app: &Authority, path: &str, query: &str) -> Result<Uri, String> 
         target.push('?');
         target.push_str(query);
     }
-    let path_and_query = PathAndQuery::try_from(target.as_str()).map_err(|e| format!("the request target `{target}` is not valid: {e}"))?;
-    Uri::builder()
-        .scheme(Scheme::HTTP)
-        .authority(app.clone())
-        .path_and_query(path_and_query)
-        .build()
-        .map_err(|e| format!("cannot build the app's URI for `{target}`: {e}"))
+    let built = PathAndQuery::try_from(target.as_str())
+        .map_err(http::Error::from)
+        .and_then(|path_and_query| {
+            Uri::builder()
+                .scheme(Scheme::HTTP)
+                .authority(app.clone())
+                .path_and_query(path_and_query)
+                .build()
+        });
+    built.map_err(|error| InvalidTarget { target, error })
 }
+
+/// A path and query that make no request target (a character a request line cannot carry).
+#[derive(Debug)]
+pub struct InvalidTarget {
+    /// The target as it was put together, `/path?query`.
+    pub target: String,
+    pub error: http::Error,
+}
+
+impl fmt::Display for InvalidTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the request target `{}` is not valid: {}", self.target, self.error)
+    }
+}
+
+impl std::error::Error for InvalidTarget {}
 
 /// A decoded path, encoded again.
 pub fn encode_path(decoded: &str) -> String {

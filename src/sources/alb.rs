@@ -4,9 +4,9 @@
 
 use aws_lambda_events::event::alb::AlbTargetGroupRequest;
 
-use super::EventKind;
 use super::detect::Shape;
 use super::parts::{self, EventParts};
+use super::{EventError, EventKind};
 use crate::buffered::document::Format;
 use crate::net::uri;
 
@@ -14,7 +14,7 @@ pub(super) fn format(multi_value: bool) -> Format {
     Format::Alb { multi_value }
 }
 
-pub(super) fn read(event: &[u8], shape: &Shape, multi_value: bool) -> Result<EventParts, String> {
+pub(super) fn read(event: &[u8], shape: &Shape, multi_value: bool) -> Result<EventParts, EventError> {
     let event: AlbTargetGroupRequest = parts::parse(event, EventKind::Alb { multi_value })?;
     let path = event.path.unwrap_or_else(|| "/".into());
     let pairs = parts::query_pairs(shape);

@@ -5,14 +5,14 @@
 
 use aws_lambda_events::event::lambda_function_urls::LambdaFunctionUrlRequest;
 
-use super::EventKind;
 use super::parts::{self, EventParts};
+use super::{EventError, EventKind};
 use crate::buffered::document::Format;
 use crate::net::uri;
 
 pub(super) const FORMAT: Format = Format::PayloadV2;
 
-pub(super) fn read(event: &[u8]) -> Result<EventParts, String> {
+pub(super) fn read(event: &[u8]) -> Result<EventParts, EventError> {
     let event: LambdaFunctionUrlRequest = parts::parse(event, EventKind::FunctionUrl)?;
     let method = parts::method(event.request_context.http.method.as_deref().unwrap_or("GET"))?;
     let path = event.raw_path.or(event.request_context.http.path).unwrap_or_else(|| "/".into());

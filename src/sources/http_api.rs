@@ -4,14 +4,14 @@
 
 use aws_lambda_events::event::apigw::ApiGatewayV2httpRequest;
 
-use super::EventKind;
 use super::parts::{self, EventParts};
+use super::{EventError, EventKind};
 use crate::buffered::document::Format;
 use crate::net::uri;
 
 pub(super) const FORMAT: Format = Format::PayloadV2;
 
-pub(super) fn read(event: &[u8]) -> Result<EventParts, String> {
+pub(super) fn read(event: &[u8]) -> Result<EventParts, EventError> {
     let event: ApiGatewayV2httpRequest = parts::parse(event, EventKind::HttpApi)?;
     let http = event.request_context.http;
     let path = event.raw_path.or(http.path).unwrap_or_else(|| "/".into());

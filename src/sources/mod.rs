@@ -3,7 +3,8 @@
 //! One file per source, owning how its event is read, the document its answer takes and whether it can
 //! take a stream: `function_url`, `http_api`, `rest_api`, `alb`, `vpc_lattice`, [`websocket`]
 //! and `pass_through`. Which source sent an event is told by its shape, in one place (`detect`).
-//! Adding a source is one file here and one [`EventKind`] arm.
+//! Adding a source is one file here and one [`EventKind`] arm. What an event can get wrong is an
+//! [`EventError`] (`error`), which [`translate`] reports as Lambda's `InvalidEvent`.
 //!
 //! Every source's request gets the context headers apps of the reference adapter rely on. Headers whose
 //! meaning the adapter owns (`owned`) are removed from what the client sent first, for every source, so a
@@ -12,6 +13,7 @@
 
 mod alb;
 pub(crate) mod detect;
+mod error;
 mod function_url;
 mod http_api;
 pub(crate) mod owned;
@@ -30,8 +32,9 @@ use serde_json::value::RawValue;
 use crate::buffered::document::Format;
 use crate::config::Config;
 use crate::context::{FunctionEnv, InvocationContext};
-use crate::error::{AdapterError, ErrorKind};
+use crate::error::AdapterError;
 use crate::net::uri;
+pub use error::EventError;
 pub use owned::{LAMBDA_CONTEXT, REQUEST_CONTEXT, TENANT_ID, TRACE_ID};
 use websocket::{WsEvent, WsRoutes};
 
@@ -192,38 +195,44 @@ pub struct AppRequest {
     pub websocket: Option<WsEvent>,
 }
 
-/// Parses `event` and builds the app's request.
+/// Parses `event` and builds the app's request. Every failure is a `LambdaAdapter.InvalidEvent` whose message
+/// says what was wrong ([`EventError`]).
 pub fn translate(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<AppRequest, AdapterError> {
-    let invalid = |message: String| AdapterError::new(ErrorKind::InvalidEvent, message);
-    let shape = detect::Shape::read(event).map_err(|e| invalid(format!("the event is not valid JSON: {e}")))?;
-    let kind = shape.as_ref().map_or(EventKind::PassThrough, |s| s.kind(&options.http_api_domains));
-    let Some(shape) = shape.filter(|_| kind != EventKind::PassThrough) else {
-        let request = pass_through::request(event, ctx, options).map_err(invalid)?;
-        return Ok(AppRequest {
-            kind: EventKind::PassThrough,
-            request,
-            websocket: None,
-        });
+    read(event, ctx, options).map_err(AdapterError::from)
+}
+
+/// [`translate`], with the typed error.
+fn read(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<AppRequest, EventError> {
+    let shape = detect::Shape::read(event).map_err(EventError::NotJson)?;
+    let (kind, shape) = match shape {
+        Some(shape) => (shape.kind(&options.http_api_domains), shape),
+        None => (EventKind::PassThrough, detect::Shape::default()),
     };
     let parts = match kind {
+        EventKind::PassThrough => {
+            let request = pass_through::request(event, ctx, options)?;
+            return Ok(AppRequest {
+                kind,
+                request,
+                websocket: None,
+            });
+        }
         EventKind::WebSocket => {
-            let value: Value = serde_json::from_slice(event).map_err(|e| invalid(format!("the event is not valid JSON: {e}")))?;
-            let (request, websocket) = websocket::request(&value, ctx, options).map_err(invalid)?;
+            let value: Value = serde_json::from_slice(event).map_err(EventError::NotJson)?;
+            let (request, websocket) = websocket::request(&value, ctx, options)?;
             return Ok(AppRequest {
                 kind,
                 request,
                 websocket: Some(websocket),
             });
         }
-        EventKind::FunctionUrl => function_url::read(event),
-        EventKind::HttpApi => http_api::read(event),
-        EventKind::RestApi => rest_api::read(event, &shape),
-        EventKind::Alb { multi_value } => alb::read(event, &shape, multi_value),
-        EventKind::VpcLattice => vpc_lattice::read(event, &shape),
-        EventKind::PassThrough => Err("pass-through events are not HTTP requests".into()),
-    }
-    .map_err(invalid)?;
-    let request = http_request(parts, shape.request_context, ctx, options).map_err(invalid)?;
+        EventKind::FunctionUrl => function_url::read(event)?,
+        EventKind::HttpApi => http_api::read(event)?,
+        EventKind::RestApi => rest_api::read(event, &shape)?,
+        EventKind::Alb { multi_value } => alb::read(event, &shape, multi_value)?,
+        EventKind::VpcLattice => vpc_lattice::read(event, &shape)?,
+    };
+    let request = http_request(parts, shape.request_context, ctx, options)?;
     Ok(AppRequest {
         kind,
         request,
@@ -236,7 +245,7 @@ fn http_request(
     request_context: Option<&RawValue>,
     ctx: &InvocationContext,
     options: &TranslateOptions,
-) -> Result<Request<Bytes>, String> {
+) -> Result<Request<Bytes>, EventError> {
     let path = match &options.remove_base_path {
         Some(base) => uri::remove_base_path(&parts.path, base),
         None => parts.path,

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::EventKind;
 use super::detect::Shape;
+use super::{EventError, EventKind};
 
 /// The request an event describes, with path and query ready for the request line.
 #[derive(Debug)]
@@ -25,8 +25,8 @@ pub struct EventParts {
 }
 
 /// Reads `event` as `kind`'s `aws_lambda_events` type; the error names the source.
-pub fn parse<'a, T: Deserialize<'a>>(event: &'a [u8], kind: EventKind) -> Result<T, String> {
-    serde_json::from_slice(event).map_err(|e| format!("the event looks like a {} event but does not parse as one: {e}", kind.name()))
+pub fn parse<'a, T: Deserialize<'a>>(event: &'a [u8], kind: EventKind) -> Result<T, EventError> {
+    serde_json::from_slice(event).map_err(|error| EventError::Malformed { kind, error })
 }
 
 /// Query pairs in the event's own order, from the multi-value map when present (REST, ALB, VPC Lattice).
@@ -58,30 +58,29 @@ pub fn query_pairs(shape: &Shape) -> Vec<(String, String)> {
     pairs
 }
 
-pub fn method(text: &str) -> Result<Method, String> {
-    Method::from_bytes(text.as_bytes()).map_err(|_| format!("`{text}` is not an HTTP method"))
+pub fn method(text: &str) -> Result<Method, EventError> {
+    Method::from_bytes(text.as_bytes()).map_err(|_| EventError::BadMethod(text.into()))
 }
 
 /// Joins the v2 `cookies` array into one `Cookie` header. The array is authoritative: Function URL events
 /// may also carry a `cookie` header with the same values, which would otherwise arrive twice.
-pub fn add_cookies(headers: &mut HeaderMap, cookies: &[String]) -> Result<(), String> {
+pub fn add_cookies(headers: &mut HeaderMap, cookies: &[String]) -> Result<(), EventError> {
     if cookies.is_empty() {
         return Ok(());
     }
-    let value =
-        HeaderValue::from_str(&cookies.join("; ")).map_err(|_| "a cookie in `cookies` has characters a header cannot carry".to_string())?;
+    let value = HeaderValue::from_str(&cookies.join("; ")).map_err(|_| EventError::BadCookie)?;
     headers.insert(header::COOKIE, value);
     Ok(())
 }
 
 /// The event's body, decoded from base64 when marked so.
-pub fn body(body: Option<String>, is_base64: bool) -> Result<Bytes, String> {
+pub fn body(body: Option<String>, is_base64: bool) -> Result<Bytes, EventError> {
     match body {
         None => Ok(Bytes::new()),
         Some(text) if is_base64 => base64::engine::general_purpose::STANDARD
             .decode(text.trim())
             .map(Bytes::from)
-            .map_err(|e| format!("`body` is marked isBase64Encoded but is not valid base64: {e}")),
+            .map_err(EventError::BadBase64),
         Some(text) => Ok(Bytes::from(text)),
     }
 }

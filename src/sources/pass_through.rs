@@ -4,11 +4,11 @@
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, header};
 
-use super::{TranslateOptions, add_context_headers, build};
+use super::{EventError, TranslateOptions, add_context_headers, build};
 use crate::context::InvocationContext;
 use crate::net::uri;
 
-pub(super) fn request(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<Request<Bytes>, String> {
+pub(super) fn request(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<Request<Bytes>, EventError> {
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     add_context_headers(&mut headers, None, ctx, options);

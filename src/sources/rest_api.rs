@@ -5,15 +5,15 @@
 
 use aws_lambda_events::event::apigw::ApiGatewayProxyRequest;
 
-use super::EventKind;
 use super::detect::Shape;
 use super::parts::{self, EventParts};
+use super::{EventError, EventKind};
 use crate::buffered::document::Format;
 use crate::net::uri;
 
 pub(super) const FORMAT: Format = Format::RestApi;
 
-pub(super) fn read(event: &[u8], shape: &Shape) -> Result<EventParts, String> {
+pub(super) fn read(event: &[u8], shape: &Shape) -> Result<EventParts, EventError> {
     let event: ApiGatewayProxyRequest = parts::parse(event, EventKind::RestApi)?;
     let path = event.path.unwrap_or_else(|| "/".into());
     let pairs = parts::query_pairs(shape);

@@ -1,6 +1,7 @@
 //! The translation core against every real event sample in `tests/fixtures/events/`.
 
 use super::*;
+use crate::error::ErrorKind;
 use serde_json::json;
 
 pub fn fixture(name: &str) -> Vec<u8> {
@@ -268,6 +269,48 @@ fn malformed_events_get_precise_errors() {
     let broken = json!({"version": "2.0", "rawPath": "/", "requestContext": {"http": {"method": 7}, "domainName": "x.lambda-url.us-east-1.on.aws"}, "isBase64Encoded": false});
     let error = translate(broken.to_string().as_bytes(), &ctx(), &options()).unwrap_err();
     assert!(error.message.contains("Function URL"), "{}", error.message);
+}
+
+#[test]
+fn each_way_an_http_event_can_be_wrong_has_its_kind() {
+    let read = |event: &Value| super::read(event.to_string().as_bytes(), &ctx(), &options()).unwrap_err();
+    let url = || -> Value { serde_json::from_slice(&fixture("example-lambda-function-url-request.json")).unwrap() };
+
+    assert!(matches!(super::read(b"{not json", &ctx(), &options()), Err(EventError::NotJson(_))));
+    let rest = json!({"httpMethod": "NOT A METHOD", "path": "/", "requestContext": {}});
+    let error = read(&rest);
+    assert!(
+        matches!(
+            error,
+            EventError::Malformed {
+                kind: EventKind::RestApi,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let mut event = url();
+    event["requestContext"]["http"]["method"] = "NOT A METHOD".into();
+    let error = read(&event);
+    assert!(matches!(&error, EventError::BadMethod(text) if text == "NOT A METHOD"), "{error:?}");
+    assert_eq!(error.to_string(), "`NOT A METHOD` is not an HTTP method");
+    let mut event = url();
+    event["cookies"] = json!(["a=1", "b=line\nbreak"]);
+    assert!(matches!(read(&event), EventError::BadCookie));
+    let mut event = url();
+    event["body"] = "not base64!".into();
+    event["isBase64Encoded"] = true.into();
+    assert!(matches!(read(&event), EventError::BadBase64(_)));
+
+    let invalid = AdapterError::from(read(&event));
+    assert_eq!(invalid.kind, ErrorKind::InvalidEvent);
+    assert!(
+        invalid
+            .message
+            .starts_with("`body` is marked isBase64Encoded but is not valid base64: "),
+        "{}",
+        invalid.message
+    );
 }
 
 #[test]

@@ -7,15 +7,15 @@
 
 use aws_lambda_events::event::vpc_lattice::VpcLatticeRequestV2;
 
-use super::EventKind;
 use super::detect::Shape;
 use super::parts::{self, EventParts};
+use super::{EventError, EventKind};
 use crate::buffered::document::Format;
 use crate::net::uri;
 
 pub(super) const FORMAT: Format = Format::VpcLattice;
 
-pub(super) fn read(event: &[u8], shape: &Shape) -> Result<EventParts, String> {
+pub(super) fn read(event: &[u8], shape: &Shape) -> Result<EventParts, EventError> {
     let event: VpcLatticeRequestV2 = parts::parse(event, EventKind::VpcLattice)?;
     let path = event.path.unwrap_or_else(|| "/".into());
     let pairs = parts::query_pairs(shape);

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 pub mod answer;
 
-use super::{RequestContext, TranslateOptions, add_context_headers, build, owned};
+use super::{EventError, RequestContext, TranslateOptions, add_context_headers, build, owned};
 use crate::buffered::document::Format;
 use crate::config::WsConfig;
 use crate::context::InvocationContext;
@@ -38,14 +38,12 @@ pub enum WsEventType {
 }
 
 impl WsEventType {
-    fn parse(text: &str) -> Result<Self, String> {
+    fn parse(text: &str) -> Result<Self, EventError> {
         match text {
             "CONNECT" => Ok(WsEventType::Connect),
             "MESSAGE" => Ok(WsEventType::Message),
             "DISCONNECT" => Ok(WsEventType::Disconnect),
-            other => Err(format!(
-                "the WebSocket event's requestContext.eventType is `{other}`; expected CONNECT, MESSAGE or DISCONNECT"
-            )),
+            other => Err(EventError::WsEventType(other.into())),
         }
     }
 
@@ -116,13 +114,13 @@ impl WsRoutes {
 }
 
 /// Builds the app's request for a WebSocket `event` (already detected as one).
-pub(super) fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOptions) -> Result<(Request<Bytes>, WsEvent), String> {
+pub(super) fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOptions) -> Result<(Request<Bytes>, WsEvent), EventError> {
     let context = &event["requestContext"];
     let field = |name: &str| context[name].as_str().map(str::to_string);
     let event_type = WsEventType::parse(context["eventType"].as_str().unwrap_or(""))?;
     let connection_id = field("connectionId")
         .filter(|id| !id.is_empty())
-        .ok_or("the WebSocket event has no requestContext.connectionId, or an empty one")?;
+        .ok_or(EventError::WsConnectionId)?;
     let routes = &options.ws;
 
     let mut headers = event_headers(event)?;
@@ -142,7 +140,7 @@ pub(super) fn request(event: &Value, ctx: &InvocationContext, options: &Translat
     }
     let offered_protocols = offered_protocols(&headers);
 
-    let mut add = |name: &'static str, text: Option<String>| -> Result<(), String> {
+    let mut add = |name: &'static str, text: Option<String>| -> Result<(), EventError> {
         if let Some(text) = text {
             headers.insert(name, value(name, &text)?);
         }
@@ -186,7 +184,7 @@ pub(super) fn request(event: &Value, ctx: &InvocationContext, options: &Translat
 }
 
 /// The event's headers, from `multiValueHeaders` when it has any, else `headers`.
-fn event_headers(event: &Value) -> Result<HeaderMap, String> {
+fn event_headers(event: &Value) -> Result<HeaderMap, EventError> {
     let mut headers = HeaderMap::new();
     let multi = event["multiValueHeaders"].as_object().filter(|m| !m.is_empty());
     let (map, field) = match multi {
@@ -197,8 +195,7 @@ fn event_headers(event: &Value) -> Result<HeaderMap, String> {
         },
     };
     for (name, values) in map {
-        let header_name =
-            HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("`{name}` in the event's {field} is not a header name"))?;
+        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| EventError::BadHeaderName { name: name.clone(), field })?;
         let values: Vec<&str> = match values {
             Value::Array(values) => values.iter().filter_map(Value::as_str).collect(),
             Value::String(value) => vec![value.as_str()],
@@ -211,8 +208,11 @@ fn event_headers(event: &Value) -> Result<HeaderMap, String> {
     Ok(headers)
 }
 
-fn value(name: &str, text: &str) -> Result<HeaderValue, String> {
-    HeaderValue::from_str(text).map_err(|_| format!("the value of `{name}` has characters an HTTP header cannot carry: {text:?}"))
+fn value(name: &str, text: &str) -> Result<HeaderValue, EventError> {
+    HeaderValue::from_str(text).map_err(|_| EventError::BadHeaderValue {
+        name: name.into(),
+        value: text.into(),
+    })
 }
 
 fn offered_protocols(headers: &HeaderMap) -> Vec<String> {
@@ -258,12 +258,12 @@ fn query(event: &Value) -> String {
 }
 
 /// The frame's text as the body, typed `application/json` when it parses as JSON.
-fn message_body(event: &Value, headers: &mut HeaderMap) -> Result<Bytes, String> {
+fn message_body(event: &Value, headers: &mut HeaderMap) -> Result<Bytes, EventError> {
     let text = event["body"].as_str().unwrap_or("");
     if event["isBase64Encoded"].as_bool().unwrap_or(false) {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(text.trim())
-            .map_err(|e| format!("the message `body` is marked isBase64Encoded but is not valid base64: {e}"))?;
+            .map_err(EventError::BadBase64)?;
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
         return Ok(Bytes::from(bytes));
     }

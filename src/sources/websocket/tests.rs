@@ -256,6 +256,36 @@ fn bad_events_are_invalid_with_a_reason() {
 }
 
 #[test]
+fn each_way_a_websocket_event_can_be_wrong_has_its_kind() {
+    let read = |change: fn(&mut Value)| {
+        let mut event = fixture("example-apigw-websocket-message.json");
+        change(&mut event);
+        request(&event, &ctx(), &options()).unwrap_err()
+    };
+    let error = read(|e| e["requestContext"]["eventType"] = "PING".into());
+    assert!(matches!(&error, EventError::WsEventType(text) if text == "PING"), "{error:?}");
+    assert!(matches!(
+        read(|e| e["requestContext"]["connectionId"] = "".into()),
+        EventError::WsConnectionId
+    ));
+    let error = read(|e| e["requestContext"]["connectionId"] = "a\nb".into());
+    assert!(
+        matches!(&error, EventError::BadHeaderValue { name, value } if name == "x-ws-connection-id" && value == "a\nb"),
+        "{error:?}"
+    );
+    let error = read(|e| e["headers"] = json!({"bad name": "v"}));
+    assert!(
+        matches!(&error, EventError::BadHeaderName { name, field: "headers" } if name == "bad name"),
+        "{error:?}"
+    );
+    let error = read(|e| {
+        e["isBase64Encoded"] = true.into();
+        e["body"] = "not base64!".into();
+    });
+    assert!(matches!(error, EventError::BadBase64(_)), "{error:?}");
+}
+
+#[test]
 fn control_characters_in_a_close_reason_become_spaces() {
     let mut event = fixture("example-apigw-websocket-request-disconnect-route.json");
     event["requestContext"]["disconnectReason"] = "bye\r\nnow".into();
