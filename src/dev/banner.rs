@@ -2,7 +2,7 @@
 //! and `--listen` was not given), its URL, and the banner.
 
 use std::io::Write;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use tokio::net::TcpListener;
 
@@ -30,14 +30,19 @@ pub(super) async fn bind_front_door(args: &DevArgs) -> Result<TcpListener, Strin
 
 /// `http://host:port/` of the front door, with a usable host for an unspecified address.
 pub(super) fn front_door_url(listen: SocketAddr) -> String {
-    let host = if listen.ip().is_unspecified() {
+    format!("http://{}:{}/", url_host(listen.ip()), listen.port())
+}
+
+/// The host of a URL to `ip`: `127.0.0.1` for an unspecified address (`0.0.0.0` or `::`, which a browser
+/// cannot open), an IPv6 address in brackets.
+fn url_host(ip: IpAddr) -> String {
+    if ip.is_unspecified() {
         "127.0.0.1".to_string()
-    } else if listen.is_ipv6() {
-        format!("[{}]", listen.ip())
+    } else if ip.is_ipv6() {
+        format!("[{ip}]")
     } else {
-        listen.ip().to_string()
-    };
-    format!("http://{host}:{}/", listen.port())
+        ip.to_string()
+    }
 }
 
 pub(super) fn print_banner(
@@ -50,13 +55,7 @@ pub(super) fn print_banner(
     ws_endpoint: &str,
 ) {
     let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let host = if listen.ip().is_unspecified() {
-        "127.0.0.1".to_string()
-    } else if listen.is_ipv6() {
-        format!("[{}]", listen.ip())
-    } else {
-        listen.ip().to_string()
-    };
+    let host = url_host(listen.ip());
     let port_from = match port_source {
         PortSource::Flag => "--app-port".to_string(),
         PortSource::Variable(name) => name.clone(),
@@ -111,5 +110,7 @@ mod tests {
         assert_eq!(front_door_url("0.0.0.0:9000".parse().unwrap()), "http://127.0.0.1:9000/");
         assert_eq!(front_door_url("[::1]:9000".parse().unwrap()), "http://[::1]:9000/");
         assert_eq!(front_door_url("127.0.0.1:9001".parse().unwrap()), "http://127.0.0.1:9001/");
+        assert_eq!(front_door_url("[::]:9000".parse().unwrap()), "http://127.0.0.1:9000/");
+        assert_eq!(front_door_url("[fe80::1]:80".parse().unwrap()), "http://[fe80::1]:80/");
     }
 }
