@@ -6,8 +6,8 @@
 //! other binaries following the Lambda extension conventions run the same suite, alternating with ours in
 //! rounds within one run, and the table gives their figures as ratios to ours: on a shared machine
 //! absolute times drift, ratios measured side by side do not. `--short` is the smoke test CI runs: small
-//! sizes, a few seconds, exit status 1 if any invocation failed. `--cold-start N` measures only the cold start
-//! (app listening → first `next`), N times per adapter, alternating.
+//! sizes, a few seconds, exit status 1 if any invocation failed. `--models N` measures only the execution-model
+//! figures (cold start, 8 and 64 invocations at once, CPU at 64) in N rounds, the adapters taking turns.
 
 #[path = "adapter/app.rs"]
 mod app;
@@ -95,27 +95,27 @@ fn main() {
     }
     let mut short = false;
     let mut bench = false;
-    let mut cold_starts_only = None;
+    let mut models_only = None;
     let mut binaries = vec![PathBuf::from(env!("CARGO_BIN_EXE_lambda-adapter"))];
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--short" => short = true,
             "--bench" => bench = true,
-            "--cold-start" => match args.next().and_then(|n| n.parse::<usize>().ok()).filter(|n| *n > 0) {
-                Some(n) => cold_starts_only = Some(n),
-                None => exit_with("--cold-start needs a number of cold starts, such as 50"),
+            "--models" => match args.next().and_then(|n| n.parse::<usize>().ok()).filter(|n| *n > 0) {
+                Some(n) => models_only = Some(n),
+                None => exit_with("--models needs a number of rounds, such as 5"),
             },
             "--adapter" => match args.next() {
                 Some(path) => binaries.push(PathBuf::from(path)),
                 None => exit_with("--adapter needs a path"),
             },
             other => exit_with(&format!(
-                "unknown argument {other:?}; usage: cargo bench --bench adapter -- [--short | --cold-start N] [--adapter PATH]..."
+                "unknown argument {other:?}; usage: cargo bench --bench adapter -- [--short | --models N] [--adapter PATH]..."
             )),
         }
     }
-    if !bench && !short && cold_starts_only.is_none() {
+    if !bench && !short && models_only.is_none() {
         // `cargo test --all-targets` runs bench targets without `--bench`: not the place for minutes of load.
         println!("adapter benchmark: run it with `cargo bench --bench adapter -- [--short] [--adapter PATH]...`");
         return;
@@ -139,11 +139,11 @@ fn main() {
     let plan = if short { &SHORT } else { &FULL };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let runtime = runtime.unwrap_or_else(|e| exit_with(&format!("cannot start the async runtime: {e}")));
-    if let Some(count) = cold_starts_only {
-        runtime.block_on(cold_starts(count, &programs[1..], &names[1..]));
+    let app = App::spawn().unwrap_or_else(|e: String| exit_with(&e));
+    if let Some(rounds) = models_only {
+        runtime.block_on(models(rounds, &programs[1..], &names[1..], app.port));
         return;
     }
-    let app = App::spawn().unwrap_or_else(|e: String| exit_with(&e));
     let (floor, adapters) = runtime.block_on(run(plan, &programs, &names, app.port));
 
     println!();
@@ -195,21 +195,29 @@ fn size_label(bytes: u64) -> String {
     }
 }
 
-/// `--cold-start N`: N cold starts per adapter, taking turns, and their quantiles.
-async fn cold_starts(count: usize, programs: &[Program], names: &[String]) {
-    let mut samples: Vec<Vec<f64>> = programs.iter().map(|_| Vec::new()).collect();
-    for _ in 0..count {
-        for (program, samples) in programs.iter().zip(&mut samples) {
-            match measure::cold_start(program).await {
-                Ok(elapsed) => samples.push(micros(elapsed)),
-                Err(error) => exit_with(&format!("{}: {error}", program.display())),
+/// `--models N`: the execution-model figures only, in `rounds` rounds with the adapters taking turns.
+async fn models(rounds: usize, programs: &[Program], names: &[String], port: u16) {
+    let plan = Plan { ..FULL };
+    let mut samples: Vec<Samples> = programs.iter().map(|_| Samples::default()).collect();
+    for round in 0..rounds {
+        for i in (0..programs.len()).map(|i| (i + round) % programs.len()) {
+            eprintln!("round {}/{rounds}: {}", round + 1, names[i]);
+            if let Err(error) = measure_models(&plan, &programs[i], port, &mut samples[i]).await {
+                exit_with(&format!("{}: {error}", names[i]));
             }
         }
     }
-    println!("cold start, app listening → first next, {count} per adapter (µs):");
-    for (name, samples) in names.iter().zip(&samples) {
-        let q = |q| report::quantile(samples, q).unwrap_or(f64::NAN);
-        println!("{name:>8}: p10 {:.0}  p50 {:.0}  p90 {:.0}", q(0.1), q(0.5), q(0.9));
+    let p50 = |values: &[f64]| report::quantile(values, 0.5).unwrap_or(f64::NAN);
+    println!("{rounds} round(s) of {} cold starts, then 8 and 64 callers making {} invocations each of a 20 ms app", plan.cold_starts, plan.per_caller);
+    println!("{:>10}  {:>16}  {:>10}  {:>10}  {:>12}", "", "cold start p50", "8 at once", "64 at once", "CPU/inv @64");
+    for (name, s) in names.iter().zip(&samples) {
+        println!(
+            "{name:>10}  {:>13.0} µs  {:>8.0}/s  {:>8.0}/s  {:>9.1} µs",
+            p50(&s.cold_start_us),
+            p50(&s.rps_8),
+            p50(&s.rps_64),
+            p50(&s.cpu_64_us)
+        );
     }
 }
 

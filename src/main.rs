@@ -72,7 +72,7 @@ fn main() {
     lambda_adapter::logging::init(|name| std::env::var(name).ok());
     // The adapter serves one invocation at a time and starts fastest on one thread; `dev` runs a server, an
     // emulator and two children, and uses every core.
-    let built = if dev {
+    let built = if dev || cfg!(feature = "multi-thread-runtime") {
         tokio::runtime::Builder::new_multi_thread().enable_all().build()
     } else {
         tokio::runtime::Builder::new_current_thread().enable_all().build()
