@@ -208,8 +208,14 @@ async fn models(rounds: usize, programs: &[Program], names: &[String], port: u16
         }
     }
     let p50 = |values: &[f64]| report::quantile(values, 0.5).unwrap_or(f64::NAN);
-    println!("{rounds} round(s) of {} cold starts, then 8 and 64 callers making {} invocations each of a 20 ms app", plan.cold_starts, plan.per_caller);
-    println!("{:>10}  {:>16}  {:>10}  {:>10}  {:>12}", "", "cold start p50", "8 at once", "64 at once", "CPU/inv @64");
+    println!(
+        "{rounds} round(s) of {} cold starts, then 8 and 64 callers making {} invocations each of a 20 ms app",
+        plan.cold_starts, plan.per_caller
+    );
+    println!(
+        "{:>10}  {:>16}  {:>10}  {:>10}  {:>12}",
+        "", "cold start p50", "8 at once", "64 at once", "CPU/inv @64"
+    );
     for (name, s) in names.iter().zip(&samples) {
         println!(
             "{name:>10}  {:>13.0} µs  {:>8.0}/s  {:>8.0}/s  {:>9.1} µs",

@@ -5,17 +5,28 @@
 # virtual environment this script owns (target/test-peers/venv), never in the global interpreter. No test skips because a peer is absent: this
 # script installs it, and an install that fails stops here, naming what is missing.
 #
-#   FUZZ_SECONDS=N   how long each fuzz target runs (default 30; 0 skips the fuzz smoke run)
-#   TEST_THREADS=N   cargo test's threads (default 4)
+#   scripts/test.sh [--peers-only]   --peers-only: install what the tests need, then stop
+#
+#   FUZZ_SECONDS=N      how long each fuzz target runs (default 30; 0 skips the fuzz smoke run)
+#   TEST_THREADS=N      cargo test's threads (default 4)
+#   PYTHON=python3      the interpreter that creates the virtual environment
+#   TEST_PEERS_VENV=DIR where the virtual environment goes (default target/test-peers/venv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+peers_only=false
+case "${1:-}" in
+  "") ;;
+  --peers-only) peers_only=true ;;
+  *) printf 'scripts/test.sh: unknown argument %s (the only one is --peers-only)\n' "$1" >&2; exit 2 ;;
+esac
 
 say() { printf '\n==> %s\n' "$*"; }
 die() { printf '\nscripts/test.sh: %s\n' "$*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 python=${PYTHON:-python3}
-venv=$PWD/target/test-peers/venv
+venv=${TEST_PEERS_VENV:-$PWD/target/test-peers/venv}
 
 missing_debs=()
 command -v curl >/dev/null 2>&1 || missing_debs+=(curl)
@@ -43,8 +54,11 @@ fi
 if ! "$venv/bin/python" -c 'import websockets, boto3, botocore' >/dev/null 2>&1 || [ ! -x "$venv/bin/cargo-lambda" ] \
   || [ ! -x "$venv/bin/cfn-lint" ]; then
   say "installing Python peers into $venv: ${python_peers[*]}"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check "${python_peers[@]}" \
-    || die "pip could not install ${python_peers[*]} into $venv"
+  # One package at a time, so that a failure names the package.
+  for package in "${python_peers[@]}"; do
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "$package" \
+      || die "pip could not install $package into $venv"
+  done
 fi
 # The tests run `python3` and `cargo lambda`: both come from the virtual environment.
 export PATH="$venv/bin:$PATH"
@@ -54,6 +68,11 @@ python3 -c 'import websockets, boto3, botocore' 2>/dev/null || die "websockets o
 if [ -f tests/browser/package.json ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
   say "installing playwright-core (drives Debian's Chromium; no browser download)"
   (cd tests/browser && npm install --no-audit --no-fund --silent) || die "npm could not install playwright-core"
+fi
+
+if $peers_only; then
+  say "the test peers are installed (Python peers in $venv)"
+  exit 0
 fi
 
 say "cargo test"
