@@ -2,6 +2,10 @@
 
 use std::fmt::Write;
 
+#[path = "rows.rs"]
+mod rows;
+use rows::rows;
+
 /// Every sample one column gathered over all rounds.
 #[derive(Default)]
 pub struct Samples {
@@ -56,12 +60,12 @@ pub fn quantile(samples: &[f64], q: f64) -> Option<f64> {
     Some(sorted[rank - 1])
 }
 
-fn max(samples: &[f64]) -> Option<f64> {
+pub(super) fn max(samples: &[f64]) -> Option<f64> {
     samples.iter().copied().reduce(f64::max)
 }
 
 #[derive(Clone, Copy)]
-enum Unit {
+pub(super) enum Unit {
     Micros,
     Millis,
     MegaBytesPerSecond,
@@ -86,280 +90,20 @@ fn format(value: Option<f64>, unit: Unit) -> String {
 }
 
 /// A target as the issue states it, and whether a value (given the floor's) meets it.
-type Target = (&'static str, fn(f64, Option<f64>) -> bool);
+pub(super) type Target = (&'static str, fn(f64, Option<f64>) -> bool);
 
 /// One row: how to compute it for the floor and for an adapter, and the issue's target for it.
-struct Row {
-    name: &'static str,
-    unit: Unit,
-    floor: fn(&Samples) -> Option<f64>,
-    adapter: fn(&Samples, &Samples) -> Option<f64>,
+pub(super) struct Row {
+    pub(super) name: &'static str,
+    pub(super) unit: Unit,
+    pub(super) floor: fn(&Samples) -> Option<f64>,
+    pub(super) adapter: fn(&Samples, &Samples) -> Option<f64>,
     /// `(text, passes)` for our column.
-    target: Option<Target>,
+    pub(super) target: Option<Target>,
 }
 
-fn diff(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+pub(super) fn diff(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     Some(a? - b?)
-}
-
-fn rows() -> Vec<Row> {
-    let none = |_: &Samples| None;
-    vec![
-        Row {
-            name: "start-up (spawn → first next) p50",
-            unit: Unit::Micros,
-            floor: none,
-            adapter: |s, _| quantile(&s.startup_us, 0.5),
-            target: Some(("≤ 20 ms", |v, _| v <= 20_000.0)),
-        },
-        Row {
-            name: "cold start: app listening → first next p50",
-            unit: Unit::Micros,
-            floor: none,
-            adapter: |s, _| quantile(&s.cold_start_us, 0.5),
-            target: Some(("≤ 1 ms", |v, _| v <= 1000.0)),
-        },
-        Row {
-            name: "invocations/s, 8 at once, app takes 20 ms",
-            unit: Unit::PerSecond,
-            floor: none,
-            adapter: |s, _| quantile(&s.rps_8, 0.5),
-            target: None,
-        },
-        Row {
-            name: "invocations/s, 64 at once, app takes 20 ms",
-            unit: Unit::PerSecond,
-            floor: none,
-            adapter: |s, _| quantile(&s.rps_64, 0.5),
-            target: None,
-        },
-        Row {
-            name: "adapter CPU per invocation, 64 at once",
-            unit: Unit::Micros,
-            floor: none,
-            adapter: |s, _| quantile(&s.cpu_64_us, 0.5),
-            target: None,
-        },
-        Row {
-            name: "buffered round trip p50",
-            unit: Unit::Micros,
-            floor: |f| quantile(&f.buffered_us, 0.5),
-            adapter: |s, _| quantile(&s.buffered_us, 0.5),
-            target: None,
-        },
-        Row {
-            name: "WebSocket MESSAGE round trip p50",
-            unit: Unit::Micros,
-            floor: |_| None,
-            adapter: |s, _| quantile(&s.ws_message_us, 0.5),
-            target: None,
-        },
-        Row {
-            name: "buffered round trip p99",
-            unit: Unit::Micros,
-            floor: |f| quantile(&f.buffered_us, 0.99),
-            adapter: |s, _| quantile(&s.buffered_us, 0.99),
-            target: None,
-        },
-        Row {
-            name: "buffered overhead p50 (above floor)",
-            unit: Unit::Micros,
-            floor: none,
-            adapter: |s, f| diff(quantile(&s.buffered_us, 0.5), quantile(&f.buffered_us, 0.5)),
-            target: Some(("≤ 100 µs", |v, _| v <= 100.0)),
-        },
-        Row {
-            name: "streaming round trip p50",
-            unit: Unit::Micros,
-            floor: |f| quantile(&f.buffered_us, 0.5),
-            adapter: |s, _| quantile(&s.streaming_us, 0.5),
-            target: None,
-        },
-        Row {
-            name: "streaming round trip p99",
-            unit: Unit::Micros,
-            floor: |f| quantile(&f.buffered_us, 0.99),
-            adapter: |s, _| quantile(&s.streaming_us, 0.99),
-            target: None,
-        },
-        Row {
-            name: "streaming overhead p50 (above floor)",
-            unit: Unit::Micros,
-            floor: none,
-            adapter: |s, f| diff(quantile(&s.streaming_us, 0.5), quantile(&f.buffered_us, 0.5)),
-            target: None,
-        },
-        Row {
-            name: "adapter CPU per buffered invocation",
-            unit: Unit::Micros,
-            floor: none,
-            adapter: |s, _| quantile(&s.cpu_buffered_us, 0.5),
-            target: None,
-        },
-        Row {
-            name: "adapter CPU per streaming invocation",
-            unit: Unit::Micros,
-            floor: none,
-            adapter: |s, _| quantile(&s.cpu_streaming_us, 0.5),
-            target: None,
-        },
-        Row {
-            name: "stream throughput (median of rounds)",
-            unit: Unit::MegaBytesPerSecond,
-            floor: |f| quantile(&f.throughput_mbs, 0.5),
-            adapter: |s, _| quantile(&s.throughput_mbs, 0.5),
-            target: Some(("≥ 2 GB/s or ≥ 80% floor", |v, floor| {
-                v >= 2000.0 || floor.is_some_and(|f| v >= 0.8 * f)
-            })),
-        },
-        Row {
-            name: "adapter CPU per GiB streamed",
-            unit: Unit::Millis,
-            floor: none,
-            adapter: |s, _| quantile(&s.cpu_stream_ms_per_gib, 0.5),
-            target: None,
-        },
-        Row {
-            name: "SSE first body byte p50",
-            unit: Unit::Micros,
-            floor: |f| quantile(&f.first_byte_us, 0.5),
-            adapter: |s, _| quantile(&s.first_byte_us, 0.5),
-            target: Some(("≤ 2 ms", |v, _| v <= 2000.0)),
-        },
-        Row {
-            name: "SSE event sent → received p50",
-            unit: Unit::Micros,
-            floor: |f| quantile(&f.chunk_us, 0.5),
-            adapter: |s, _| quantile(&s.chunk_us, 0.5),
-            target: None,
-        },
-        Row {
-            name: "SSE event sent → received p99",
-            unit: Unit::Micros,
-            floor: |f| quantile(&f.chunk_us, 0.99),
-            adapter: |s, _| quantile(&s.chunk_us, 0.99),
-            target: None,
-        },
-        Row {
-            name: "SSE added per-event latency p50",
-            unit: Unit::Micros,
-            floor: none,
-            adapter: |s, f| diff(quantile(&s.chunk_us, 0.5), quantile(&f.chunk_us, 0.5)),
-            target: None,
-        },
-        Row {
-            name: "compression zstd 3: CPU per MiB of JSON",
-            unit: Unit::Millis,
-            floor: none,
-            adapter: |s, _| quantile(&s.zstd_ms_per_mib, 0.5),
-            target: None,
-        },
-        Row {
-            name: "compression zstd 3: size ratio",
-            unit: Unit::Ratio,
-            floor: none,
-            adapter: |s, _| quantile(&s.zstd_ratio, 0.5),
-            target: None,
-        },
-        Row {
-            name: "compression br 4: CPU per MiB of JSON",
-            unit: Unit::Millis,
-            floor: none,
-            adapter: |s, _| quantile(&s.br_ms_per_mib, 0.5),
-            target: None,
-        },
-        Row {
-            name: "compression br 4: size ratio",
-            unit: Unit::Ratio,
-            floor: none,
-            adapter: |s, _| quantile(&s.br_ratio, 0.5),
-            target: None,
-        },
-        Row {
-            name: "compression gzip 6: CPU per MiB of JSON",
-            unit: Unit::Millis,
-            floor: none,
-            adapter: |s, _| quantile(&s.gzip_ms_per_mib, 0.5),
-            target: None,
-        },
-        Row {
-            name: "compression gzip 6: size ratio",
-            unit: Unit::Ratio,
-            floor: none,
-            adapter: |s, _| quantile(&s.gzip_ratio, 0.5),
-            target: None,
-        },
-        Row {
-            name: "compressed JSON stream (zstd): app MB/s",
-            unit: Unit::MegaBytesPerSecond,
-            floor: none,
-            adapter: |s, _| quantile(&s.compressed_mbs, 0.5),
-            target: None,
-        },
-        Row {
-            name: "compressed JSON stream (zstd): peak RSS",
-            unit: Unit::MegaBytes,
-            floor: none,
-            adapter: |s, _| max(&s.compressed_rss_kib),
-            target: None,
-        },
-        Row {
-            name: "SSE added per-event latency, compressed p50",
-            unit: Unit::Micros,
-            floor: none,
-            adapter: |s, f| diff(quantile(&s.compressed_chunk_us, 0.5), quantile(&f.chunk_us, 0.5)),
-            target: None,
-        },
-        Row {
-            name: "soak: RSS after 1k buffered invocations",
-            unit: Unit::MegaBytes,
-            floor: none,
-            adapter: |s, _| s.soak_buffered_rss_kib.map(|(early, _)| early),
-            target: None,
-        },
-        Row {
-            name: "soak: RSS after all buffered invocations",
-            unit: Unit::MegaBytes,
-            floor: none,
-            adapter: |s, _| s.soak_buffered_rss_kib.map(|(_, late)| late),
-            target: None,
-        },
-        Row {
-            name: "soak: RSS growth, buffered",
-            unit: Unit::MegaBytes,
-            floor: none,
-            adapter: |s, _| s.soak_buffered_rss_kib.map(|(early, late)| late - early),
-            target: Some(("< 1 MB", |v, _| v < 1024.0)),
-        },
-        Row {
-            name: "soak: RSS after 100 streamed 1 MiB",
-            unit: Unit::MegaBytes,
-            floor: none,
-            adapter: |s, _| s.soak_streamed_rss_kib.map(|(early, _)| early),
-            target: None,
-        },
-        Row {
-            name: "soak: RSS after all streamed 1 MiB",
-            unit: Unit::MegaBytes,
-            floor: none,
-            adapter: |s, _| s.soak_streamed_rss_kib.map(|(_, late)| late),
-            target: None,
-        },
-        Row {
-            name: "soak: RSS growth, streamed",
-            unit: Unit::MegaBytes,
-            floor: none,
-            adapter: |s, _| s.soak_streamed_rss_kib.map(|(early, late)| late - early),
-            target: Some(("< 1 MB", |v, _| v < 1024.0)),
-        },
-        Row {
-            name: "peak RSS during the stream (max)",
-            unit: Unit::MegaBytes,
-            floor: none,
-            adapter: |s, _| max(&s.rss_kib),
-            target: Some(("≤ 30 MB", |v, _| v <= 30.0 * 1024.0)),
-        },
-    ]
 }
 
 /// "met" or "MISSED" only when the figure holds or fails with a 10% margin either way: on a shared machine a
