@@ -3,20 +3,16 @@
 //! Checks by `GET` on the readiness path (healthy when the status is in the healthy ranges) or by a TCP
 //! connect: every millisecond for the first two seconds (most apps are up by then, and each moment between
 //! the app listening and the first `next` is cold-start time the user pays), every 5 ms until ten seconds,
-//! then every 10 ms. Until the port takes connections the checks are refused connects, made in a loop on
-//! one blocking thread: tokio's timer counts whole milliseconds (its 1 ms sleep lasts 1 to 2), and the loop
-//! wakes nothing else. Each try is a few system calls and one wake-up, 30 to 50 ms of CPU per second of
-//! waiting on a 2-vCPU VM; checking every half millisecond doubled that and did not shorten the cold start
-//! measurably, since a fresh connection's first `GET` costs the app more. Once the port accepts, the `GET`
-//! goes on that connection.
+//! then every 10 ms. The `GET` goes on the connection the check opened, and everything else the first
+//! invocation needs is built before the wait, so once the app answers only the first `next` is left.
+//! Checks stay on the runtime's one thread: a connect loop on a blocking thread, which could sleep finer than
+//! tokio's 1 ms timer, made the cold start slower, not faster, since handing the open connection back costs a
+//! cross-thread wake-up (measured with `cargo bench --bench adapter -- --models N`).
 //!
 //! While waiting it says why, once a second, so a slow or broken start shows in the log
 //! (`GET http://127.0.0.1:8080/health → 500`, `connection refused`) rather than as a silent init timeout.
 
 use http::{Method, Request};
-use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -116,8 +112,7 @@ impl Readiness {
         let mut next_report = start.checked_add(REPORT_EVERY).unwrap_or(start);
         let target = self.target();
         loop {
-            let stop = until.map_or(next_report, |until| until.min(next_report));
-            let last = match self.accepting(start, stop).await {
+            let last = match TcpStream::connect(&self.address).await {
                 Ok(stream) => match self.check_on(stream).await {
                     Ok(()) => {
                         tracing::info!(waited_ms = start.elapsed().as_millis() as u64, "app is ready ({target})");
@@ -125,7 +120,7 @@ impl Readiness {
                     }
                     Err(last) => last,
                 },
-                Err(refused) => refused,
+                Err(refused) => refused.to_string(),
             };
             let now = Instant::now();
             if until.is_some_and(|until| now >= until) {
@@ -138,51 +133,8 @@ impl Readiness {
             if now >= next_report {
                 tracing::info!("waiting for the app: {target} → {last}");
                 next_report = now.checked_add(REPORT_EVERY).unwrap_or(now);
-            } else {
-                // The port accepted but the app is not healthy yet: the next check after the usual pause.
-                tokio::time::sleep(interval(now.saturating_duration_since(start)).max(Duration::from_millis(1))).await;
             }
+            tokio::time::sleep(interval(now.saturating_duration_since(start))).await;
         }
-    }
-
-    /// Connects to the app's port until it accepts (the open connection) or `stop` passes (the last error),
-    /// on a blocking thread, pausing [`interval`] between tries (`start` is when the wait began).
-    async fn accepting(&self, start: Instant, stop: Instant) -> Result<TcpStream, String> {
-        let address = self.address.clone();
-        let abandoned = Abandoned::default();
-        let flag = abandoned.0.clone();
-        let (start, stop) = (start.into_std(), stop.into_std());
-        let tries = tokio::task::spawn_blocking(move || {
-            // Resolved once per call: a name (`localhost`) is not looked up again every half millisecond.
-            let addresses: Vec<SocketAddr> = address.to_socket_addrs().map_err(|e| e.to_string())?.collect();
-            loop {
-                let mut last = format!("{address} has no address");
-                for to in &addresses {
-                    match std::net::TcpStream::connect_timeout(to, Duration::from_secs(2)) {
-                        Ok(stream) => return Ok(stream),
-                        Err(error) => last = error.to_string(),
-                    }
-                }
-                let now = std::time::Instant::now();
-                if now >= stop || flag.load(Ordering::Relaxed) {
-                    return Err(last);
-                }
-                std::thread::sleep(interval(now.saturating_duration_since(start)).min(stop.saturating_duration_since(now)));
-            }
-        });
-        let stream = tries.await.map_err(|e| format!("the readiness check stopped: {e}"))??;
-        drop(abandoned);
-        stream.set_nonblocking(true).map_err(|e| e.to_string())?;
-        TcpStream::from_std(stream).map_err(|e| e.to_string())
-    }
-}
-
-/// Tells the blocking connect loop that nobody waits for it any more (the wait was dropped).
-#[derive(Default)]
-struct Abandoned(Arc<AtomicBool>);
-
-impl Drop for Abandoned {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
     }
 }
