@@ -266,9 +266,9 @@ pub async fn sse_direct(direct: &mut Direct, count: u64, interval_ms: u64) -> Re
     reader.finish(count)
 }
 
-/// One cold start: the adapter starts before the app; the app begins to listen 200 ms later; returns the
-/// time from then to the adapter's first `invocation/next`.
-pub async fn cold_start(program: &super::process::Program) -> Result<Duration, String> {
+/// One cold start: the adapter starts before the app; the app begins to listen 200 ms later. Returns the time
+/// from then to the adapter's first `invocation/next`, and from the app's first accepted connection to it.
+pub async fn cold_start(program: &super::process::Program) -> Result<(Duration, Duration), String> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
@@ -279,8 +279,11 @@ pub async fn cold_start(program: &super::process::Program) -> Result<Duration, S
         .await
         .map_err(|e| e.to_string())?;
     let listening = Instant::now();
+    let first_accept = std::sync::Arc::new(std::sync::OnceLock::new());
+    let accepted = first_accept.clone();
     let server = tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
+            let _ = accepted.set(Instant::now());
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(|_| async {
                     Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(Bytes::from_static(b"ok"))))
@@ -292,9 +295,11 @@ pub async fn cold_start(program: &super::process::Program) -> Result<Duration, S
         }
     });
     let polled = adapter.wait_polling(program).await;
-    let elapsed = listening.elapsed();
+    let (elapsed, now) = (listening.elapsed(), Instant::now());
     server.abort();
-    polled.map(|()| elapsed)
+    polled?;
+    let since_accept = first_accept.get().map_or(elapsed, |at| now.saturating_duration_since(*at));
+    Ok((elapsed, since_accept))
 }
 
 /// A Function URL event for `path_and_query` whose client accepts `coding`.

@@ -21,8 +21,10 @@ pub struct Samples {
     pub first_byte_us: Vec<f64>,
     pub chunk_us: Vec<f64>,
     pub rss_kib: Vec<f64>,
-    /// From the app accepting its first connection to the adapter's first `invocation/next`.
+    /// From the app beginning to listen to the adapter's first `invocation/next`.
     pub cold_start_us: Vec<f64>,
+    /// From the app's first accepted connection (the readiness check's) to the first `next`.
+    pub cold_start_accept_us: Vec<f64>,
     /// Invocations per second with 8 and 64 at once, the app answering in 20 ms.
     pub rps_8: Vec<f64>,
     pub rps_64: Vec<f64>,

@@ -20,6 +20,13 @@ pub(super) fn rows() -> Vec<Row> {
             target: Some(("≤ 1 ms", |v, _| v <= 1000.0)),
         },
         Row {
+            name: "cold start: app's first accept → first next p50",
+            unit: Unit::Micros,
+            floor: none,
+            adapter: |s, _| quantile(&s.cold_start_accept_us, 0.5),
+            target: Some(("≤ 1 ms", |v, _| v <= 1000.0)),
+        },
+        Row {
             name: "invocations/s, 8 at once, app takes 20 ms",
             unit: Unit::PerSecond,
             floor: none,

@@ -47,7 +47,9 @@ pub async fn measure_compression(plan: &Plan, program: &Program, port: u16, samp
 /// `next`), and throughput with 8 and 64 invocations at once against an app that answers in 20 ms.
 pub async fn measure_models(plan: &Plan, program: &Program, port: u16, samples: &mut Samples) -> Result<(), String> {
     for _ in 0..plan.cold_starts {
-        samples.cold_start_us.push(micros(measure::cold_start(program).await?));
+        let (since_listening, since_accept) = measure::cold_start(program).await?;
+        samples.cold_start_us.push(micros(since_listening));
+        samples.cold_start_accept_us.push(micros(since_accept));
     }
     let slow = measure::event("/slow?ms=20");
     for concurrency in [8, 64] {
