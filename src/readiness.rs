@@ -31,6 +31,8 @@ fn interval(waited: Duration) -> Duration {
 }
 
 const REPORT_EVERY: Duration = Duration::from_secs(1);
+/// The longest a connect, and then the `GET`'s answer, may take before the check counts as failed.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The app did not become ready in time.
 #[derive(Debug)]
@@ -68,12 +70,12 @@ impl Readiness {
         }
     }
 
-    /// One check, on a connection to the app that is already open: `Ok` when ready, else what was seen. Each check is a connection of its own:
-    /// nothing pooled outlives it, across a SnapStart snapshot either.
+    /// One check, on a connection to the app that is already open: `Ok` when ready, else what was seen. Each
+    /// check is a connection of its own: nothing pooled outlives it, across a SnapStart snapshot either.
     async fn check_on(&self, stream: TcpStream) -> Result<(), String> {
         match self.protocol {
             ReadinessProtocol::Tcp => Ok(()),
-            ReadinessProtocol::Http => match tokio::time::timeout(Duration::from_secs(2), self.get(stream)).await {
+            ReadinessProtocol::Http => match tokio::time::timeout(CHECK_TIMEOUT, self.get(stream)).await {
                 Err(_) => Err("no answer within 2 s".into()),
                 Ok(Err(error)) => Err(error),
                 Ok(Ok(status)) if self.healthy.contains(status) => Ok(()),
@@ -96,14 +98,12 @@ impl Readiness {
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| chain(&e))?;
-        let mut connection = std::pin::pin!(connection);
-        tokio::select! {
-            response = sender.send_request(request) => response.map(|r| r.status().as_u16()).map_err(|e| chain(&e)),
-            ended = &mut connection => Err(match ended {
-                Err(error) => chain(&error),
-                Ok(()) => "the connection closed without an answer".into(),
-            }),
-        }
+        // The connection runs on its own, so that an app closing it right after answering (HTTP/1.0, or
+        // `Connection: close`) still has its answer read; aborting it closes the check's connection.
+        let connection = tokio::spawn(connection);
+        let answer = sender.send_request(request).await;
+        connection.abort();
+        answer.map(|response| response.status().as_u16()).map_err(|e| chain(&e))
     }
 
     /// Checks until ready or until `until` passes.
@@ -112,15 +112,18 @@ impl Readiness {
         let mut next_report = start.checked_add(REPORT_EVERY).unwrap_or(start);
         let target = self.target();
         loop {
-            let last = match TcpStream::connect(&self.address).await {
-                Ok(stream) => match self.check_on(stream).await {
+            // A connect that hangs (a host that drops packets) counts as a failed check after 2 s.
+            let connect = tokio::time::timeout(CHECK_TIMEOUT, TcpStream::connect(&self.address)).await;
+            let last = match connect {
+                Ok(Ok(stream)) => match self.check_on(stream).await {
                     Ok(()) => {
                         tracing::info!(waited_ms = start.elapsed().as_millis() as u64, "app is ready ({target})");
                         return Ok(());
                     }
                     Err(last) => last,
                 },
-                Err(refused) => refused.to_string(),
+                Ok(Err(refused)) => refused.to_string(),
+                Err(_) => "no connection within 2 s".into(),
             };
             let now = Instant::now();
             if until.is_some_and(|until| now >= until) {
@@ -136,5 +139,79 @@ impl Readiness {
             }
             tokio::time::sleep(interval(now.saturating_duration_since(start))).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn readiness(port: u16, path: &str) -> Readiness {
+        let (port, path) = (port.to_string(), path.to_string());
+        let mut settings = Settings::new(move |name: &str| match name {
+            "LWA_PORT" => Some(port.clone()),
+            "LWA_READINESS_CHECK_PATH" => Some(path.clone()),
+            _ => None,
+        });
+        Readiness::new(&Config::from_settings(&mut settings).unwrap())
+    }
+
+    /// An app that answers each connection's request with the next of `statuses`, and sends back the request
+    /// heads it read.
+    async fn app(statuses: &'static [u16]) -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (heads, seen) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            for status in statuses {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.ends_with(b"\r\n\r\n") {
+                    let n = stream.read(&mut buf).await.unwrap();
+                    assert!(n > 0, "the check closed before its request head ended");
+                    head.extend_from_slice(&buf[..n]);
+                }
+                heads.send(String::from_utf8(head).unwrap()).unwrap();
+                let answer = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\n\r\n");
+                stream.write_all(answer.as_bytes()).await.unwrap();
+            }
+        });
+        (port, seen)
+    }
+
+    #[tokio::test]
+    async fn gets_the_path_in_origin_form_with_the_host_until_a_healthy_status() {
+        let (port, mut seen) = app(&[503, 200]).await;
+        let readiness = readiness(port, "/health?deep=1");
+        readiness.wait(Some(Instant::now() + Duration::from_secs(10))).await.unwrap();
+        for _ in 0..2 {
+            let head = seen.recv().await.unwrap();
+            assert!(head.starts_with("GET /health?deep=1 HTTP/1.1\r\n"), "{head}");
+            assert!(head.to_lowercase().contains(&format!("\r\nhost: 127.0.0.1:{port}\r\n")), "{head}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_port_that_refuses_fails_the_wait_with_what_was_seen() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let not_ready = readiness(port, "/")
+            .wait(Some(Instant::now() + Duration::from_millis(50)))
+            .await
+            .unwrap_err();
+        assert_eq!(not_ready.target, format!("GET http://127.0.0.1:{port}/"));
+        assert!(not_ready.last.to_lowercase().contains("refused"), "{}", not_ready.last);
+    }
+
+    #[tokio::test]
+    async fn an_unhealthy_status_is_what_was_seen() {
+        let (port, _seen) = app(&[500, 500, 500, 500, 500, 500, 500, 500, 500, 500]).await;
+        let not_ready = readiness(port, "/")
+            .wait(Some(Instant::now() + Duration::from_millis(5)))
+            .await
+            .unwrap_err();
+        assert!(not_ready.last.starts_with("status 500 (healthy: "), "{}", not_ready.last);
     }
 }
