@@ -5,11 +5,10 @@ use crate::config::Settings;
 
 fn config(mode: &str, rest: bool) -> Config {
     let rest = rest.to_string();
-    let mut settings = Settings::new(move |name: &str| match name {
-        "LWA_INVOKE_MODE" => Some(mode.to_string()),
-        "LWA_APIGW_REST_STREAMING" => Some(rest.clone()),
-        _ => None,
-    });
+    let mut settings = Settings::new(crate::config::lookup(&[
+        ("LWA_INVOKE_MODE", mode),
+        ("LWA_APIGW_REST_STREAMING", &rest),
+    ]));
     Config::from_settings(&mut settings).unwrap()
 }
 

@@ -149,12 +149,8 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     fn readiness(port: u16, path: &str) -> Readiness {
-        let (port, path) = (port.to_string(), path.to_string());
-        let mut settings = Settings::new(move |name: &str| match name {
-            "LWA_PORT" => Some(port.clone()),
-            "LWA_READINESS_CHECK_PATH" => Some(path.clone()),
-            _ => None,
-        });
+        let port = port.to_string();
+        let mut settings = Settings::new(crate::config::lookup(&[("LWA_PORT", &port), ("LWA_READINESS_CHECK_PATH", path)]));
         Readiness::new(&Config::from_settings(&mut settings).unwrap())
     }
 
