@@ -197,7 +197,9 @@ async fn register_extension(runtime: &RuntimeClient) {
             return;
         }
     };
-    let runtime = runtime.clone();
+    // The long poll gets connections of its own: the one `register` used stays pooled, warm for the first
+    // `invocation/next` (one connect fewer between the app being ready and the first `next`).
+    let runtime = runtime.with_own_connections();
     tokio::spawn(async move {
         loop {
             match runtime.extension_next(&id).await {

@@ -59,6 +59,12 @@ impl RuntimeClient {
         }
     }
 
+    /// A client for the same endpoint with a connection pool of its own, for a long poll that would otherwise
+    /// hold a connection this client's other calls could reuse.
+    pub fn with_own_connections(&self) -> Self {
+        RuntimeClient::new(self.endpoint.clone())
+    }
+
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
