@@ -10,7 +10,7 @@
 mod common;
 mod deploy_support;
 
-use common::{describe, free_port, function_url, receive, start_app};
+use common::{command_output, describe, free_port, function_url, receive, start_app};
 use deploy_support::dns::{Dns, HelloSink};
 use deploy_support::lambda::{Sandbox, command, extensions};
 use deploy_support::*;
@@ -302,13 +302,7 @@ fn every_template_passes_cfn_lint() {
         )
     };
     let output = Command::new(&cfn_lint).args(&templates).output().unwrap();
-    assert!(
-        output.status.success(),
-        "cfn-lint found problems ({}):\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "cfn-lint found problems: {}", command_output(&output));
 }
 
 #[test]

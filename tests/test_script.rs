@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::TempDir;
+use common::{TempDir, command_output};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -65,22 +65,13 @@ exec scripts/test.sh --peers-only"#;
         .expect("unshare runs (util-linux)")
 }
 
-fn describe(output: &Output) -> String {
-    format!(
-        "status {}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 #[test]
 fn installs_its_python_peers_into_its_own_virtual_environment() {
     let python = global_python();
     let dir = TempDir::new("venv");
     let venv = dir.path("venv");
     let output = peers_only_with_read_only_site(&python, &venv, &[]);
-    assert!(output.status.success(), "{}", describe(&output));
+    assert!(output.status.success(), "{}", command_output(&output));
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains(&format!("installing Python peers into {}", venv.display())), "{text}");
     // What the tests use, from the new environment.
@@ -89,7 +80,7 @@ fn installs_its_python_peers_into_its_own_virtual_environment() {
             venv.join("bin").join(tool).is_file(),
             "{tool} is not in {}: {}",
             venv.display(),
-            describe(&output)
+            command_output(&output)
         );
     }
     let imports = Command::new(venv.join("bin/python3"))
@@ -111,7 +102,7 @@ fn a_failed_install_stops_the_script_naming_the_package() {
         ("PIP_TIMEOUT", "2"),
     ];
     let output = peers_only_with_read_only_site(&python, &venv, &offline);
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert_eq!(output.status.code(), Some(1), "{}", command_output(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(&format!(
@@ -119,6 +110,6 @@ fn a_failed_install_stops_the_script_naming_the_package() {
             venv.display()
         )),
         "{}",
-        describe(&output)
+        command_output(&output)
     );
 }

@@ -346,6 +346,16 @@ pub async fn assert_invalid_setting(name: &str, value: &str, expect: &str) -> St
     message
 }
 
+/// A finished command's status and both outputs, for assertion messages.
+pub fn command_output(output: &std::process::Output) -> String {
+    format!(
+        "status {}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
 /// A directory of its own under the system's temporary directory, removed when dropped.
 pub struct TempDir(pub PathBuf);
 
