@@ -199,12 +199,12 @@ fn size_label(bytes: u64) -> String {
 
 /// `--models N`: the execution-model figures only, in `rounds` rounds with the adapters taking turns.
 async fn models(rounds: usize, programs: &[Program], names: &[String], port: u16) {
-    let plan = Plan { ..FULL };
+    let plan = &FULL;
     let mut samples: Vec<Samples> = programs.iter().map(|_| Samples::default()).collect();
     for round in 0..rounds {
         for i in (0..programs.len()).map(|i| (i + round) % programs.len()) {
             eprintln!("round {}/{rounds}: {}", round + 1, names[i]);
-            if let Err(error) = measure_models(&plan, &programs[i], port, &mut samples[i]).await {
+            if let Err(error) = measure_models(plan, &programs[i], port, &mut samples[i]).await {
                 exit_with(&format!("{}: {error}", names[i]));
             }
         }
