@@ -88,9 +88,11 @@ async fn curl_reads_a_compressed_sse_stream_event_by_event() {
         for (line, at) in &lines {
             let (_, sent) = &events(&format!("{line}\n\n"))[0];
             let lag = Duration::from_micros(at.saturating_sub(*sent) as u64);
+            // Each event is printed before the app sends the next one: not held for it, nor for the end.
+            // (A tighter bound flaked with CI's parallel static builds on two cores: 266 ms once.)
             assert!(
-                lag < Duration::from_millis(250),
-                "{coding}: {line} printed {lag:?} after it was sent (the next came 400 ms later)"
+                lag < Duration::from_millis(400),
+                "{coding}: {line} printed {lag:?} after it was sent, when the next was sent 400 ms after it"
             );
         }
         assert!(lines[3].1 - lines[0].1 >= 1_100_000, "{coding}: the events came together");
