@@ -5,7 +5,9 @@
 //! `SNAPSTART_AFTER_RESTORE_PATH`, `POST`ed on a connection of their own), so the app can close and re-open
 //! what does not survive a snapshot: database connections, open sockets, cached credentials. It then waits
 //! on the Runtime API's `restore/next`; after the restore it checks the app's readiness again, and only then
-//! builds the invocation pipeline, so no connection pooled before the snapshot (dead after it) is reused.
+//! serves. The invocation pipeline is built before the snapshot but holds nothing that a snapshot kills:
+//! readiness checks and hooks each use a connection of their own, so the app's pool is still empty, and the
+//! WebSocket bridge first reads credentials at its first push.
 //! A hook that fails is an init error before the snapshot and a `restore/error` after it: a snapshot taken
 //! with the app in the wrong state must not be served.
 
