@@ -7,7 +7,7 @@
 #
 #   scripts/test.sh [--peers-only]   --peers-only: install what the tests need, then stop
 #
-#   FUZZ_SECONDS=N      how long each fuzz target runs (default 30; 0 skips the fuzz smoke run)
+#   FUZZ_SECONDS=N      how long each fuzz target runs (default 20; 0 skips the fuzz smoke run)
 #   TEST_THREADS=N      cargo test's threads (default 4)
 #   PYTHON=python3      the interpreter that creates the virtual environment
 #   TEST_PEERS_VENV=DIR where the virtual environment goes (default target/test-peers/venv)
@@ -78,9 +78,9 @@ fi
 say "cargo test"
 cargo test --no-fail-fast -- --test-threads="${TEST_THREADS:-4}"
 
-if [ "${FUZZ_SECONDS:-30}" != 0 ]; then
-  say "fuzz smoke run (${FUZZ_SECONDS:-30} s per target)"
-  FUZZ_SECONDS="${FUZZ_SECONDS:-30}" scripts/fuzz.sh
+if [ "${FUZZ_SECONDS:-20}" != 0 ]; then
+  say "fuzz smoke run (${FUZZ_SECONDS:-20} s per target)"
+  FUZZ_SECONDS="${FUZZ_SECONDS:-20}" scripts/fuzz.sh
 fi
 
 if grep -q '^name = "adapter"' Cargo.toml 2>/dev/null; then

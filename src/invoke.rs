@@ -14,9 +14,9 @@ use tracing::Instrument;
 use crate::buffered;
 use crate::config::{Config, InvokeMode};
 use crate::context::instant_after;
-use crate::error::{AdapterError, ErrorKind, chain};
+use crate::error::{AdapterError, ErrorKind};
+use crate::net::app_client::AppClient;
 use crate::net::body::{self, Body};
-use crate::net::client::{self as http_client, HttpClient};
 use crate::readiness::{NotReady, Readiness};
 use crate::response::{Layers, RequestHead};
 use crate::runtime_api::{Invocation, RuntimeClient};
@@ -65,7 +65,7 @@ impl From<AdapterError> for Failure {
 pub struct Adapter {
     config: Config,
     runtime: RuntimeClient,
-    app: HttpClient,
+    app: AppClient,
     options: TranslateOptions,
     readiness: Readiness,
     ready: AtomicBool,
@@ -81,7 +81,7 @@ impl Adapter {
     pub fn new(config: Config, runtime: RuntimeClient, options: TranslateOptions) -> Self {
         Adapter {
             readiness: Readiness::new(&config),
-            app: http_client::app_client(config.pool_idle_timeout, config.max_concurrency),
+            app: AppClient::new(&config),
             ws: ws::Bridge::new(config.ws.clone()),
             layers: Layers::new(layers(&config)),
             config,
@@ -182,7 +182,7 @@ impl Adapter {
             *forbidden.status_mut() = http::StatusCode::FORBIDDEN;
             return self.answer(kind, &method, forbidden, ctx, pushes, deadline).await;
         }
-        let response = match tokio::time::timeout_at(deadline, self.call_app(request)).await {
+        let response = match tokio::time::timeout_at(deadline, self.app.send(request, &target)).await {
             Err(_) => {
                 return Err(AdapterError::new(
                     ErrorKind::DeadlineReached,
@@ -190,8 +190,7 @@ impl Adapter {
                 )
                 .into());
             }
-            Ok(Err(error)) => return Err(app_failed(&self.options.app, &target, &error).into()),
-            Ok(Ok(response)) => response.map(body::incoming),
+            Ok(result) => result?,
         };
         let response = match &head {
             Some(head) => self.layers.apply(head, response),
@@ -205,7 +204,15 @@ impl Adapter {
             return self.runtime.respond(ctx, payload).await.map_err(Failure::Runtime);
         }
         if self.config.error_status_codes.as_ref().is_some_and(|codes| codes.contains(status)) {
-            return Err(listed_status(&target, status, response).await.into());
+            let why = "listed in ERROR_STATUS_CODES";
+            return Err(failing_status(&target, status, why, response).await.into());
+        }
+        if kind == EventKind::PassThrough && !(200..300).contains(&status) && !self.config.pass_through_any_status {
+            // A queue or stream deletes a message whose invocation succeeded: the app's failure must be
+            // the invocation's, so the source retries it and its dead-letter queue sees it.
+            let why = "outside 2xx for a non-HTTP event, which fails it so its source retries \
+                       (LWA_PASS_THROUGH_ANY_STATUS=true posts such answers as results)";
+            return Err(failing_status(&target, status, why, response).await.into());
         }
         self.answer(kind, &method, response, ctx, pushes, deadline).await
     }
@@ -231,33 +238,6 @@ impl Adapter {
                 let body = stream::response_body(response, multi_value, deadline);
                 self.runtime.respond_streaming(ctx, body).await.map_err(Failure::Runtime)
             }
-        }
-    }
-
-    /// Sends the app's request. A pooled keep-alive connection can be dead without the pool knowing (the
-    /// app closed it while idle, or the sandbox was frozen and thawed): when such a connection fails before
-    /// any response byte, the request goes again once, on a fresh connection, if replaying it is safe (an
-    /// idempotent method, or no body).
-    async fn call_app(
-        &self,
-        request: http::Request<bytes::Bytes>,
-    ) -> Result<http::Response<hyper::body::Incoming>, hyper_util::client::legacy::Error> {
-        let replay = replayable(&request).then(|| {
-            let mut copy = http::Request::new(request.body().clone());
-            *copy.method_mut() = request.method().clone();
-            *copy.uri_mut() = request.uri().clone();
-            *copy.headers_mut() = request.headers().clone();
-            copy
-        });
-        match (self.app.request(request.map(body::full)).await, replay) {
-            (Err(error), Some(replay)) if stale_connection(&error) => {
-                tracing::debug!(
-                    "the pooled connection to the app was dead ({}); sending again on a fresh one",
-                    chain(&error)
-                );
-                http_client::fresh_client().request(replay.map(body::full)).await
-            }
-            (result, _) => result,
         }
     }
 
@@ -308,86 +288,40 @@ fn layers(config: &Config) -> Vec<Box<dyn crate::response::Layer>> {
         .collect()
 }
 
-/// Whether a request may be sent twice: an idempotent method (RFC 9110 § 9.2.2), or nothing in its body
-/// that the app could have acted on.
-fn replayable(request: &http::Request<bytes::Bytes>) -> bool {
-    use http::Method;
-    let idempotent = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
-    );
-    idempotent || request.body().is_empty()
-}
+/// How much of a failing answer's body goes into the error message, and how long it is waited for.
+const EXCERPT_BYTES: usize = 4096;
+const EXCERPT_WAIT: Duration = Duration::from_millis(100);
 
-/// Whether the app's connection failed the way a dead pooled connection fails: closed or reset before any
-/// response byte. Not a refused connection (the app is down), a timeout or an invalid response.
-fn stale_connection(error: &hyper_util::client::legacy::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
-        if let Some(hyper) = current.downcast_ref::<hyper::Error>()
-            && (hyper.is_incomplete_message() || hyper.is_closed() || hyper.is_canceled())
-        {
-            return true;
-        }
-        if let Some(io) = current.downcast_ref::<std::io::Error>() {
-            use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset};
-            return matches!(io.kind(), ConnectionReset | BrokenPipe | ConnectionAborted);
-        }
-        source = current.source();
-    }
-    false
-}
-
-/// The invocation fails with the app's status, listed in `ERROR_STATUS_CODES`, and a short excerpt of its body.
-async fn listed_status(target: &str, status: u16, response: http::Response<Body>) -> AdapterError {
-    let body = tokio::time::timeout(Duration::from_millis(100), response.into_body().collect()).await;
-    let excerpt = match body {
-        Ok(Ok(body)) => String::from_utf8_lossy(&body.to_bytes()).chars().take(200).collect::<String>(),
-        _ => String::new(),
-    };
-    let listed = format!("the app answered {target} with status {status}, listed in ERROR_STATUS_CODES");
+/// The invocation fails with the app's status (`why` it fails) and a short excerpt of its body: at most
+/// [`EXCERPT_BYTES`] are read, however much the app sends.
+async fn failing_status(target: &str, status: u16, why: &str, response: http::Response<Body>) -> AdapterError {
+    let body = body_start(response.into_body(), EXCERPT_BYTES, EXCERPT_WAIT).await;
+    let excerpt: String = String::from_utf8_lossy(&body).chars().take(200).collect();
+    let failed = format!("the app answered {target} with status {status}, {why}");
     let message = if excerpt.trim().is_empty() {
-        listed
+        failed
     } else {
-        format!("{listed}: {excerpt}")
+        format!("{failed}: {excerpt}")
     };
     AdapterError::new(ErrorKind::AppErrorStatus, message)
 }
 
-/// The app's request failed before a response head: it could not be reached, or what it sent was not an
-/// HTTP/1.1 response head the adapter will read (garbage, or more than [`http_client::MAX_APP_HEADERS`]
-/// header lines). Told apart by hyper's error kinds, not by message text.
-fn app_failed(app: &http::uri::Authority, target: &str, error: &hyper_util::client::legacy::Error) -> AdapterError {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    let mut parse = None;
-    while let Some(current) = source {
-        if let Some(hyper) = current.downcast_ref::<hyper::Error>()
-            && (hyper.is_parse() || hyper.is_parse_too_large() || hyper.is_parse_status())
-        {
-            parse = Some(hyper.is_parse_too_large());
+/// The first `limit` bytes of `body`, or fewer if it ends, fails or `wait` passes first.
+async fn body_start(mut body: Body, limit: usize, wait: Duration) -> Vec<u8> {
+    let until = instant_after(wait);
+    let mut start = Vec::new();
+    while start.len() < limit {
+        match tokio::time::timeout_at(until, body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    let room = limit.saturating_sub(start.len());
+                    start.extend_from_slice(data.get(..room).unwrap_or(data));
+                }
+            }
+            _ => break,
         }
-        source = current.source();
     }
-    match parse {
-        Some(too_large) => {
-            let limit = if too_large {
-                format!(" (at most {} header lines are read)", http_client::MAX_APP_HEADERS)
-            } else {
-                String::new()
-            };
-            AdapterError::new(
-                ErrorKind::InvalidResponse,
-                format!(
-                    "the app at http://{app} answered {target} with an invalid HTTP response head{limit}: {}",
-                    chain(error)
-                ),
-            )
-        }
-        None => AdapterError::new(
-            ErrorKind::AppUnreachable,
-            format!("the app at http://{app} did not answer {target}: {}", chain(error)),
-        ),
-    }
+    start
 }
 
 #[cfg(test)]

@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
-use crate::config::Config;
+use crate::config::environment::ProcessEnv;
 use crate::config::runtime_api::{EndpointError, runtime_endpoint};
+use crate::config::{Config, ConfigError};
 use crate::context::FunctionEnv;
 use crate::error::{AdapterError, ErrorKind};
 use crate::invoke::Adapter;
@@ -21,10 +22,12 @@ use crate::sources::TranslateOptions;
 /// How long async init waits before letting init finish (Lambda's init phase is limited to 10 s).
 pub const ASYNC_INIT_WAIT: Duration = Duration::from_millis(9_800);
 
-/// Runs the adapter; returns the process exit code.
-pub async fn run() -> i32 {
+/// Runs the adapter; returns the process exit code. `log_setting` is how reading the log's settings went
+/// (an invalid `LWA_LOG` fails init like any other setting).
+pub async fn run(log_setting: Result<(), ConfigError>) -> i32 {
     let started = Instant::now();
-    let endpoint = match runtime_endpoint(|name| std::env::var(name).ok()) {
+    let env = ProcessEnv::new();
+    let endpoint = match runtime_endpoint(|name| env.get(name)) {
         Ok(endpoint) => endpoint,
         // An invalid proxy address is still reported through Lambda's own Runtime API, when that is valid.
         Err(EndpointError {
@@ -37,6 +40,10 @@ pub async fn run() -> i32 {
         }
     };
     let runtime = RuntimeClient::new(endpoint);
+    // A proxy setting that is not UTF-8 was read as unset: init fails through Lambda's own Runtime API.
+    if let Err(error) = log_setting.and(env.check()) {
+        return init_failed(&runtime, AdapterError::new(ErrorKind::InvalidConfig, error.to_string())).await;
+    }
 
     let (config, warnings) = Config::from_env();
     for warning in warnings {

@@ -3,7 +3,12 @@
 //! `message`, `requestId` inside an invocation, and the event's fields.
 //!
 //! The level follows `LWA_LOG` or `RUST_LOG` (any `tracing` filter), else `AWS_LAMBDA_LOG_LEVEL` (Lambda's
-//! advanced logging controls), else `info`.
+//! advanced logging controls), else `info`. An invalid `LWA_LOG` is the adapter's own setting gone wrong and
+//! fails init; an invalid `RUST_LOG` is logged as a warning and `info` used, because that variable is shared
+//! with the app (a Rust app's logger may accept what `tracing`'s filter does not) and must not stop it.
+//!
+//! Whatever the filter, nothing that can carry a credential is logged: `aws-sigv4` logs the canonical
+//! request (with `x-amz-security-token`) at `trace`, so its target is always off.
 
 use std::fmt;
 
@@ -11,6 +16,7 @@ use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
 use tracing::{Event, Subscriber};
+use tracing_subscriber::filter::Directive;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -18,9 +24,15 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-/// Installs the global subscriber, reading the environment through `lookup`.
-pub fn init(lookup: impl Fn(&str) -> Option<String>) {
-    let filter = filter(&lookup);
+use crate::config::ConfigError;
+
+/// Directives added after the user's filter, whatever it says: targets that log secrets at some level.
+const SILENCED: [&str; 1] = ["aws_sigv4=off"];
+
+/// Installs the global subscriber, reading the environment through `lookup`. An invalid `LWA_LOG` comes
+/// back as the error to fail init with (the subscriber is installed with `info` all the same).
+pub fn init(lookup: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    let (filter, invalid) = filter(&lookup);
     let json = lookup("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.trim().eq_ignore_ascii_case("json"));
     let registry = tracing_subscriber::registry().with(filter);
     if json {
@@ -35,16 +47,40 @@ pub fn init(lookup: impl Fn(&str) -> Option<String>) {
             .with_target(false);
         registry.with(format).init();
     }
+    match invalid {
+        Some(error) if error.variable == "RUST_LOG" => {
+            tracing::warn!("{error}; using `info` (RUST_LOG is shared with the app, so the adapter goes on)");
+            Ok(())
+        }
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
 }
 
-fn filter(lookup: &impl Fn(&str) -> Option<String>) -> EnvFilter {
-    let directive = lookup("LWA_LOG")
-        .or_else(|| lookup("RUST_LOG"))
-        .filter(|d| !d.trim().is_empty())
-        .or_else(|| lookup("AWS_LAMBDA_LOG_LEVEL").map(|level| lambda_level(&level).to_string()));
-    directive
-        .and_then(|d| EnvFilter::try_new(d).ok())
-        .unwrap_or_else(|| EnvFilter::new("info"))
+/// The filter the environment asks for, and the error when the variable it came from is invalid.
+fn filter(lookup: &impl Fn(&str) -> Option<String>) -> (EnvFilter, Option<ConfigError>) {
+    let ours = ["LWA_LOG", "RUST_LOG"]
+        .into_iter()
+        .find_map(|variable| lookup(variable).filter(|d| !d.trim().is_empty()).map(|d| (variable, d)));
+    let (filter, invalid) = match ours {
+        Some((variable, directive)) => match EnvFilter::try_new(&directive) {
+            Ok(filter) => (filter, None),
+            Err(error) => {
+                let invalid = ConfigError {
+                    variable: variable.into(),
+                    value: directive,
+                    allowed: format!("expected a log filter such as `debug` or `info,lambda_adapter=trace` ({error})"),
+                };
+                (EnvFilter::new("info"), Some(invalid))
+            }
+        },
+        None => {
+            let level = lookup("AWS_LAMBDA_LOG_LEVEL").map_or("info", |level| lambda_level(&level));
+            (EnvFilter::new(level), None)
+        }
+    };
+    let silenced = SILENCED.iter().filter_map(|text| text.parse::<Directive>().ok());
+    (silenced.fold(filter, EnvFilter::add_directive), invalid)
 }
 
 /// Lambda's levels (`TRACE` … `FATAL`) as `tracing` levels.
@@ -143,12 +179,43 @@ mod tests {
         assert_eq!(lambda_level("nonsense"), "info");
     }
 
+    fn filter_text(vars: &[(&str, &str)]) -> String {
+        filter(&crate::config::lookup(vars)).0.to_string()
+    }
+
     #[test]
     fn our_variables_win_over_lambdas_level() {
-        let lookup = crate::config::lookup(&[("AWS_LAMBDA_LOG_LEVEL", "ERROR"), ("LWA_LOG", "debug")]);
-        assert_eq!(filter(&lookup).to_string(), "debug");
-        let lookup = crate::config::lookup(&[("AWS_LAMBDA_LOG_LEVEL", "WARN")]);
-        assert_eq!(filter(&lookup).to_string(), "warn");
-        assert_eq!(filter(&crate::config::lookup(&[])).to_string(), "info");
+        assert_eq!(
+            filter_text(&[("AWS_LAMBDA_LOG_LEVEL", "ERROR"), ("LWA_LOG", "debug")]),
+            "aws_sigv4=off,debug"
+        );
+        assert_eq!(filter_text(&[("AWS_LAMBDA_LOG_LEVEL", "WARN")]), "aws_sigv4=off,warn");
+        assert_eq!(filter_text(&[]), "aws_sigv4=off,info");
+    }
+
+    #[test]
+    fn signing_stays_silent_whatever_the_filter_asks() {
+        for asked in ["trace", "aws_sigv4=trace", "trace,aws_sigv4=trace"] {
+            let text = filter_text(&[("LWA_LOG", asked)]);
+            assert!(
+                text.contains("aws_sigv4=off") && !text.contains("aws_sigv4=trace"),
+                "{asked}: {text}"
+            );
+        }
+        assert_eq!(filter_text(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE")]), "aws_sigv4=off,trace");
+    }
+
+    #[test]
+    fn an_invalid_filter_names_its_variable() {
+        let (filter_now, invalid) = filter(&crate::config::lookup(&[("LWA_LOG", "debug,lambda_adapter=loud")]));
+        let invalid = invalid.unwrap();
+        assert_eq!(
+            (invalid.variable.as_str(), invalid.value.as_str()),
+            ("LWA_LOG", "debug,lambda_adapter=loud")
+        );
+        assert!(invalid.to_string().contains("expected a log filter"), "{invalid}");
+        assert_eq!(filter_now.to_string(), "aws_sigv4=off,info");
+        let (_, invalid) = filter(&crate::config::lookup(&[("RUST_LOG", "=")]));
+        assert_eq!(invalid.unwrap().variable, "RUST_LOG");
     }
 }

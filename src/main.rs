@@ -69,7 +69,14 @@ fn main() {
             std::process::exit(2);
         }
     };
-    lambda_adapter::logging::init(|name| std::env::var(name).ok());
+    // The log's own settings are read first, as bytes: an invalid one fails init (`dev`: exits 2) once the
+    // log is up to say so.
+    let env = lambda_adapter::config::environment::ProcessEnv::new();
+    let log_setting = lambda_adapter::logging::init(|name| env.get(name)).and(env.check());
+    if dev && let Err(error) = &log_setting {
+        eprintln!("lambda-adapter dev: {error}");
+        std::process::exit(2);
+    }
     // The adapter serves one invocation at a time and starts fastest on one thread; `dev` runs a server, an
     // emulator and two children, and uses every core.
     let built = if dev || cfg!(feature = "multi-thread-runtime") {
@@ -87,7 +94,7 @@ fn main() {
     let code = if dev {
         runtime.block_on(lambda_adapter::dev::main(args.get(1..).unwrap_or_default().to_vec()))
     } else {
-        runtime.block_on(lambda_adapter::lifecycle::run())
+        runtime.block_on(lambda_adapter::lifecycle::run(log_setting))
     };
     // Exit without waiting for tasks still blocked on sockets (the front door, the emulator).
     std::process::exit(code);

@@ -17,6 +17,7 @@ use parse::*;
 pub use parse::{MAX_CONCURRENCY, parse_bool, parse_host, parse_path, parse_port};
 
 pub mod compression;
+pub mod environment;
 mod parse;
 pub mod runtime_api;
 pub mod ws;
@@ -71,6 +72,9 @@ pub struct Config {
     pub async_init: bool,
     pub remove_base_path: Option<String>,
     pub pass_through_path: String,
+    /// Post a non-HTTP event's answer whatever its status (`PASS_THROUGH_ANY_STATUS`); by default a status
+    /// outside 2xx fails the invocation, so the event's source retries it.
+    pub pass_through_any_status: bool,
     pub authorization_source: Option<HeaderName>,
     pub error_status_codes: Option<StatusRanges>,
     pub invoke_mode: InvokeMode,
@@ -95,12 +99,12 @@ pub struct SnapStartHooks {
 
 impl SnapStartHooks {
     /// Whether a request for `path_and_query` targets a hook: those are the adapter's, not the client's.
+    /// Any spelling a common router would take to a hook path counts ([`crate::net::route_path`]).
     pub fn is_hook(&self, path_and_query: &str) -> bool {
-        let path = path_and_query.split('?').next().unwrap_or_default();
         [&self.before_checkpoint, &self.after_restore]
             .into_iter()
             .flatten()
-            .any(|hook| hook.split('?').next() == Some(path))
+            .any(|hook| crate::net::route_path::same_route(path_and_query, hook))
     }
 }
 
@@ -277,6 +281,7 @@ impl Config {
         let async_init = settings.flag("ASYNC_INIT", false)?;
         let remove_base_path = settings.parse("REMOVE_BASE_PATH", |p| parse_path(p).map(|p| p.trim_end_matches('/').to_string()))?;
         let pass_through_path = settings.parse("PASS_THROUGH_PATH", parse_path)?.unwrap_or_else(|| "/events".into());
+        let pass_through_any_status = settings.flag("PASS_THROUGH_ANY_STATUS", false)?;
         let authorization_source = settings.parse("AUTHORIZATION_SOURCE", parse_header_name)?;
         let error_status_codes = settings.parse("ERROR_STATUS_CODES", StatusRanges::parse)?;
         let invoke_mode = settings.parse("INVOKE_MODE", parse_invoke_mode)?.unwrap_or(InvokeMode::Buffered);
@@ -302,6 +307,7 @@ impl Config {
             async_init,
             remove_base_path: remove_base_path.filter(|p| !p.is_empty()),
             pass_through_path,
+            pass_through_any_status,
             authorization_source,
             error_status_codes,
             invoke_mode,
@@ -312,11 +318,14 @@ impl Config {
         })
     }
 
-    /// Reads the process environment. Returns the warnings to log beside the result.
+    /// Reads the process environment. Returns the warnings to log beside the result. A value that is not
+    /// UTF-8 is an error naming its variable, before any other.
     pub fn from_env() -> (Result<Config, ConfigError>, Vec<String>) {
-        let mut settings = Settings::new(|name: &str| std::env::var(name).ok());
+        let env = environment::ProcessEnv::new();
+        let mut settings = Settings::new(|name: &str| env.get(name));
         let config = Config::from_settings(&mut settings);
-        (config, settings.warnings().to_vec())
+        let warnings = settings.warnings().to_vec();
+        (env.check().and(config), warnings)
     }
 
     /// `http://host:port`, the app's base URL, for messages.

@@ -161,6 +161,11 @@ pub const SETTINGS: &[Setting] = &[
         "where non-HTTP events (SQS, S3, EventBridge, ...) are POSTed",
         DefaultValue::Value("/events"),
     ),
+    setting(
+        "PASS_THROUGH_ANY_STATUS",
+        "`true` posts a non-HTTP event's answer as the result whatever its status (the reference adapter's way); by default a status outside 2xx fails the invocation, so SQS, Kinesis and async invokes retry it",
+        DefaultValue::Value("false"),
+    ),
     setting("AUTHORIZATION_SOURCE", "a request header copied into `Authorization`", NONE),
     setting(
         "ERROR_STATUS_CODES",

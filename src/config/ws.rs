@@ -50,6 +50,16 @@ impl ManagementEndpoint {
         if authority.is_empty() || authority.contains('@') || authority.parse::<http::uri::Authority>().is_err() {
             return Err(format!("{ALLOWED} (`{authority}` is not a host name)"));
         }
+        // `Authority` reads a port it cannot hold (`:99999`) as no port at all, which would send pushes to 443.
+        let port = authority
+            .rsplit_once(':')
+            .filter(|(_, port)| !port.contains(']'))
+            .map(|(_, port)| port);
+        if let Some(port) = port
+            && parse_port(port).is_err()
+        {
+            return Err(format!("{ALLOWED} (the port `{port}` is not a TCP port from 1 to 65535)"));
+        }
         if !path.is_empty() && path.parse::<http::uri::PathAndQuery>().is_err() {
             return Err(format!("{ALLOWED} (`{path}` is not a path a URL can carry)"));
         }
@@ -197,11 +207,17 @@ mod tests {
             "https://ho\tst/prod",
             "https://host/a<b>",
             "https://user@host/prod",
+            "https://127.0.0.1:99999/stage",
+            "https://host:0/stage",
+            "https://host:/stage",
+            "https://[::1]:70000/stage",
         ] {
             let err = read(&[("LWA_WS_ENDPOINT", bad)], 8080).unwrap_err();
             assert_eq!(err.variable, "LWA_WS_ENDPOINT", "{bad}");
             assert!(err.allowed.contains("including the stage"), "{bad}: {err}");
         }
+        assert_eq!(ManagementEndpoint::parse("https://[::1]:8443/s").unwrap().authority, "[::1]:8443");
+        assert_eq!(ManagementEndpoint::parse("https://[::1]/s").unwrap().authority, "[::1]");
         let local = ManagementEndpoint::parse("http://127.0.0.1:4510/stage").unwrap();
         assert_eq!(
             (local.scheme.as_str(), local.authority.as_str(), local.base_path.as_str()),

@@ -1,8 +1,10 @@
 //! HTTP plumbing every part shares: the pooled client, body helpers, hop-by-hop headers, percent-encoding,
-//! and the accept loop of the servers the adapter and `dev` run.
+//! route-path equivalence, and the accept loop of the servers the adapter and `dev` run.
 
+pub mod app_client;
 pub mod body;
 pub mod client;
 pub mod headers;
+pub mod route_path;
 pub(crate) mod serve;
 pub mod uri;

@@ -31,7 +31,7 @@ impl ResponseMeta {
             let values: Vec<String> = headers
                 .get_all(name)
                 .iter()
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .map(|v| crate::net::headers::value_text(v.as_bytes()))
                 .collect();
             if name == header::SET_COOKIE {
                 meta.cookies = values;

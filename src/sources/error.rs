@@ -18,10 +18,14 @@ pub enum EventError {
     Malformed { kind: EventKind, error: serde_json::Error },
     /// The method is not an HTTP method.
     BadMethod(String),
+    /// The method is `CONNECT`, which asks a proxy for a tunnel: its request target is an authority, not a
+    /// path, so it has no meaning for the app behind the adapter.
+    ConnectMethod,
     /// A header name in the event (`field`: `headers` or `multiValueHeaders`) is not an HTTP header name.
     BadHeaderName { name: String, field: &'static str },
-    /// A value for the header `name` has characters a header cannot carry.
-    BadHeaderValue { name: String, value: String },
+    /// A value for the header `name` has characters a header cannot carry. The value itself is kept out
+    /// of the message: it may be a credential (`Authorization: Bearer …`).
+    BadHeaderValue { name: String },
     /// A cookie in the `cookies` array has characters a header cannot carry.
     BadCookie,
     /// `body` is marked `isBase64Encoded` but is not base64.
@@ -32,6 +36,11 @@ pub enum EventError {
     WsEventType(String),
     /// A WebSocket event has no `requestContext.connectionId`, or an empty one.
     WsConnectionId,
+    /// A WebSocket event's `requestContext.apiId` is not an API Gateway id: pushes are signed and sent to
+    /// `{apiId}.execute-api.{region}.amazonaws.com`, so it must be one DNS label of the id's alphabet.
+    WsApiId(String),
+    /// A WebSocket event's `requestContext.stage` is not one stage name (the push URL's first segment).
+    WsStage(String),
 }
 
 impl fmt::Display for EventError {
@@ -42,10 +51,14 @@ impl fmt::Display for EventError {
                 write!(f, "the event looks like a {} event but does not parse as one: {error}", kind.name())
             }
             EventError::BadMethod(text) => write!(f, "`{text}` is not an HTTP method"),
-            EventError::BadHeaderName { name, field } => write!(f, "`{name}` in the event's {field} is not a header name"),
-            EventError::BadHeaderValue { name, value } => {
-                write!(f, "the value of `{name}` has characters an HTTP header cannot carry: {value:?}")
+            EventError::ConnectMethod => {
+                f.write_str("the event's method is CONNECT, which asks for a tunnel; the adapter relays requests for paths only")
             }
+            EventError::BadHeaderName { name, field } => write!(f, "`{name}` in the event's {field} is not a header name"),
+            EventError::BadHeaderValue { name } => write!(
+                f,
+                "the value of `{name}` has characters an HTTP header cannot carry (a control character or a line break; the value is not shown, it may be a secret)"
+            ),
             EventError::BadCookie => f.write_str("a cookie in `cookies` has characters a header cannot carry"),
             EventError::BadBase64(error) => write!(f, "`body` is marked isBase64Encoded but is not valid base64: {error}"),
             EventError::BadTarget(invalid) => invalid.fmt(f),
@@ -54,6 +67,14 @@ impl fmt::Display for EventError {
                 "the WebSocket event's requestContext.eventType is `{text}`; expected CONNECT, MESSAGE or DISCONNECT"
             ),
             EventError::WsConnectionId => f.write_str("the WebSocket event has no requestContext.connectionId, or an empty one"),
+            EventError::WsApiId(text) => write!(
+                f,
+                "the WebSocket event's requestContext.apiId {text:?} is not an API Gateway id (lowercase letters and digits, at most 10)"
+            ),
+            EventError::WsStage(text) => write!(
+                f,
+                "the WebSocket event's requestContext.stage {text:?} is not a stage name (letters, digits, `-` and `_`, at most 128)"
+            ),
         }
     }
 }

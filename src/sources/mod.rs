@@ -246,6 +246,9 @@ fn http_request(
     ctx: &InvocationContext,
     options: &TranslateOptions,
 ) -> Result<Request<Bytes>, EventError> {
+    if parts.method == Method::CONNECT {
+        return Err(EventError::ConnectMethod);
+    }
     let path = match &options.remove_base_path {
         Some(base) => uri::remove_base_path(&parts.path, base),
         None => parts.path,

@@ -21,9 +21,21 @@ pub const NAMES: [&str; 4] = [REQUEST_CONTEXT, LAMBDA_CONTEXT, TENANT_ID, TRACE_
 /// Prefixes of header names the adapter alone sets: every `x-ws-*` header is the WebSocket bridge's.
 pub const PREFIXES: [&str; 1] = ["x-ws-"];
 
-/// Whether `name` (lower case, as `http` keeps it) is the adapter's.
+/// Whether `name` (lower case, as `http` keeps it) is the adapter's, with `_` read as `-`: CGI-style servers
+/// (Python's `wsgiref`, Rack, PHP) hand `x_ws_callback` and `x-ws-callback` to the app as the same
+/// `HTTP_X_WS_CALLBACK`, so a client's underscore spelling would forge the adapter's header there.
 pub fn is_owned(name: &str) -> bool {
-    NAMES.contains(&name) || PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+    let name = name.as_bytes();
+    NAMES.iter().any(|owned| same_name(name, owned.as_bytes()))
+        || PREFIXES
+            .iter()
+            .any(|prefix| name.get(..prefix.len()).is_some_and(|start| same_name(start, prefix.as_bytes())))
+}
+
+/// `a == b` with `_` and `-` as one character; both lower case.
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    let dash = |byte: &u8| if *byte == b'_' { b'-' } else { *byte };
+    a.len() == b.len() && a.iter().map(dash).eq(b.iter().map(dash))
 }
 
 /// Removes every adapter-owned header from a client's `headers`.
@@ -50,12 +62,21 @@ mod tests {
             "x-ws-anything",
             "x-wsx",
             "x-amzn-other",
+            "x_ws_callback",
+            "X_WS_CONNECTION_ID",
+            "x_amzn_request_context",
+            "x-amzn_lambda-context",
+            "x_amz_tenant_id",
+            "x_amzn_trace_id",
+            "x_ws_",
+            "x_wsx",
+            "x_amzn_other",
         ] {
             headers.append(HeaderName::from_bytes(name.as_bytes()).unwrap(), "forged".parse().unwrap());
         }
         remove(&mut headers);
         let mut left: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
         left.sort();
-        assert_eq!(left, ["x-amzn-other", "x-wsx"]);
+        assert_eq!(left, ["x-amzn-other", "x-wsx", "x_amzn_other", "x_wsx"]);
     }
 }

@@ -4,6 +4,7 @@
 //! whole ([`receive`]). Its submodules build on these:
 //! - [`stack`]: the adapter between a Runtime API (the embedded emulator, or a scripted fake) and an app;
 //! - [`fault_peers`]: a Runtime API and an app that misbehave on cue;
+//! - [`raw_app`]: an app that answers exactly the bytes a test gives, behind the adapter;
 //! - [`dev`]: `lambda-adapter dev` and its front door, with a real HTTP client;
 //! - [`ws`]: the WebSocket bridge, with a botocore-checked stand-in for API Gateway's `@connections` API;
 //! - [`cargo_lambda`]: cargo-lambda's emulator, an independent Runtime API and Function URL.
@@ -14,6 +15,7 @@ pub mod compression;
 pub mod dev;
 mod events;
 pub mod fault_peers;
+pub mod raw_app;
 pub mod stack;
 pub mod ws;
 

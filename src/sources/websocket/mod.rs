@@ -121,6 +121,9 @@ pub(super) fn request(event: &Value, ctx: &InvocationContext, options: &Translat
     let connection_id = field("connectionId")
         .filter(|id| !id.is_empty())
         .ok_or(EventError::WsConnectionId)?;
+    let nonempty = |name: &str| field(name).filter(|text| !text.is_empty());
+    let api_id = nonempty("apiId").map(checked_api_id).transpose()?;
+    let stage = nonempty("stage").map(checked_stage).transpose()?;
     let routes = &options.ws;
 
     let mut headers = event_headers(event)?;
@@ -151,8 +154,8 @@ pub(super) fn request(event: &Value, ctx: &InvocationContext, options: &Translat
     add("x-ws-route-key", field("routeKey"))?;
     add("x-ws-message-id", field("messageId"))?;
     add("x-ws-connected-at", number_or_text(&context["connectedAt"]))?;
-    add("x-ws-api-id", field("apiId"))?;
-    add("x-ws-stage", field("stage"))?;
+    add("x-ws-api-id", api_id.clone())?;
+    add("x-ws-stage", stage.clone())?;
     if event_type == WsEventType::Disconnect {
         add("x-ws-disconnect-code", number_or_text(&context["disconnectStatusCode"]))?;
         add("x-ws-disconnect-reason", field("disconnectReason").map(|r| printable(&r)))?;
@@ -176,11 +179,25 @@ pub(super) fn request(event: &Value, ctx: &InvocationContext, options: &Translat
     let event = WsEvent {
         event_type,
         connection_id,
-        api_id: field("apiId"),
-        stage: field("stage"),
+        api_id,
+        stage,
         offered_protocols,
     };
     Ok((request, event))
+}
+
+/// `requestContext.apiId`, checked: the bridge signs pushes for `{apiId}.execute-api.{region}.amazonaws.com`,
+/// so anything but an id's alphabet (`:`, `/`, `.`, `@`) could send them and the function's credentials
+/// elsewhere. API Gateway's ids are 10 lowercase letters and digits; samples in the wild are shorter.
+fn checked_api_id(text: String) -> Result<String, EventError> {
+    let valid = (1..=10).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if valid { Ok(text) } else { Err(EventError::WsApiId(text)) }
+}
+
+/// `requestContext.stage`, checked: the push URL's first path segment, as API Gateway names stages.
+fn checked_stage(text: String) -> Result<String, EventError> {
+    let valid = (1..=128).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid { Ok(text) } else { Err(EventError::WsStage(text)) }
 }
 
 /// The event's headers, from `multiValueHeaders` when it has any, else `headers`.
@@ -209,10 +226,7 @@ fn event_headers(event: &Value) -> Result<HeaderMap, EventError> {
 }
 
 fn value(name: &str, text: &str) -> Result<HeaderValue, EventError> {
-    HeaderValue::from_str(text).map_err(|_| EventError::BadHeaderValue {
-        name: name.into(),
-        value: text.into(),
-    })
+    HeaderValue::from_str(text).map_err(|_| EventError::BadHeaderValue { name: name.into() })
 }
 
 fn offered_protocols(headers: &HeaderMap) -> Vec<String> {
