@@ -5,7 +5,8 @@
 //!
 //! The input picks one of the real event samples and edits it structurally: string fields set to
 //! fuzzer-built text (pieces of URL syntax mixed with arbitrary strings), query parameters, headers and
-//! cookies added, and the adapter-owned headers added with a marker value in the header maps the event has.
+//! cookies added, and the adapter-owned headers added with a marker value in the header maps the event has
+//! (in any case, and with `_` for `-`).
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -116,6 +117,8 @@ struct Input {
     spoof: Spoof,
     /// Bit i upper-cases the name of adapter-owned header i.
     case: u8,
+    /// Bit i spells the name of adapter-owned header i with `_` for `-` (as CGI-style servers read both).
+    underscores: u8,
     lambda_ids: bool,
     base_path: u8,
 }
@@ -194,7 +197,7 @@ fn apply(event: &mut Value, edit: &Edit) {
     }
 }
 
-fn spoof(event: &mut Value, spoof: Spoof, case: u8) {
+fn spoof(event: &mut Value, spoof: Spoof, case: u8, underscores: u8) {
     let has = |event: &Value, field: &str| event.get(field).is_some_and(Value::is_object);
     let (single, multi) = match spoof {
         Spoof::Existing => {
@@ -212,6 +215,7 @@ fn spoof(event: &mut Value, spoof: Spoof, case: u8) {
         } else {
             name.to_string()
         };
+        let name = if underscores & (1 << i) != 0 { name.replace('-', "_") } else { name };
         if single && let Some(map) = object_at(event, &["headers"]) {
             let value = header_value(map, MARKER.into());
             map.insert(name.clone(), value);
@@ -230,7 +234,7 @@ fuzz_target!(|input: Input| {
     for edit in input.edits.iter().take(8) {
         apply(&mut event, edit);
     }
-    spoof(&mut event, input.spoof, input.case);
+    spoof(&mut event, input.spoof, input.case, input.underscores);
     let base_path = [None, Some("/my"), Some("/v1")][input.base_path as usize % 3];
     let options = options(base_path);
     let ctx = context(input.lambda_ids);

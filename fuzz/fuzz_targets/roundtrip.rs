@@ -3,7 +3,8 @@
 //! prelude + separator + body), then decoded the way the event source (and `lambda-adapter dev`) reads it:
 //! status, headers (per name, values in order) and body come back as the formats document them:
 //! - hop-by-hop headers (`connection`, `transfer-encoding`, `te`, `upgrade`, …) are dropped;
-//! - header values are read as UTF-8, invalid bytes becoming U+FFFD (`ResponseMeta::new`);
+//! - header values are read as UTF-8, or as Latin-1 when they are not UTF-8 (`ResponseMeta::new`: no byte
+//!   becomes U+FFFD);
 //! - payload 2.0 (Function URL, HTTP API) and the plain prelude join a repeated header's values with `,` and
 //!   carry each `Set-Cookie` apart;
 //! - REST API, ALB multi-value and the multi-value prelude keep every value;
@@ -64,16 +65,19 @@ fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Per name, the values in order (decoded values are UTF-8).
+/// A header value as the adapter reads it: UTF-8 when it is, else Latin-1.
+fn text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+/// Per name, the values in order (decoded values are UTF-8: the Latin-1 reading is already text there).
 fn observed(headers: &HeaderMap) -> Expected {
     headers
         .keys()
-        .map(|name| {
-            (
-                name.to_string(),
-                headers.get_all(name).iter().map(|v| lossy(v.as_bytes())).collect(),
-            )
-        })
+        .map(|name| (name.to_string(), headers.get_all(name).iter().map(|v| lossy(v.as_bytes())).collect()))
         .collect()
 }
 
@@ -84,7 +88,7 @@ fn expected(headers: &HeaderMap, survives: Survives) -> Expected {
         if api::HOP_BY_HOP.contains(&name.as_str()) {
             continue;
         }
-        let values: Vec<String> = headers.get_all(name).iter().map(|v| lossy(v.as_bytes())).collect();
+        let values: Vec<String> = headers.get_all(name).iter().map(|v| text(v.as_bytes())).collect();
         let cookie = name == http::header::SET_COOKIE;
         let kept = match survives {
             Survives::Multi => values,
