@@ -35,4 +35,5 @@ pub(crate) mod snapstart;
 pub mod sources;
 pub(crate) mod status_ranges;
 pub mod stream;
+pub(crate) mod trace_context;
 pub mod ws;

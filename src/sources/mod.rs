@@ -38,6 +38,9 @@ pub use error::EventError;
 pub use owned::{LAMBDA_CONTEXT, REQUEST_CONTEXT, TENANT_ID, TRACE_ID};
 use websocket::{WsEvent, WsRoutes};
 
+/// The W3C trace context header OpenTelemetry SDKs read.
+const TRACEPARENT: &str = "traceparent";
+
 /// Framing headers of the client's request, which the adapter sets anew for the app.
 const REQUEST_FRAMING: [&str; 2] = ["content-length", "expect"];
 
@@ -311,6 +314,27 @@ pub fn add_context_headers(
     }
     if let Some(value) = ctx.trace_id.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
         headers.insert(TRACE_ID, value);
+    }
+    add_traceparent(headers, ctx);
+}
+
+/// W3C `traceparent`: the client's own when it sent a valid one (its first valid one, once), else this invocation's
+/// from Lambda's trace header ([`crate::trace_context`]), else none.
+fn add_traceparent(headers: &mut HeaderMap, ctx: &InvocationContext) {
+    let client = headers
+        .get_all(TRACEPARENT)
+        .iter()
+        .find(|value| crate::trace_context::is_valid(value.as_bytes()))
+        .cloned();
+    headers.remove(TRACEPARENT);
+    let ours = || {
+        ctx.trace_id
+            .as_deref()
+            .and_then(crate::trace_context::from_xray)
+            .and_then(|t| HeaderValue::from_str(&t).ok())
+    };
+    if let Some(value) = client.or_else(ours) {
+        headers.insert(TRACEPARENT, value);
     }
 }
 

@@ -115,6 +115,8 @@ impl Default for FunctionInfo {
 struct Pending {
     request_id: String,
     invocation_id: Option<String>,
+    /// `Lambda-Runtime-Trace-Id`, when the caller chose it.
+    trace: Option<String>,
     event: Bytes,
     deadline: Instant,
     deadline_ms: u64,
@@ -206,6 +208,12 @@ impl Emulator {
     /// Invokes the function with `event` and waits for its outcome, at most `timeout`. Invocations run
     /// [`FunctionInfo::concurrency`] at a time; a streamed outcome keeps its slot until it is dropped.
     pub async fn invoke(&self, event: Bytes, timeout: Duration) -> Result<Outcome, InvokeError> {
+        self.invoke_traced(event, timeout, None).await
+    }
+
+    /// [`Emulator::invoke`], with `trace` as the invocation's `Lambda-Runtime-Trace-Id` (by default one made
+    /// from the request id, with a `Parent` and `Sampled=0`, as Lambda sends without active tracing).
+    pub async fn invoke_traced(&self, event: Bytes, timeout: Duration, trace: Option<String>) -> Result<Outcome, InvokeError> {
         let slot = self.slot.clone().acquire_owned().await.map_err(|_| InvokeError::Closed)?;
         let n = self.shared.counter.fetch_add(1, Ordering::Relaxed);
         let request_id = request_id(n);
@@ -222,6 +230,7 @@ impl Emulator {
         let pending = Pending {
             request_id: request_id.clone(),
             invocation_id,
+            trace,
             event,
             deadline,
             deadline_ms: now_ms().saturating_add(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)),

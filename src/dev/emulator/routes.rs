@@ -151,12 +151,12 @@ async fn next(shared: &Arc<Shared>) -> ServerResponse {
         }
         let mut response = reply(StatusCode::OK, pending.event);
         let headers = response.headers_mut();
-        let trace = format!("Root=1-{:08x}-{}", now_ms() / 1000, &pending.request_id.replace('-', "")[..24]);
+        let trace = pending.trace.unwrap_or_else(|| default_trace(&pending.request_id));
         for (name, value) in [
             ("lambda-runtime-aws-request-id", pending.request_id.clone()),
             ("lambda-runtime-deadline-ms", pending.deadline_ms.to_string()),
             ("lambda-runtime-invoked-function-arn", shared.function.arn.clone()),
-            ("lambda-runtime-trace-id", format!("{trace};Parent=0000000000000000;Sampled=0")),
+            ("lambda-runtime-trace-id", trace),
         ]
         .into_iter()
         .chain(pending.invocation_id.map(|id| (INVOCATION_ID_HEADER, id)))
@@ -167,6 +167,19 @@ async fn next(shared: &Arc<Shared>) -> ServerResponse {
         }
         return response;
     }
+}
+
+/// A trace header as Lambda sends it without active tracing: a root from the time and the request id, the
+/// request id's next 16 hex digits as the parent span, not sampled.
+fn default_trace(request_id: &str) -> String {
+    let hex: String = request_id
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .chain(std::iter::repeat('1'))
+        .take(40)
+        .collect();
+    let (random, parent) = hex.split_at(24);
+    format!("Root=1-{:08x}-{random};Parent={parent};Sampled=0", now_ms() / 1000)
 }
 
 async fn read_error(request: Request<Incoming>) -> ErrorReport {
