@@ -114,15 +114,15 @@ impl Adapter {
             let started = std::time::Instant::now();
             let ctx = &invocation.context;
             let deadline = instant_after(ctx.remaining().saturating_sub(DEADLINE_MARGIN));
-            let outcome = match self.prepare(&invocation, deadline).await {
+            let (outcome, pushes) = match self.prepare(&invocation, deadline).await {
                 Ok(app_request) => {
                     // Pushes the app makes for this invocation hold its completion, and no other's.
                     let pushes = self.ws.begin(&ctx.request_id, app_request.websocket.as_ref());
                     let outcome = self.process(app_request, ctx, &pushes, deadline).await;
                     pushes.settle(deadline).await;
-                    outcome
+                    (outcome, Some(pushes))
                 }
-                Err(error) => Err(Failure::Invocation(error)),
+                Err(error) => (Err(Failure::Invocation(error)), None),
             };
             match outcome {
                 Ok(()) => tracing::debug!(elapsed_us = started.elapsed().as_micros() as u64, "invocation done"),
@@ -142,6 +142,10 @@ impl Adapter {
                         Err(post) => tracing::error!("could not report the failure: {post}"),
                     }
                 }
+            }
+            // The answer is Lambda's; the app's work after it (wait-until holds) keeps the next `next` back.
+            if let Some(pushes) = pushes {
+                pushes.release_holds(deadline).await;
             }
         }
         .instrument(span)

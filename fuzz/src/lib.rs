@@ -30,7 +30,7 @@ pub fn defuse(text: String) -> String {
 
 /// Headers only the adapter may set. A client's value must never reach the app under these names (nor under
 /// any `x-ws-*` name).
-pub const ADAPTER_OWNED: [&str; 7] = [
+pub const ADAPTER_OWNED: [&str; 8] = [
     "x-amzn-request-context",
     "x-amzn-lambda-context",
     "x-amzn-trace-id",
@@ -38,6 +38,7 @@ pub const ADAPTER_OWNED: [&str; 7] = [
     "x-ws-callback",
     "x-ws-connection-id",
     "x-ws-anything",
+    "x-lambda-wait-until",
 ];
 
 /// An invocation context. With `lambda_ids`, Lambda gave a trace id and a tenant id (so the adapter owns

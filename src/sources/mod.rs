@@ -35,7 +35,7 @@ use crate::context::{FunctionEnv, InvocationContext};
 use crate::error::AdapterError;
 use crate::net::uri;
 pub use error::EventError;
-pub use owned::{LAMBDA_CONTEXT, REQUEST_CONTEXT, TENANT_ID, TRACE_ID};
+pub use owned::{LAMBDA_CONTEXT, REQUEST_CONTEXT, TENANT_ID, TRACE_ID, WAIT_UNTIL};
 use websocket::{WsEvent, WsRoutes};
 
 /// The W3C trace context header OpenTelemetry SDKs read.
@@ -316,6 +316,10 @@ pub fn add_context_headers(
         headers.insert(TRACE_ID, value);
     }
     add_traceparent(headers, ctx);
+    let wait_until = websocket::wait_until_url(options.ws.callback_port, &ctx.request_id);
+    if let Ok(value) = HeaderValue::from_str(&wait_until) {
+        headers.insert(WAIT_UNTIL, value);
+    }
 }
 
 /// W3C `traceparent`: the client's own when it sent a valid one (its first valid one, once), else this invocation's

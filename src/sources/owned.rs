@@ -2,7 +2,8 @@
 //!
 //! The adapter tells the app facts the client cannot be trusted with: who invoked (`x-amzn-request-context`
 //! carries the authorizer's claims), which invocation (`x-amzn-lambda-context`), which tenant, which trace,
-//! and for WebSocket events where to push (`x-ws-callback`). A client that sends a header of the same name
+//! and for WebSocket events where to push (`x-ws-callback`); and where to hold the invocation for work after
+//! the response (`x-lambda-wait-until`). A client that sends a header of the same name
 //! must never reach the app with it, whatever the event source: an app that trusts `x-ws-callback` on a
 //! public Function URL could otherwise be made to push through the adapter's signed callback. Every event
 //! source removes these from the client's headers before the adapter adds its own, so a later feature that
@@ -14,9 +15,10 @@ pub const REQUEST_CONTEXT: &str = "x-amzn-request-context";
 pub const LAMBDA_CONTEXT: &str = "x-amzn-lambda-context";
 pub const TENANT_ID: &str = "x-amz-tenant-id";
 pub const TRACE_ID: &str = "x-amzn-trace-id";
+pub const WAIT_UNTIL: &str = "x-lambda-wait-until";
 
 /// Header names the adapter alone sets.
-pub const NAMES: [&str; 4] = [REQUEST_CONTEXT, LAMBDA_CONTEXT, TENANT_ID, TRACE_ID];
+pub const NAMES: [&str; 5] = [REQUEST_CONTEXT, LAMBDA_CONTEXT, TENANT_ID, TRACE_ID, WAIT_UNTIL];
 
 /// Prefixes of header names the adapter alone sets: every `x-ws-*` header is the WebSocket bridge's.
 pub const PREFIXES: [&str; 1] = ["x-ws-"];
@@ -71,6 +73,8 @@ mod tests {
             "x_ws_",
             "x_wsx",
             "x_amzn_other",
+            "X-Lambda-Wait-Until",
+            "x_lambda_wait_until",
         ] {
             headers.append(HeaderName::from_bytes(name.as_bytes()).unwrap(), "forged".parse().unwrap());
         }

@@ -7,6 +7,8 @@
 //! path is not used: calls go to the endpoint of the invocation the push belongs to
 //! ([`super::Bridge::attribute`]), which `x-ws-callback` names as `/invocations/{request id}/@connections/…`.
 //!
+//! It also takes the app's wait-until holds (`/invocations/{request id}/wait-until`, [`super::wait_until`]).
+//!
 //! Only loopback is served: whoever reaches this port can act with the function's credentials.
 
 use std::net::SocketAddr;
@@ -73,6 +75,10 @@ pub fn connection_id(path: &str) -> Result<String, String> {
 async fn handle(bridge: Arc<Bridge>, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    if let Some((request_id, hold)) = super::wait_until::route(&path) {
+        let port = bridge.config().callback_port;
+        return super::wait_until::handle(&bridge, &method, &request_id, hold, port);
+    }
     let attributed = bridge.attribute(invocation(&path).as_deref());
     let guard = attributed.pushes.as_ref().map(|pushes| pushes.start());
     let id = match connection_id(&path) {

@@ -7,15 +7,19 @@
 //! Pushes still in flight hold their own invocation's completion ([`inflight`], [`InvocationPushes`]) so
 //! none stalls in a frozen sandbox, and concurrent invocations never wait on each other's pushes. Mapping
 //! events and answers is the WebSocket source's job (`crate::sources::websocket`); this module is I/O.
+//! The same loopback server takes the app's "wait until" holds ([`wait_until`], [`holds`]): work after the
+//! response that the next invocation waits for.
 //!
 //! Facts (event shapes, limits, the signing pitfall): PROTOCOL.md § 7.
 
 pub mod callback;
 pub(crate) mod credentials;
 pub(crate) mod forward;
+pub(crate) mod holds;
 pub(crate) mod inflight;
 pub(crate) mod reply;
 pub(crate) mod sign;
+pub(crate) mod wait_until;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,6 +30,7 @@ use crate::config::{ManagementEndpoint, WsConfig};
 use crate::sources::websocket::WsEvent;
 use credentials::{CredentialSource, Lookup};
 use forward::{Answer, Call, HttpsClient, PushError};
+use holds::Holds;
 use inflight::InFlight;
 
 /// The API a WebSocket event came from.
@@ -44,10 +49,21 @@ impl SeenApi {
     }
 }
 
-/// An invocation the bridge knows: its pushes in flight, and the API its event came from.
+/// An invocation the bridge knows: its pushes in flight, the API its event came from, and the app's holds
+/// (made at the first one: most invocations never hold).
 struct Active {
     pushes: InFlight,
     api: Option<SeenApi>,
+    holds: Option<Arc<Holds>>,
+}
+
+/// Why a hold could not be opened or released.
+#[derive(Debug, PartialEq, Eq)]
+pub enum HoldError {
+    /// The invocation is over (or was never this adapter's): nothing waits for the work any more.
+    Ended,
+    /// The invocation has no such hold open.
+    Unknown,
 }
 
 #[derive(Default)]
@@ -119,6 +135,7 @@ impl Bridge {
             Active {
                 pushes: pushes.clone(),
                 api,
+                holds: None,
             },
         );
         InvocationPushes {
@@ -143,6 +160,23 @@ impl Bridge {
                 pushes: None,
                 api: state.last_seen.clone(),
             },
+        }
+    }
+
+    /// Opens a hold on invocation `request_id` for the app's work after the response.
+    pub fn open_hold(&self, request_id: &str) -> Result<u64, HoldError> {
+        let mut state = self.state();
+        let active = state.active.get_mut(request_id).ok_or(HoldError::Ended)?;
+        active.holds.get_or_insert_with(Arc::default).open().ok_or(HoldError::Ended)
+    }
+
+    /// Releases hold `hold` of invocation `request_id`.
+    pub fn release_hold(&self, request_id: &str, hold: u64) -> Result<(), HoldError> {
+        let state = self.state();
+        let active = state.active.get(request_id).ok_or(HoldError::Ended)?;
+        match &active.holds {
+            Some(holds) if holds.release(hold) => Ok(()),
+            _ => Err(HoldError::Unknown),
         }
     }
 
@@ -198,6 +232,29 @@ impl InvocationPushes {
     /// Waits for this invocation's pushes in flight to finish, at most until `deadline`.
     pub async fn settle(&self, deadline: Instant) {
         self.pushes.settle(deadline).await;
+    }
+
+    /// After the invocation's answer is posted: waits until the app releases every hold it opened, at most
+    /// until `deadline` (then warns, naming the request id and the holds cut). The invocation takes no hold
+    /// after this.
+    pub async fn release_holds(&self, deadline: Instant) {
+        let holds = {
+            let mut state = self.bridge.state();
+            let holds = state.active.get(&self.request_id).and_then(|active| active.holds.clone());
+            if holds.is_none() {
+                // Never held: over at once, so a late hold is refused (410) rather than left waiting.
+                state.active.remove(&self.request_id);
+            }
+            holds
+        };
+        let Some(holds) = holds else { return };
+        tracing::debug!("waiting for the app's work after the response (wait-until holds) before the next invocation");
+        if let Err(open) = holds.settle(deadline).await {
+            tracing::warn!(
+                request_id = %self.request_id,
+                "the invocation's deadline came with wait-until holds still open ({open:?}); going on to the next invocation, and the app's work may stall while the sandbox is frozen"
+            );
+        }
     }
 
     /// Sends a message's reply through `@connections` (`LWA_WS_REPLY=post`), as a push of this invocation.

@@ -113,6 +113,19 @@ impl WsRoutes {
     }
 }
 
+/// The last segment of the wait-until URL (`crate::ws::wait_until`).
+pub const WAIT_UNTIL_SEGMENT: &str = "wait-until";
+
+/// `http://127.0.0.1:{port}/invocations/{request id}/wait-until`, where the app holds its invocation for
+/// work after the response (`x-lambda-wait-until`, on every request: the adapter's loopback server serves it
+/// for every source, not only WebSocket events).
+pub fn wait_until_url(port: u16, request_id: &str) -> String {
+    format!(
+        "http://127.0.0.1:{port}/invocations/{}/{WAIT_UNTIL_SEGMENT}",
+        uri::component(request_id)
+    )
+}
+
 /// Builds the app's request for a WebSocket `event` (already detected as one).
 pub(super) fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOptions) -> Result<(Request<Bytes>, WsEvent), EventError> {
     let context = &event["requestContext"];
