@@ -9,6 +9,7 @@
 //! - [`net`]: the HTTP plumbing every part shares: the pooled client to the app, body helpers, the accept
 //!   loop, hop-by-hop headers and percent-encoding.
 //! - [`response`]: the app's response head as sources want it, and the seam where layers over its body sit.
+//! - [`wire`]: the response head model and document shapes both ways back share, below them both.
 //! - [`buffered`] / [`stream`]: the two ways back to Lambda, each wire format's encoder beside its decoder.
 //! - [`ws`]: the WebSocket bridge's I/O: the `@connections` server the app pushes to, signing, forwarding.
 //! - [`dev`]: `lambda-adapter dev`, the whole path on a laptop: an embedded Runtime API, a front door per
@@ -36,4 +37,5 @@ pub mod sources;
 pub(crate) mod status_ranges;
 pub mod stream;
 pub(crate) mod trace_context;
+pub mod wire;
 pub mod ws;

@@ -23,26 +23,12 @@
 
 use base64::Engine;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value};
-use std::fmt;
 
 use crate::response::meta::ResponseMeta;
-
-/// The response document formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// Function URL and HTTP API.
-    PayloadV2,
-    /// API Gateway REST API.
-    RestApi,
-    /// ALB, in the header form of the target group.
-    Alb {
-        multi_value: bool,
-    },
-    VpcLattice,
-    WebSocket,
-}
+pub use crate::wire::{DecodeError, Format, Head};
+use crate::wire::{add_cookies, add_multi, add_single, error, status};
 
 /// Builds the JSON document. `text` says whether `body` goes as text or base64.
 pub fn encode(format: Format, meta: &ResponseMeta, body: &[u8], text: bool) -> Bytes {
@@ -105,34 +91,11 @@ pub fn status_description(status: u16) -> String {
     format!("{status} {reason}")
 }
 
-/// Status and headers for the client.
-#[derive(Debug)]
-pub struct Head {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-}
-
 /// A whole buffered response, as the client gets it.
 #[derive(Debug)]
 pub struct Decoded {
     pub head: Head,
     pub body: Bytes,
-}
-
-/// The function's answer does not fit the format.
-#[derive(Debug, PartialEq, Eq)]
-pub struct DecodeError(pub String);
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for DecodeError {}
-
-pub(crate) fn error(message: impl Into<String>) -> DecodeError {
-    DecodeError(message.into())
 }
 
 /// Decodes a document of `format` into the response the client gets.
@@ -188,65 +151,6 @@ pub fn decode(format: Format, payload: &[u8]) -> Result<Decoded, DecodeError> {
         head: Head { status, headers },
         body,
     })
-}
-
-pub(crate) fn status(value: &Value) -> Result<StatusCode, DecodeError> {
-    value
-        .as_u64()
-        .and_then(|code| u16::try_from(code).ok())
-        .filter(|code| (100..=599).contains(code))
-        .and_then(|code| StatusCode::from_u16(code).ok())
-        .ok_or_else(|| error(format!("`statusCode` must be a number from 100 to 599, not {value}")))
-}
-
-fn object<'a>(value: Option<&'a Value>, field: &str) -> Result<Option<&'a Map<String, Value>>, DecodeError> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(map)) => Ok(Some(map)),
-        Some(other) => Err(error(format!("`{field}` must be an object, not {other}"))),
-    }
-}
-
-fn append(headers: &mut HeaderMap, name: &str, value: &Value) -> Result<(), DecodeError> {
-    let text = match value {
-        Value::Null => return Ok(()),
-        Value::String(text) => text.clone(),
-        Value::Number(_) | Value::Bool(_) => value.to_string(),
-        other => return Err(error(format!("header `{name}` must have a string value, not {other}"))),
-    };
-    let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| error(format!("`{name}` is not a valid header name")))?;
-    if crate::net::headers::is_hop_by_hop(header_name.as_str()) {
-        return Ok(());
-    }
-    let header_value = HeaderValue::from_str(&text).map_err(|_| error(format!("header `{name}` has characters a header cannot carry")))?;
-    headers.append(header_name, header_value);
-    Ok(())
-}
-
-pub(crate) fn add_single(headers: &mut HeaderMap, value: Option<&Value>) -> Result<(), DecodeError> {
-    for (name, value) in object(value, "headers")?.into_iter().flatten() {
-        append(headers, name, value)?;
-    }
-    Ok(())
-}
-
-pub(crate) fn add_multi(headers: &mut HeaderMap, value: Option<&Value>) -> Result<(), DecodeError> {
-    for (name, values) in object(value, "multiValueHeaders")?.into_iter().flatten() {
-        match values {
-            Value::Array(values) => values.iter().try_for_each(|value| append(headers, name, value))?,
-            Value::Null => {}
-            other => return Err(error(format!("`multiValueHeaders.{name}` must be an array, not {other}"))),
-        }
-    }
-    Ok(())
-}
-
-pub(crate) fn add_cookies(headers: &mut HeaderMap, value: Option<&Value>) -> Result<(), DecodeError> {
-    match value {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::Array(cookies)) => cookies.iter().try_for_each(|cookie| append(headers, "set-cookie", cookie)),
-        Some(other) => Err(error(format!("`cookies` must be an array of strings, not {other}"))),
-    }
 }
 
 #[cfg(test)]

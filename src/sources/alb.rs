@@ -7,8 +7,8 @@ use aws_lambda_events::event::alb::AlbTargetGroupRequest;
 use super::detect::Shape;
 use super::parts::{self, EventParts};
 use super::{EventError, EventKind};
-use crate::buffered::document::Format;
 use crate::net::uri;
+use crate::wire::Format;
 
 pub(super) fn format(multi_value: bool) -> Format {
     Format::Alb { multi_value }

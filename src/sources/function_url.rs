@@ -7,8 +7,8 @@ use aws_lambda_events::event::lambda_function_urls::LambdaFunctionUrlRequest;
 
 use super::parts::{self, EventParts};
 use super::{EventError, EventKind};
-use crate::buffered::document::Format;
 use crate::net::uri;
+use crate::wire::Format;
 
 pub(super) const FORMAT: Format = Format::PayloadV2;
 

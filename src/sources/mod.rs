@@ -29,11 +29,11 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri, header};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::buffered::document::Format;
 use crate::config::Config;
 use crate::context::{FunctionEnv, InvocationContext};
 use crate::error::AdapterError;
 use crate::net::uri;
+use crate::wire::Format;
 pub use error::EventError;
 pub use owned::{LAMBDA_CONTEXT, REQUEST_CONTEXT, TENANT_ID, TRACE_ID, WAIT_UNTIL};
 use websocket::{WsEvent, WsRoutes};

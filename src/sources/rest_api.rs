@@ -8,8 +8,8 @@ use aws_lambda_events::event::apigw::ApiGatewayProxyRequest;
 use super::detect::Shape;
 use super::parts::{self, EventParts};
 use super::{EventError, EventKind};
-use crate::buffered::document::Format;
 use crate::net::uri;
+use crate::wire::Format;
 
 pub(super) const FORMAT: Format = Format::RestApi;
 

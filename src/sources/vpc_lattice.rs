@@ -10,8 +10,8 @@ use aws_lambda_events::event::vpc_lattice::VpcLatticeRequestV2;
 use super::detect::Shape;
 use super::parts::{self, EventParts};
 use super::{EventError, EventKind};
-use crate::buffered::document::Format;
 use crate::net::uri;
+use crate::wire::Format;
 
 pub(super) const FORMAT: Format = Format::VpcLattice;
 

@@ -12,10 +12,10 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 
-use crate::buffered::document::{DecodeError, Head, add_cookies, add_multi, add_single, error, status};
 use crate::error::Diagnostic;
 use crate::response::meta::ResponseMeta;
 use crate::runtime_api::requests::{ERROR_BODY_TRAILER, ERROR_TYPE_HEADER};
+use crate::wire::{DecodeError, Head, add_cookies, add_multi, add_single, error, status};
 
 /// The separator between the prelude and the body.
 pub const SEPARATOR: &[u8; 8] = &[0; 8];

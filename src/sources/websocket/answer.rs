@@ -13,10 +13,11 @@ use bytes::Bytes;
 use http::{HeaderMap, header};
 
 use super::{WsEvent, WsEventType};
-use crate::buffered::document::{self, Format};
+use crate::buffered::document;
 use crate::config::ReplyMode;
 use crate::error::{AdapterError, ErrorKind};
 use crate::response::meta::ResponseMeta;
+use crate::wire::Format;
 
 /// What to answer Lambda, and what to send through `@connections` first.
 #[derive(Debug, PartialEq)]

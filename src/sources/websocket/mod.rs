@@ -18,10 +18,10 @@ use serde_json::Value;
 pub mod answer;
 
 use super::{EventError, RequestContext, TranslateOptions, add_context_headers, build, owned};
-use crate::buffered::document::Format;
 use crate::config::WsConfig;
 use crate::context::InvocationContext;
 use crate::net::uri;
+use crate::wire::Format;
 
 pub(super) const FORMAT: Format = Format::WebSocket;
 

@@ -1,0 +1,11 @@
+//! The wire model both invoke modes share, owned by neither: the document shape each source reads
+//! ([`Format`]) and the response head as a client gets it back ([`Head`], [`DecodeError`] and the helpers
+//! that read header maps and cookie lists). `buffered` encodes and decodes whole documents over it, `stream`
+//! the streaming prelude; sources name their format here, not in either mode.
+
+mod format;
+mod head;
+
+pub use format::Format;
+pub use head::{DecodeError, Head};
+pub(crate) use head::{add_cookies, add_multi, add_single, error, status};
