@@ -1,0 +1,102 @@
+//! Clients that never finish their request, end to end with the real binary: every server — `dev`'s front
+//! door, its Runtime API and `@connections` API, and the adapter's callback port — cuts them off once their
+//! time to send a head is up, holds no more than its cap of connections, and answers a normal request at
+//! once meanwhile.
+
+mod common;
+
+use common::dev::*;
+use common::free_port;
+use std::io::{ErrorKind, Read, Write};
+use std::time::{Duration, Instant};
+
+/// Mirrors `MAX_CONNECTIONS` in `src/net/serve.rs`: how many connections one server holds at once.
+const MAX_CONNECTIONS: usize = 256;
+
+/// Opens `count` connections to loopback `port`, each sending half a request head and then nothing.
+fn half_requests(port: u16, count: usize) -> Vec<std::net::TcpStream> {
+    (0..count)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            let half = format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Slow: ");
+            stream.write_all(half.as_bytes()).unwrap();
+            stream.set_nonblocking(true).unwrap();
+            stream
+        })
+        .collect()
+}
+
+/// How many of `streams` the server has closed (or answered, which it does only before closing).
+fn closed(streams: &[std::net::TcpStream]) -> usize {
+    let mut buffer = [0u8; 512];
+    let mut count = 0;
+    for mut stream in streams {
+        count += match stream.read(&mut buffer) {
+            Err(error) => usize::from(error.kind() != ErrorKind::WouldBlock),
+            Ok(_) => 1,
+        };
+    }
+    count
+}
+
+/// Asserts that a request answered `status` within 5 s, well before the slow clients' 10 s are up.
+async fn prompt(what: &str, answer: impl std::future::Future<Output = (u16, String)>, status: u16) {
+    let asked = Instant::now();
+    let (got, text) = tokio::time::timeout(Duration::from_secs(5), answer)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no answer within 5 s while slow clients sat there"));
+    assert_eq!(got, status, "{what}: {text}");
+    eprintln!("{what}: answered in {:?}", asked.elapsed());
+}
+
+#[tokio::test]
+async fn slow_clients_are_cut_off_and_never_delay_a_normal_request() {
+    let callback = free_port();
+    let dev = Dev::start(&[], &[("LWA_WS_CALLBACK_PORT", &callback.to_string())]).await;
+    let (runtime, management) = (dev.runtime_api_port(), dev.management_port());
+    let front = half_requests(dev.port, 300);
+    let others: Vec<_> = [runtime, management, callback]
+        .into_iter()
+        .flat_map(|port| half_requests(port, 50))
+        .collect();
+
+    let health = format!("GET /health HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n", dev.port);
+    prompt("the front door", raw(dev.port, &health), 200).await;
+    prompt(
+        "the Runtime API",
+        raw_get(runtime, "/nothing", &format!("127.0.0.1:{runtime}"), ""),
+        404,
+    )
+    .await;
+    let host = format!("127.0.0.1:{management}");
+    prompt("the @connections API", raw_get(management, "/dev/@connections/abc", &host, ""), 403).await;
+    prompt(
+        "the callback port",
+        raw_get(callback, "/nothing", &format!("127.0.0.1:{callback}"), ""),
+        404,
+    )
+    .await;
+
+    // Over the cap, the oldest idle connections were closed to make room.
+    let over = front.len() - MAX_CONNECTIONS;
+    let cut = closed(&front);
+    assert!(
+        cut >= over,
+        "the front door holds more than {MAX_CONNECTIONS} connections: {cut} of 300 closed"
+    );
+
+    // The rest are cut off once their 10 s to send a head are up.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (front_open, others_open) = (front.len() - closed(&front), others.len() - closed(&others));
+        if front_open == 0 && others_open == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{front_open} half requests still open on the front door, {others_open} on the other servers"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(dev.send("GET", "/health", &[], vec![]).await.status, 200, "{}", dev.output());
+}
