@@ -9,11 +9,12 @@
 //! Lifecycle, as in Lambda: init ends when the adapter polls `invocation/next` (then the banner prints the
 //! URL); until then the front door answers `503` with the reason, and `dev` watches which ports the app's
 //! processes listen on, to say at once when the app listens somewhere the adapter does not look
-//! ([`AppWatch`]). An `init/error` from the adapter ends `dev` (the adapter has printed it); Ctrl-C or
-//! SIGTERM sends SHUTDOWN to the extension and SIGTERM to the app's process group, then SIGKILL to whatever
-//! is left; an app that exits on its own ends `dev` with a non-zero status, since nothing could answer
-//! requests any more. If `dev` itself is killed, its guardian ([`processes::Guardian`]) stops both process
-//! groups, so no process outlives `dev`.
+//! ([`AppWatch`]). `dev`'s own APIs answer only loopback callers that are not web pages ([`loopback`]). An
+//! `init/error` from the adapter ends `dev` (the adapter has printed it); Ctrl-C or SIGTERM sends SHUTDOWN to
+//! the extension and SIGTERM to the app's process group, then SIGKILL to whatever is left; an app that exits
+//! on its own ends `dev` with a non-zero status, since nothing could answer requests any more. If `dev`
+//! itself is killed, its guardian ([`processes::Guardian`]) stops both process groups, so no process outlives
+//! `dev`.
 
 mod app_watch;
 mod banner;
@@ -23,6 +24,7 @@ pub(crate) mod environment;
 pub(crate) mod front_door;
 pub(crate) mod guardian;
 pub(crate) mod listening;
+pub(crate) mod loopback;
 pub(crate) mod processes;
 pub mod websocket;
 

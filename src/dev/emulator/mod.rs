@@ -128,6 +128,8 @@ struct InFlight {
 
 struct Shared {
     function: FunctionInfo,
+    /// The port the APIs listen on, which a request's `Host` must name ([`crate::dev::loopback`]).
+    port: u16,
     queue_tx: mpsc::UnboundedSender<Pending>,
     queue_rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>,
     in_flight: Mutex<HashMap<String, InFlight>>,
@@ -168,6 +170,7 @@ impl Emulator {
         let (queue_tx, queue_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             function,
+            port: addr.port(),
             queue_tx,
             queue_rx: tokio::sync::Mutex::new(queue_rx),
             in_flight: Mutex::new(HashMap::new()),
