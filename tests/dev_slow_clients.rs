@@ -1,7 +1,7 @@
 //! Clients that never finish their request, end to end with the real binary: every server — `dev`'s front
 //! door, its Runtime API and `@connections` API, and the adapter's callback port — cuts them off once their
 //! time to send a head is up, holds no more than its cap of connections, and answers a normal request at
-//! once meanwhile.
+//! once meanwhile; an upload that stalls halfway gets 408 from the servers that read bodies whole.
 
 mod common;
 
@@ -99,4 +99,45 @@ async fn slow_clients_are_cut_off_and_never_delay_a_normal_request() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert_eq!(dev.send("GET", "/health", &[], vec![]).await.status, 200, "{}", dev.output());
+}
+
+/// Sends a head announcing a 100-byte body, then 10 bytes of it and nothing more; returns what the server
+/// answers before it closes the connection.
+async fn stalled_upload(port: u16, target: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let head = format!("POST {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 100\r\n\r\n0123456789");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "a stalled upload to {port} was still open after 30 s");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_stalled_upload_gets_408_and_never_delays_a_normal_request() {
+    let dev = Dev::start(&[], &[]).await;
+    let management = dev.management_port();
+    let uploads = futures::future::join_all(
+        (0..10)
+            .map(|_| (dev.port, "/echo"))
+            .chain((0..5).map(|_| (management, "/dev/@connections/abc")))
+            .map(|(port, target)| stalled_upload(port, target)),
+    );
+    let normal = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let asked = Instant::now();
+        let reply = dev.send("POST", "/echo", &[], b"hello".to_vec()).await;
+        (reply.status, asked.elapsed())
+    };
+    let (answers, (status, took)) = tokio::join!(uploads, normal);
+    assert_eq!(status, 200, "{}", dev.output());
+    assert!(
+        took < Duration::from_secs(5),
+        "a normal request waited {took:?} behind stalled uploads"
+    );
+    for answer in answers {
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    }
+    dev.wait_for_log("the request body stalled: no byte for 10 s").await;
 }

@@ -43,6 +43,11 @@ use super::body::BoxError;
 /// after it too, which clients expect (Node.js closes them after 5 s, hyper's pool after 90 s).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a request body may go without a byte where a server reads it whole before answering (`dev`'s
+/// front door, its `@connections` API): 408 then. Chosen as [`HEADER_READ_TIMEOUT`], for the same reasons;
+/// a request in progress is never evicted to make room, so a stalled upload must end by itself.
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Connections one server holds at once. `dev` runs three servers in one process, so 3 × 256 file
 /// descriptors stay under the common soft limit of 1,024; one local user needs far fewer (a browser opens
 /// six per host).

@@ -15,6 +15,7 @@
 
 pub mod cold_start;
 pub mod events;
+pub mod request_body;
 pub mod request_log;
 
 use bytes::Bytes;
@@ -38,6 +39,7 @@ use crate::net::body::BoxError;
 use crate::sources::EventKind;
 use cold_start::ColdStart;
 use events::{ClientRequest, RequestIds};
+use request_body::{BodyError, read_body};
 use request_log::RequestLog;
 
 /// The body of every front-door response: whole, or streamed from the function.
@@ -152,6 +154,11 @@ impl FrontDoor {
                 log.note(format!("the request body could not be read: {error}"));
                 return log.finish(simple(StatusCode::BAD_REQUEST, "text/plain", "bad request body\n"));
             }
+            Err(BodyError::Stalled) => {
+                let idle = crate::net::serve::BODY_IDLE_TIMEOUT.as_secs();
+                log.note(format!("the request body stalled: no byte for {idle} s"));
+                return log.finish(simple(StatusCode::REQUEST_TIMEOUT, "text/plain", "request body timed out\n"));
+            }
         };
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let ids = RequestIds {
@@ -258,47 +265,11 @@ pub fn is_websocket_upgrade<B>(request: &Request<B>) -> bool {
     has_token(header::UPGRADE, "websocket") && has_token(header::CONNECTION, "upgrade")
 }
 
-/// How much of an oversized request body is read and dropped before answering 413, so that a client still
-/// sending it reads the answer instead of a reset connection.
-const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
-
 /// A request held this long by the cold start says so in its log line.
 const HELD_NOTE: Duration = Duration::from_millis(100);
 
 /// Lambda's limit on an invoke payload, which the event must fit whatever the source.
 const MAX_EVENT: usize = crate::buffered::MAX_PAYLOAD;
-
-enum BodyError {
-    TooLarge,
-    Failed(String),
-}
-
-/// Reads the request body up to Lambda's payload limit. Past the limit, the rest is read and dropped (up to
-/// [`DRAIN_LIMIT`]) without being kept.
-async fn read_body(mut body: Incoming, declared: Option<u64>, limit: usize) -> Result<Bytes, BodyError> {
-    let mut kept = bytes::BytesMut::new();
-    let mut seen = 0u64;
-    let mut too_large = declared.is_some_and(|length| length > limit as u64);
-    while let Some(frame) = body.frame().await {
-        let frame = match frame {
-            Ok(frame) => frame,
-            Err(_) if too_large => break,
-            Err(error) => return Err(BodyError::Failed(error.to_string())),
-        };
-        let Ok(data) = frame.into_data() else { continue };
-        seen = seen.saturating_add(data.len() as u64);
-        too_large |= seen > limit as u64;
-        if too_large {
-            kept.clear();
-            if seen > DRAIN_LIMIT {
-                break;
-            }
-        } else {
-            kept.extend_from_slice(&data);
-        }
-    }
-    if too_large { Err(BodyError::TooLarge) } else { Ok(kept.freeze()) }
-}
 
 fn simple(status: StatusCode, content_type: &'static str, body: &'static str) -> Response<ResponseBody> {
     let mut response = Response::new(full(Bytes::from_static(body.as_bytes())));

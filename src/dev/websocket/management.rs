@@ -199,7 +199,12 @@ impl Management {
             let message = format!("{} is not a @connections operation: POST, GET or DELETE", parts.method);
             return error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", &message);
         }
-        let body = match Limited::new(body, MAX_POST).collect().await {
+        let idle = crate::net::serve::BODY_IDLE_TIMEOUT;
+        let Ok(collected) = tokio::time::timeout(idle, Limited::new(body, MAX_POST).collect()).await else {
+            let message = format!("Request Timeout: the body did not arrive within {} s", idle.as_secs());
+            return error(StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException", &message);
+        };
+        let body = match collected {
             Ok(body) => body.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => {
                 let message = format!("Request Too Long: the data is over {MAX_POST} bytes");
