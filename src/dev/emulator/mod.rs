@@ -183,10 +183,17 @@ impl Emulator {
             counter: AtomicU64::new(0),
         });
         let server_shared = shared.clone();
-        let server = tokio::spawn(crate::net::serve::accept_loop(listener, "Runtime API", move |request, _| {
-            let shared = server_shared.clone();
-            async move { route(&shared, request).await }
-        }))
+        // Per invocation at once, the runtime's `next` and its response post; a few more for extensions.
+        let cap = crate::net::serve::cap_with(concurrency.saturating_mul(2).saturating_add(16));
+        let server = tokio::spawn(crate::net::serve::accept_loop_capped(
+            listener,
+            "Runtime API",
+            cap,
+            move |request, _| {
+                let shared = server_shared.clone();
+                async move { route(&shared, request).await }
+            },
+        ))
         .abort_handle();
         Ok(Emulator {
             shared,
@@ -194,6 +201,11 @@ impl Emulator {
             addr,
             server,
         })
+    }
+
+    /// Invocations that may run at once ([`FunctionInfo::concurrency`]).
+    pub fn concurrency(&self) -> usize {
+        self.shared.function.concurrency.max(1)
     }
 
     /// The address serving the APIs.

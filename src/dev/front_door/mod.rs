@@ -96,7 +96,8 @@ impl FrontDoor {
 
     /// Accepts connections on `listener` until the task is dropped.
     pub async fn serve(self: Arc<Self>, listener: TcpListener) {
-        crate::net::serve::accept_loop(listener, "front door", move |request, peer| {
+        let cap = crate::net::serve::cap_with(self.emulator.concurrency());
+        crate::net::serve::accept_loop_capped(listener, "front door", cap, move |request, peer| {
             let door = self.clone();
             async move { door.handle(request, peer).await }
         })
