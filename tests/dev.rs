@@ -143,6 +143,25 @@ async fn concurrency_runs_that_many_invocations_at_once() {
     assert!(dev.output().contains("serving up to 4 invocations at once"), "{}", dev.output());
 }
 
+/// With many invocations at once, the front door holds a request per invocation and the adapter a `next` and
+/// a post per invocation to the Runtime API, all in progress: more than a server's usual cap of connections
+/// (256), which must not hold any of them back.
+#[tokio::test]
+async fn three_hundred_invocations_run_at_once_past_the_usual_connection_cap() {
+    let dev = Dev::start(&["--concurrency", "300"], &[]).await;
+    let started = Instant::now();
+    let answers = tokio::time::timeout(
+        Duration::from_secs(60),
+        futures::future::join_all((0..300).map(|_| dev.send("GET", "/slow?ms=4000", &[], vec![]))),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("300 invocations at once did not finish:\n{}", dev.output()));
+    assert!(answers.iter().all(|a| a.status == 200), "{}", dev.output());
+    // Held back, some would start only once the first 4 s invocations ended: 8 s at least.
+    eprintln!("300 invocations of 4 s took {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_millis(7500), "took {:?}", started.elapsed());
+}
+
 #[tokio::test]
 async fn a_client_leaving_a_buffered_request_does_not_block_the_next() {
     let dev = Dev::start(&[], &[]).await;

@@ -1,5 +1,5 @@
 //! The first hour with the tool, end to end with the real binary: `dev` finds an app on the wrong port and
-//! says so at once, its front door answers 503 with the reason until the app is ready, a busy 9002 does not
+//! says so at once, its front door answers 503 with the reason when the app will not come, a busy 9002 does not
 //! trouble it, no process outlives it (grandchildren included, even when `dev` is SIGKILLed), the command
 //! line rejects what it does not know, `--help` lists every setting of the table, and the command `dev`
 //! suggests works as printed.

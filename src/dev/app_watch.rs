@@ -2,8 +2,10 @@
 //! 503, and the warning printed once when the app listens where the adapter does not look.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use super::environment::PortSource;
+use super::front_door::cold_start::Readiness;
 use super::listening::{self, Finding};
 use crate::config::{Config, ReadinessProtocol, Settings};
 
@@ -25,22 +27,28 @@ pub(super) struct AppWatch {
     check: String,
     finding: Finding,
     warned: bool,
+    /// How long init may last: the adapter's `LWA_READINESS_CHECK_TIMEOUT`, else [`LAMBDA_INIT`].
+    init_timeout: Duration,
 }
+
+/// Lambda's init phase: how long a request arriving during a cold start waits for the app, unless the
+/// adapter's readiness check has a timeout of its own.
+pub(super) const LAMBDA_INIT: Duration = Duration::from_secs(10);
 
 impl AppWatch {
     /// `lookup` reads the adapter's environment, to learn its host and readiness check as it will.
     pub(super) fn new(port: u16, source: PortSource, lookup: impl Fn(&str) -> Option<String>) -> AppWatch {
         let mut settings = Settings::new(lookup);
-        let (host, check) = match Config::from_settings(&mut settings) {
+        let (host, check, init_timeout) = match Config::from_settings(&mut settings) {
             Ok(config) => {
                 let check = match config.readiness_protocol {
                     ReadinessProtocol::Http => format!("GET http://{}{}", config.readiness_address, config.readiness_path),
                     ReadinessProtocol::Tcp => format!("a TCP connection to {}", config.readiness_address),
                 };
-                (config.host, check)
+                (config.host, check, config.readiness_timeout.unwrap_or(LAMBDA_INIT))
             }
             // The adapter reports the invalid setting itself.
-            Err(_) => ("127.0.0.1".to_string(), format!("127.0.0.1:{port}")),
+            Err(_) => ("127.0.0.1".to_string(), format!("127.0.0.1:{port}"), LAMBDA_INIT),
         };
         AppWatch {
             port,
@@ -49,6 +57,21 @@ impl AppWatch {
             check,
             finding: Finding::NotListening,
             warned: false,
+            init_timeout,
+        }
+    }
+
+    /// How long a request arriving during init may wait for the app.
+    pub(super) fn init_timeout(&self) -> Duration {
+        self.init_timeout
+    }
+
+    /// What the front door does with a request now: wait, or answer 503 at once when the app listens where
+    /// the adapter does not look (it will never become ready there).
+    pub(super) fn readiness(&self) -> Readiness {
+        match self.advice() {
+            Some(_) => Readiness::WillNotCome(self.reason()),
+            None => Readiness::Starting(self.reason()),
         }
     }
 
@@ -164,6 +187,19 @@ mod tests {
                 .unwrap()
                 .contains("readiness check (GET http://127.0.0.1:43761/)")
         );
+    }
+
+    #[test]
+    fn requests_wait_unless_the_app_listens_where_the_adapter_does_not_look() {
+        let mut watch = app_watch(PortSource::Free, &[("PORT", "43761")]);
+        assert_eq!(watch.init_timeout(), LAMBDA_INIT);
+        assert_eq!(watch.readiness(), Readiness::Starting(watch.reason()));
+        watch.update(&addrs(&["127.0.0.1:8000"]));
+        assert_eq!(watch.readiness(), Readiness::WillNotCome(watch.reason()));
+        watch.update(&addrs(&["127.0.0.1:8000", "127.0.0.1:43761"]));
+        assert_eq!(watch.readiness(), Readiness::Starting(watch.reason()), "it may still come");
+        let set = app_watch(PortSource::Free, &[("PORT", "43761"), ("LWA_READINESS_CHECK_TIMEOUT", "2.5")]);
+        assert_eq!(set.init_timeout(), Duration::from_millis(2500));
     }
 
     #[test]

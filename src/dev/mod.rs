@@ -7,13 +7,15 @@
 //! same emulator.
 //!
 //! Lifecycle, as in Lambda: init ends when the adapter polls `invocation/next` (then the banner prints the
-//! URL); until then the front door answers `503` with the reason, and `dev` watches which ports the app's
-//! processes listen on, to say at once when the app listens somewhere the adapter does not look
-//! ([`AppWatch`]). An `init/error` from the adapter ends `dev` (the adapter has printed it); Ctrl-C or
-//! SIGTERM sends SHUTDOWN to the extension and SIGTERM to the app's process group, then SIGKILL to whatever
-//! is left; an app that exits on its own ends `dev` with a non-zero status, since nothing could answer
-//! requests any more. If `dev` itself is killed, its guardian ([`processes::Guardian`]) stops both process
-//! groups, so no process outlives `dev`.
+//! URL); a request arriving before waits for it like a cold start, at most the init phase (10 s, or the
+//! adapter's `LWA_READINESS_CHECK_TIMEOUT`), and gets `503` with the reason at once when `dev` knows the app
+//! will not come ([`front_door::cold_start`]): `dev` watches which ports the app's processes listen on, to say
+//! at once when the app listens somewhere the adapter does not look ([`AppWatch`]). `dev`'s own APIs answer
+//! only loopback callers that are not web pages ([`loopback`]). An `init/error` from the adapter ends `dev`
+//! (the adapter has printed it); Ctrl-C or SIGTERM sends SHUTDOWN to the extension and SIGTERM to the app's
+//! process group, then SIGKILL to whatever is left; an app that exits on its own ends `dev` with a non-zero
+//! status, since nothing could answer requests any more. If `dev` itself is killed, its guardian
+//! ([`processes::Guardian`]) stops both process groups, so no process outlives `dev`.
 
 mod app_watch;
 mod banner;
@@ -23,6 +25,7 @@ pub(crate) mod environment;
 pub(crate) mod front_door;
 pub(crate) mod guardian;
 pub(crate) mod listening;
+pub(crate) mod loopback;
 pub(crate) mod processes;
 pub mod websocket;
 
@@ -42,6 +45,7 @@ use cli::{CliError, DevArgs};
 use emulator::{Emulator, FunctionInfo};
 use environment::PortSource;
 use front_door::FrontDoor;
+use front_door::cold_start::{ColdStart, Readiness};
 use guardian::Guardian;
 use processes::{Process, describe};
 use websocket::WsFront;
@@ -59,6 +63,8 @@ const SLOW_START_HINT: Duration = Duration::from_secs(10);
 const SCAN_EVERY: Duration = Duration::from_millis(250);
 /// How long dev waits for its guardian to exit, once everything is stopped and released.
 const GUARDIAN_EXIT: Duration = Duration::from_secs(1);
+/// When dev stops during init, how long requests that waited for it have to receive their 503.
+const ANSWER_WAITING: Duration = Duration::from_millis(200);
 
 /// Runs `dev` with the arguments after `dev`; returns the process exit code.
 pub async fn main(args: Vec<OsString>) -> i32 {
@@ -96,6 +102,18 @@ enum Stop {
     AppExited(String),
     AdapterExited(String),
     InitError(String),
+}
+
+impl Stop {
+    /// The 503's reason for requests that waited for an init this ended.
+    fn during_init(&self) -> String {
+        match self {
+            Stop::Signal(name) => format!("dev is shutting down ({name}) before the app was ready"),
+            Stop::AppExited(status) => format!("the app exited before it was ready ({status}); see dev's log"),
+            Stop::AdapterExited(status) => format!("the adapter exited before the app was ready ({status})"),
+            Stop::InitError(message) => format!("the adapter's init failed: {message}"),
+        }
+    }
 }
 
 async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i32, String> {
@@ -185,7 +203,6 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
         guardian.guard(adapter.pid());
     }
 
-    // The front door serves from now on: until init ends, every request gets 503 with the reason.
     let adapter_lookup = |name: &str| {
         adapter_env
             .iter()
@@ -195,15 +212,17 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
             .or_else(|| lookup(name))
     };
     let mut app_watch = AppWatch::new(app_port, port_source.clone(), adapter_lookup);
-    let (gate, not_ready) = watch::channel(Some(app_watch.reason()));
+    let (gate, readiness) = watch::channel(app_watch.readiness());
+    let cold_start = ColdStart::new(readiness, app_watch.init_timeout());
     let websocket = WsFront::new(emulator.clone(), connections, args.ws.clone(), args.timeout, listen.port());
     let door = FrontDoor::new(emulator.clone(), args.event, args.timeout, listen.port())
         .with_websocket(Arc::new(websocket))
-        .with_readiness(not_ready);
+        .with_cold_start(cold_start);
     let server = tokio::spawn(Arc::new(door).serve(listener));
     tracing::info!(
-        "starting the app and the adapter; {} answers 503 until the app is ready",
-        front_door_url(listen)
+        "starting the app and the adapter; requests to {} wait for it, for at most {} s (a cold start)",
+        front_door_url(listen),
+        app_watch.init_timeout().as_secs_f64()
     );
 
     // Init: until the adapter polls for the first invocation. Meanwhile, where does the app listen?
@@ -234,7 +253,7 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
                     tracing::warn!("{warning}");
                 }
                 if changed {
-                    gate.send_replace(Some(app_watch.reason()));
+                    gate.send_replace(app_watch.readiness());
                 }
             }
             _ = &mut hint, if !hinted => {
@@ -247,9 +266,14 @@ async fn run(args: DevArgs, app_port: u16, port_source: PortSource) -> Result<i3
     };
 
     let stop = match stop {
-        Some(stop) => stop,
+        Some(stop) => {
+            // Requests waiting for init learn why it will not end, before the server goes.
+            gate.send_replace(Readiness::WillNotCome(stop.during_init()));
+            tokio::time::sleep(ANSWER_WAITING).await;
+            stop
+        }
         None => {
-            gate.send_replace(None);
+            gate.send_replace(Readiness::Ready);
             let pids = (app.pid(), adapter.pid());
             print_banner(&args, listen, app_port, &port_source, pids, &emulator.runtime_api(), &ws_endpoint);
             tokio::select! {

@@ -13,10 +13,15 @@ use super::body::Body;
 pub type HttpClient = Client<HttpConnector, Body>;
 
 /// A client with TCP_NODELAY and keep-alive, for the Runtime API. Every concurrent invocation holds a
-/// `next` poll and then a post, so as many connections as that may stay pooled.
+/// `next` poll and then a post, so as many connections as that may stay pooled. An idle one is dropped after
+/// [`RUNTIME_API_IDLE`], before a server that closes idle connections (`dev`'s, after 10 s) could close it
+/// under a post, which is not replayed.
 pub fn client() -> HttpClient {
-    build(Duration::from_secs(60), 2 * crate::config::MAX_CONCURRENCY)
+    build(RUNTIME_API_IDLE, 2 * crate::config::MAX_CONCURRENCY)
 }
+
+/// How long an idle Runtime API connection stays pooled.
+pub const RUNTIME_API_IDLE: Duration = Duration::from_secs(5);
 
 /// Header lines an app's response head may have. hyper's default of 100 fails an ordinary app that sets many
 /// cookies; past this limit the response is refused as invalid rather than held in memory.

@@ -70,6 +70,32 @@ pub async fn open(port: u16, method: &str, target: &str, headers: &[(&str, &str)
         .unwrap_or_else(|e| panic!("{method} {target}: {e}"))
 }
 
+/// Writes `request` as it is to loopback `port` and reads everything the server sends until it closes the
+/// connection (so `request` should say `Connection: close`); the status, and the whole answer as text.
+pub async fn raw(port: u16, request: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("no status line from port {port}: {answer:?}"));
+    (status, answer)
+}
+
+/// A GET of `target` on loopback `port` with `host` and any `extra` header lines (each ending in CRLF),
+/// through [`raw`]; at most 10 s.
+pub async fn raw_get(port: u16, target: &str, host: &str, extra: &str) -> (u16, String) {
+    let request = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n");
+    tokio::time::timeout(Duration::from_secs(10), raw(port, &request))
+        .await
+        .unwrap_or_else(|_| panic!("GET {target} with Host {host} on {port} got no answer in 10 s"))
+}
+
 /// Reads a body frame by frame, with the time each arrived, and how it ended.
 pub async fn frames(mut body: hyper::body::Incoming) -> (Vec<(Instant, Bytes)>, Result<(), String>) {
     let mut frames = Vec::new();
@@ -132,6 +158,40 @@ impl Dev {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         dev
+    }
+
+    /// Waits for the front door to accept connections (it serves from the start, before the app is ready).
+    pub async fn wait_listening(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "the front door never listened:\n{}", self.output());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The port of a loopback address the banner names after `label`: `Runtime API at 127.0.0.1:PORT`.
+    fn banner_port(&self, label: &str) -> u16 {
+        let output = self.output();
+        let rest = output
+            .split_once(label)
+            .unwrap_or_else(|| panic!("no {label:?} in the banner:\n{output}"))
+            .1;
+        let rest = rest.strip_prefix("http://").unwrap_or(rest);
+        let rest = rest
+            .strip_prefix("127.0.0.1:")
+            .unwrap_or_else(|| panic!("{label}: not 127.0.0.1 in {rest:?}"));
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().unwrap_or_else(|_| panic!("{label}: no port in {rest:?}"))
+    }
+
+    /// The port of dev's embedded Runtime API (and Extensions API), from the banner.
+    pub fn runtime_api_port(&self) -> u16 {
+        self.banner_port("Runtime API at ")
+    }
+
+    /// The port of dev's `@connections` management API, from the banner.
+    pub fn management_port(&self) -> u16 {
+        self.banner_port("@connections at ")
     }
 
     /// Everything dev and its children printed so far: banner, request lines, the adapter's log.

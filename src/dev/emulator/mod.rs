@@ -130,6 +130,8 @@ struct InFlight {
 
 struct Shared {
     function: FunctionInfo,
+    /// The port the APIs listen on, which a request's `Host` must name ([`crate::dev::loopback`]).
+    port: u16,
     queue_tx: mpsc::UnboundedSender<Pending>,
     queue_rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>,
     in_flight: Mutex<HashMap<String, InFlight>>,
@@ -170,6 +172,7 @@ impl Emulator {
         let (queue_tx, queue_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             function,
+            port: addr.port(),
             queue_tx,
             queue_rx: tokio::sync::Mutex::new(queue_rx),
             in_flight: Mutex::new(HashMap::new()),
@@ -182,10 +185,17 @@ impl Emulator {
             counter: AtomicU64::new(0),
         });
         let server_shared = shared.clone();
-        let server = tokio::spawn(crate::net::serve::accept_loop(listener, "Runtime API", move |request, _| {
-            let shared = server_shared.clone();
-            async move { route(&shared, request).await }
-        }))
+        // Per invocation at once, the runtime's `next` and its response post; a few more for extensions.
+        let cap = crate::net::serve::cap_with(concurrency.saturating_mul(2).saturating_add(16));
+        let server = tokio::spawn(crate::net::serve::accept_loop_capped(
+            listener,
+            "Runtime API",
+            cap,
+            move |request, _| {
+                let shared = server_shared.clone();
+                async move { route(&shared, request).await }
+            },
+        ))
         .abort_handle();
         Ok(Emulator {
             shared,
@@ -193,6 +203,11 @@ impl Emulator {
             addr,
             server,
         })
+    }
+
+    /// Invocations that may run at once ([`FunctionInfo::concurrency`]).
+    pub fn concurrency(&self) -> usize {
+        self.shared.function.concurrency.max(1)
     }
 
     /// The address serving the APIs.

@@ -21,6 +21,15 @@ fn accepted() -> ServerResponse {
 }
 
 pub(super) async fn route(shared: &Arc<Shared>, request: Request<Incoming>) -> ServerResponse {
+    if let Err(refused) = crate::dev::loopback::check(request.uri(), request.headers(), shared.port) {
+        let status = refused.status();
+        tracing::warn!(
+            "Runtime API: a {} request was refused with {status}: {}",
+            request.method(),
+            refused.reason()
+        );
+        return error_reply(status, "Runtime.Refused", refused.reason());
+    }
     let path = request.uri().path().to_string();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (request.method(), segments.as_slice()) {

@@ -8,10 +8,14 @@
 //! without the terminating chunk, which is how a Function URL ends it, so the client sees an incomplete
 //! response instead of a short but valid one.
 //!
+//! A request that arrives while the app starts waits for it, as in a Lambda cold start ([`cold_start`]).
+//!
 //! Failures answer with the source's own error response: 502 for Function URL, REST API and ALB, 500 for an
 //! HTTP API; the reason goes to the log line, never to the client, as in AWS.
 
+pub mod cold_start;
 pub mod events;
+pub mod request_body;
 pub mod request_log;
 
 use bytes::Bytes;
@@ -27,14 +31,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 
 use crate::buffered::document::{self, Format, Head};
 use crate::context::now_ms;
 use crate::dev::emulator::{Emulator, ErrorReport, InvokeError, Outcome, StreamItem, Streamed};
 use crate::net::body::BoxError;
 use crate::sources::EventKind;
+use cold_start::ColdStart;
 use events::{ClientRequest, RequestIds};
+use request_body::{BodyError, read_body};
 use request_log::RequestLog;
 
 /// The body of every front-door response: whole, or streamed from the function.
@@ -58,8 +63,8 @@ pub struct FrontDoor {
     port: u16,
     websocket: Option<Arc<dyn WebSocketHandler>>,
     counter: AtomicU64,
-    /// Why the function cannot take requests yet (`None` once it can); see [`FrontDoor::with_readiness`].
-    not_ready: Option<watch::Receiver<Option<String>>>,
+    /// What a request arriving during init waits on; see [`FrontDoor::with_cold_start`].
+    cold_start: Option<ColdStart>,
 }
 
 impl FrontDoor {
@@ -71,15 +76,15 @@ impl FrontDoor {
             port,
             websocket: None,
             counter: AtomicU64::new(0),
-            not_ready: None,
+            cold_start: None,
         }
     }
 
-    /// Serves before the function is ready: while `not_ready` holds a reason, every request (WebSocket
-    /// upgrades included) gets `503 Service Unavailable` with that reason as a one-line body, at once,
-    /// instead of waiting in the invocation queue for an init that may never end.
-    pub fn with_readiness(mut self, not_ready: watch::Receiver<Option<String>>) -> Self {
-        self.not_ready = Some(not_ready);
+    /// Serves before the function is ready: a request (WebSocket upgrades included) waits for init as in a
+    /// Lambda cold start, or gets `503 Service Unavailable` with the reason as a one-line body when init
+    /// cannot end in time ([`cold_start`]).
+    pub fn with_cold_start(mut self, cold_start: ColdStart) -> Self {
+        self.cold_start = Some(cold_start);
         self
     }
 
@@ -91,7 +96,8 @@ impl FrontDoor {
 
     /// Accepts connections on `listener` until the task is dropped.
     pub async fn serve(self: Arc<Self>, listener: TcpListener) {
-        crate::net::serve::accept_loop(listener, "front door", move |request, peer| {
+        let cap = crate::net::serve::cap_with(self.emulator.concurrency());
+        crate::net::serve::accept_loop_capped(listener, "front door", cap, move |request, peer| {
             let door = self.clone();
             async move { door.handle(request, peer).await }
         })
@@ -99,10 +105,15 @@ impl FrontDoor {
     }
 
     async fn handle(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<ResponseBody> {
-        if let Some(reason) = self.not_ready.as_ref().and_then(|not_ready| not_ready.borrow().clone()) {
-            let mut log = RequestLog::new(request.method(), request.uri());
-            log.note(reason.clone());
-            return log.finish(not_ready(&reason));
+        let mut held = None;
+        if let Some(cold_start) = &self.cold_start {
+            let asked = std::time::Instant::now();
+            if let Err(reason) = cold_start.wait().await {
+                let mut log = RequestLog::new(request.method(), request.uri());
+                log.note(reason.clone());
+                return log.finish(not_ready(&reason));
+            }
+            held = Some(asked.elapsed()).filter(|held| *held >= HELD_NOTE);
         }
         // `Upgrade: websocket` requests go to the WebSocket handler (`dev`'s API Gateway WebSocket API
         // emulation, `super::super::websocket`), when one is plugged in.
@@ -122,6 +133,9 @@ impl FrontDoor {
         }
         // ────────────────────────────────────────────────────────────────────────────────────────────────
         let mut log = RequestLog::new(request.method(), request.uri());
+        if let Some(held) = held {
+            log.note(format!("waited {:.1} s for the app's cold start", held.as_secs_f64()));
+        }
         let (parts, body) = request.into_parts();
         let declared = parts
             .headers
@@ -140,6 +154,11 @@ impl FrontDoor {
             Err(BodyError::Failed(error)) => {
                 log.note(format!("the request body could not be read: {error}"));
                 return log.finish(simple(StatusCode::BAD_REQUEST, "text/plain", "bad request body\n"));
+            }
+            Err(BodyError::Stalled) => {
+                let idle = crate::net::serve::BODY_IDLE_TIMEOUT.as_secs();
+                log.note(format!("the request body stalled: no byte for {idle} s"));
+                return log.finish(simple(StatusCode::REQUEST_TIMEOUT, "text/plain", "request body timed out\n"));
             }
         };
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
@@ -247,44 +266,11 @@ pub fn is_websocket_upgrade<B>(request: &Request<B>) -> bool {
     has_token(header::UPGRADE, "websocket") && has_token(header::CONNECTION, "upgrade")
 }
 
-/// How much of an oversized request body is read and dropped before answering 413, so that a client still
-/// sending it reads the answer instead of a reset connection.
-const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
+/// A request held this long by the cold start says so in its log line.
+const HELD_NOTE: Duration = Duration::from_millis(100);
 
 /// Lambda's limit on an invoke payload, which the event must fit whatever the source.
 const MAX_EVENT: usize = crate::buffered::MAX_PAYLOAD;
-
-enum BodyError {
-    TooLarge,
-    Failed(String),
-}
-
-/// Reads the request body up to Lambda's payload limit. Past the limit, the rest is read and dropped (up to
-/// [`DRAIN_LIMIT`]) without being kept.
-async fn read_body(mut body: Incoming, declared: Option<u64>, limit: usize) -> Result<Bytes, BodyError> {
-    let mut kept = bytes::BytesMut::new();
-    let mut seen = 0u64;
-    let mut too_large = declared.is_some_and(|length| length > limit as u64);
-    while let Some(frame) = body.frame().await {
-        let frame = match frame {
-            Ok(frame) => frame,
-            Err(_) if too_large => break,
-            Err(error) => return Err(BodyError::Failed(error.to_string())),
-        };
-        let Ok(data) = frame.into_data() else { continue };
-        seen = seen.saturating_add(data.len() as u64);
-        too_large |= seen > limit as u64;
-        if too_large {
-            kept.clear();
-            if seen > DRAIN_LIMIT {
-                break;
-            }
-        } else {
-            kept.extend_from_slice(&data);
-        }
-    }
-    if too_large { Err(BodyError::TooLarge) } else { Ok(kept.freeze()) }
-}
 
 fn simple(status: StatusCode, content_type: &'static str, body: &'static str) -> Response<ResponseBody> {
     let mut response = Response::new(full(Bytes::from_static(body.as_bytes())));
@@ -295,7 +281,8 @@ fn simple(status: StatusCode, content_type: &'static str, body: &'static str) ->
     response
 }
 
-/// The answer before the function is ready: 503 with the reason, and a hint to try again in a second.
+/// The answer when the function will not be ready (in time): 503 with the reason, and a hint to try again in
+/// a second.
 fn not_ready(reason: &str) -> Response<ResponseBody> {
     let mut response = Response::new(full(Bytes::from(format!("{reason}\n"))));
     *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;

@@ -161,14 +161,27 @@ pub struct Management {
 impl Management {
     /// Serves `listener` until the task is dropped.
     pub async fn serve(self: Arc<Self>, listener: TcpListener) {
+        let Ok(port) = listener.local_addr().map(|address| address.port()) else {
+            tracing::error!("@connections management API: cannot read its own address; it does not serve");
+            return;
+        };
         crate::net::serve::accept_loop(listener, "@connections management API", move |request, _| {
             let management = self.clone();
-            async move { management.handle(request).await }
+            async move { management.handle(request, port).await }
         })
         .await;
     }
 
-    async fn handle(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    async fn handle(&self, request: Request<Incoming>, port: u16) -> Response<Full<Bytes>> {
+        if let Err(refused) = crate::dev::loopback::check(request.uri(), request.headers(), port) {
+            let status = refused.status();
+            tracing::warn!(
+                "@connections: a {} request was refused with {status}: {}",
+                request.method(),
+                refused.reason()
+            );
+            return error(status, "ForbiddenException", refused.reason());
+        }
         let (parts, body) = request.into_parts();
         let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_string();
         let response = self.answer(parts, body).await;
@@ -186,7 +199,12 @@ impl Management {
             let message = format!("{} is not a @connections operation: POST, GET or DELETE", parts.method);
             return error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", &message);
         }
-        let body = match Limited::new(body, MAX_POST).collect().await {
+        let idle = crate::net::serve::BODY_IDLE_TIMEOUT;
+        let Ok(collected) = tokio::time::timeout(idle, Limited::new(body, MAX_POST).collect()).await else {
+            let message = format!("Request Timeout: the body did not arrive within {} s", idle.as_secs());
+            return error(StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException", &message);
+        };
+        let body = match collected {
             Ok(body) => body.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => {
                 let message = format!("Request Too Long: the data is over {MAX_POST} bytes");
