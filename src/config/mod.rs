@@ -17,6 +17,7 @@ use parse::*;
 pub use parse::{MAX_CONCURRENCY, parse_bool, parse_host, parse_path, parse_port};
 
 pub mod compression;
+pub mod endpoint;
 pub mod environment;
 mod parse;
 pub mod runtime_api;

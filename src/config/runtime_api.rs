@@ -3,7 +3,7 @@
 //! invalid setting is reported through the Runtime API: an invalid proxy address still is, through Lambda's
 //! own address when that one is valid.
 
-use crate::runtime_api::Endpoint;
+use super::endpoint::Endpoint;
 
 /// The Runtime API address is unusable: why, and where the failure can still be reported.
 pub struct EndpointError {

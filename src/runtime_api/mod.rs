@@ -1,8 +1,7 @@
 //! The Lambda Runtime API and Extensions API, as the adapter uses them.
 
 mod client;
-mod endpoint;
 pub(crate) mod requests;
 
+pub use crate::config::endpoint::Endpoint;
 pub use client::{ExtensionEvent, Invocation, RuntimeClient, RuntimeError, parse_extension_event};
-pub use endpoint::Endpoint;

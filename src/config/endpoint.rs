@@ -1,4 +1,5 @@
-//! Where the Runtime API is: `AWS_LAMBDA_RUNTIME_API`.
+//! Where the Runtime API is: `AWS_LAMBDA_RUNTIME_API`, as a setting: read here, below the client
+//! (`crate::runtime_api`) that calls it, so configuration imports nothing above it.
 //!
 //! Lambda sets `host:port` with no scheme. Local emulators differ: cargo-lambda's prints
 //! `http://127.0.0.1:9000/.rt`, a scheme and a path prefix in front of every route. Both forms are accepted.
