@@ -18,7 +18,7 @@ use http::{Request, header};
 use http_body_util::BodyExt;
 use serde::Deserialize;
 
-use super::forward::HttpsClient;
+use super::https::HttpsClient;
 use crate::error::chain;
 
 /// Reads an environment variable (a closure in tests).

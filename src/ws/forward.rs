@@ -12,11 +12,9 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::{Client, connect::HttpConnector};
-use hyper_util::rt::TokioExecutor;
 
 use super::credentials::CredentialSource;
+use super::https::HttpsClient;
 use super::sign;
 use crate::config::ManagementEndpoint;
 use crate::error::chain;
@@ -26,26 +24,6 @@ use crate::net::uri::component as encode_id;
 pub const MAX_POST: usize = 131_072;
 /// How long one call to API Gateway may take before the app is told it failed.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// A pooled HTTP/1.1 client for `https://` and `http://`.
-pub type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
-
-/// The client, with bundled roots. Fails only if the TLS provider offers no usable protocol version.
-pub fn client() -> Result<HttpsClient, String> {
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    http.set_nodelay(true);
-    http.set_connect_timeout(Some(Duration::from_secs(5)));
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-        .map_err(|e| format!("cannot set up TLS for @connections calls: {e}"))?
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
-    Ok(Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(60))
-        .build(connector))
-}
 
 /// One `@connections` call as the app asked for it.
 #[derive(Clone, Debug, PartialEq, Eq)]

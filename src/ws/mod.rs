@@ -16,21 +16,23 @@ pub mod callback;
 pub(crate) mod credentials;
 pub(crate) mod forward;
 pub(crate) mod holds;
+pub(crate) mod https;
 pub(crate) mod inflight;
 pub(crate) mod reply;
 pub(crate) mod sign;
 pub(crate) mod wait_until;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use tokio::time::Instant;
 
 use crate::config::{ManagementEndpoint, WsConfig};
 use crate::sources::websocket::WsEvent;
 use credentials::{CredentialSource, Lookup};
-use forward::{Answer, Call, HttpsClient, PushError};
+use forward::{Answer, Call, PushError};
 use holds::Holds;
+use https::HttpsClient;
 use inflight::InFlight;
 
 /// The API a WebSocket event came from.
@@ -81,12 +83,13 @@ pub struct Attributed {
     api: Option<SeenApi>,
 }
 
-/// The bridge's shared state: settings, the invocations in progress, and the HTTPS client.
+/// The bridge's shared state: settings, the invocations in progress, and the HTTPS client (built at the
+/// first push: loading TLS roots costs start-up time that functions without WebSockets never need).
 pub struct Bridge {
     config: WsConfig,
     lookup: Lookup,
     state: Mutex<State>,
-    client: Result<HttpsClient, String>,
+    client: OnceLock<Result<HttpsClient, String>>,
     credentials: CredentialSource,
 }
 
@@ -98,16 +101,12 @@ impl Bridge {
 
     /// A bridge reading the environment through `lookup`.
     pub fn with_lookup(config: WsConfig, lookup: Lookup) -> Arc<Self> {
-        let client = forward::client();
-        if let Err(error) = &client {
-            tracing::error!("{error}");
-        }
         Arc::new(Bridge {
             config,
             credentials: CredentialSource::new(lookup.clone()),
             lookup,
             state: Mutex::new(State::default()),
-            client,
+            client: OnceLock::new(),
         })
     }
 
@@ -207,7 +206,11 @@ impl Bridge {
         if call.body.len() > forward::MAX_POST {
             return Err(PushError::TooLarge { size: call.body.len() });
         }
-        let client = self.client.as_ref().map_err(|e| PushError::Tls(e.clone()))?;
+        let client = self
+            .client
+            .get_or_init(https::client)
+            .as_ref()
+            .map_err(|e| PushError::Tls(e.clone()))?;
         let endpoint = self.endpoint(attributed.api.as_ref())?;
         let region = self.region()?;
         let method = call.method.clone();

@@ -1,0 +1,30 @@
+//! The HTTPS client for AWS: `@connections` calls and, in a container, the credentials endpoint. Its own
+//! file, below both users (`forward` and `credentials`), so neither imports the other for it.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::{Client, connect::HttpConnector};
+use hyper_util::rt::TokioExecutor;
+
+/// A pooled HTTP/1.1 client for `https://` and `http://`.
+pub type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The client, with bundled roots. Fails only if the TLS provider offers no usable protocol version.
+pub fn client() -> Result<HttpsClient, String> {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(Duration::from_secs(5)));
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+        .map_err(|e| format!("cannot set up TLS for @connections calls: {e}"))?
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build(connector))
+}
