@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of lambda-adapter, first installing the peers the tests need when they are missing:
 # curl, Debian's Chromium, Node.js with playwright-core for the browser tests, Go (the deployment examples'
-# net/http server), and cargo-lambda's emulator, the Python WebSocket and AWS clients and cfn-lint (PyPI) in a
+# net/http server), and cargo-lambda's emulator, the Python WebSocket and AWS clients, cfn-lint, moto's server (the
+# AWS API emulator `deploy` is tested against) and the SAM CLI (`init`'s projects) (PyPI) in a
 # virtual environment this script owns (target/test-peers/venv), never in the global interpreter. No test skips because a peer is absent: this
 # script installs it, and an install that fails stops here, naming what is missing.
 #
@@ -35,6 +36,9 @@ command -v node >/dev/null 2>&1 || missing_debs+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing_debs+=(npm)
 command -v go >/dev/null 2>&1 || missing_debs+=(golang-go)
 command -v "$python" >/dev/null 2>&1 || missing_debs+=(python3)
+# `sam build` runs the projects' Makefiles; `unshare -n` runs it without network.
+command -v make >/dev/null 2>&1 || missing_debs+=(make)
+command -v unshare >/dev/null 2>&1 || missing_debs+=(util-linux)
 # Debian's python3 builds its virtual environments with python3-venv (ensurepip).
 if [ ! -x "$venv/bin/python" ] && ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   missing_debs+=(python3-venv)
@@ -46,13 +50,13 @@ if ((${#missing_debs[@]})); then
     || die "apt-get could not install: ${missing_debs[*]}"
 fi
 
-python_peers=(cargo-lambda websockets boto3 cfn-lint)
+python_peers=(cargo-lambda websockets boto3 cfn-lint 'moto[server]' aws-sam-cli)
 if [ ! -x "$venv/bin/python" ]; then
   say "creating the test peers' virtual environment in $venv"
   "$python" -m venv "$venv" || die "cannot create a virtual environment with $python (is python3-venv installed?)"
 fi
 if ! "$venv/bin/python" -c 'import websockets, boto3, botocore' >/dev/null 2>&1 || [ ! -x "$venv/bin/cargo-lambda" ] \
-  || [ ! -x "$venv/bin/cfn-lint" ]; then
+  || [ ! -x "$venv/bin/cfn-lint" ] || [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/sam" ]; then
   say "installing Python peers into $venv: ${python_peers[*]}"
   # One package at a time, so that a failure names the package.
   for package in "${python_peers[@]}"; do
@@ -75,8 +79,10 @@ if $peers_only; then
   exit 0
 fi
 
-say "cargo test"
-cargo test --no-fail-fast -- --test-threads="${TEST_THREADS:-4}"
+# With the `deploy` feature: one build of everything, `deploy`/`init` and their tests (tests/deploy_cli.rs)
+# included; the adapter users ship is built without it by scripts/build-static.sh.
+say "cargo test --features deploy"
+cargo test --features deploy --no-fail-fast -- --test-threads="${TEST_THREADS:-4}"
 
 if [ "${FUZZ_SECONDS:-20}" != 0 ]; then
   say "fuzz smoke run (${FUZZ_SECONDS:-20} s per target)"

@@ -23,6 +23,8 @@ pub mod buffered;
 pub mod config;
 pub mod context;
 pub(crate) mod dates;
+#[cfg(feature = "deploy")]
+pub mod deploy;
 pub mod dev;
 pub(crate) mod error;
 pub(crate) mod invoke;

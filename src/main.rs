@@ -20,6 +20,8 @@ enum Command {
     Help,
     Version,
     Guard,
+    /// `deploy` or `init`: the `deploy` feature's commands (a usage error in builds without it).
+    Deploy(DeployCommand),
     /// A usage error: the message, for exit status 2.
     Unknown(String),
 }
@@ -30,16 +32,18 @@ fn command(args: &[OsString]) -> Command {
     match first.as_deref() {
         None => Command::Adapter,
         Some("dev") => Command::Dev,
+        Some("deploy") => Command::Deploy(DeployCommand::Deploy),
+        Some("init") => Command::Deploy(DeployCommand::Init),
         Some("--help" | "-h" | "help") => Command::Help,
         Some("--version" | "-V") => Command::Version,
         Some(GUARD_COMMAND) => Command::Guard,
         Some(option) if option.starts_with('-') => Command::Unknown(format!(
             "lambda-adapter: unknown option `{option}`; the options are --help (-h) and --version (-V), and the commands \
-             are dev and help.\nWith no arguments, lambda-adapter runs as a Lambda extension (as Lambda starts it)."
+             are dev, deploy, init and help.\nWith no arguments, lambda-adapter runs as a Lambda extension (as Lambda starts it)."
         )),
         Some(other) => Command::Unknown(format!(
             "lambda-adapter: unknown command `{other}`; the commands are dev (run an app behind a local Lambda \
-             emulator) and help, and the options are --help (-h) and --version (-V).\nWith no arguments, \
+             emulator), deploy (put an app on a Function URL), init (write it as a SAM project) and help, and the options are --help (-h) and --version (-V).\nWith no arguments, \
              lambda-adapter runs as a Lambda extension (as Lambda starts it)."
         )),
     }
@@ -64,6 +68,7 @@ fn main() {
             let groups: Vec<String> = args.iter().skip(1).map(|arg| arg.to_string_lossy().into_owned()).collect();
             std::process::exit(lambda_adapter::dev::guard_main(&groups))
         }
+        Command::Deploy(which) => std::process::exit(deploy(which, args.get(1..).unwrap_or_default().to_vec())),
         Command::Unknown(message) => {
             eprintln!("{message}\nRun `lambda-adapter --help` for the usage and every setting.");
             std::process::exit(2);
@@ -100,6 +105,45 @@ fn main() {
     std::process::exit(code);
 }
 
+/// Which of the `deploy` feature's commands.
+#[derive(Clone, Copy)]
+enum DeployCommand {
+    Deploy,
+    Init,
+}
+
+/// Runs `deploy` or `init`; the exit status.
+#[cfg(feature = "deploy")]
+fn deploy(which: DeployCommand, args: Vec<OsString>) -> i32 {
+    use lambda_adapter::deploy::Which;
+    let which = match which {
+        DeployCommand::Deploy => Which::Deploy,
+        DeployCommand::Init => Which::Init,
+    };
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(lambda_adapter::deploy::main(which, args)),
+        Err(error) => {
+            eprintln!("lambda-adapter: cannot start the async runtime: {error}");
+            1
+        }
+    }
+}
+
+/// Without the `deploy` feature (the adapter users ship): say how to get a build that has the command.
+#[cfg(not(feature = "deploy"))]
+fn deploy(which: DeployCommand, _args: Vec<OsString>) -> i32 {
+    let name = match which {
+        DeployCommand::Deploy => "deploy",
+        DeployCommand::Init => "init",
+    };
+    eprintln!(
+        "lambda-adapter: `{name}` is not in this build: it comes with the `deploy` feature, which the adapter shipped \
+         to Lambda leaves out. Build it from lambda-adapter's source with `cargo install --path . --features deploy` \
+         (or `cargo build --release --features deploy`)."
+    );
+    2
+}
+
 /// `--help`: the usage, then every setting with its default, from the settings table.
 fn help() -> String {
     format!(
@@ -112,6 +156,11 @@ USAGE:
     lambda-adapter dev -- CMD...   run CMD behind a local Lambda emulator and Function URL
                                    (`lambda-adapter dev --help` for its options), for example:
                                    {example}
+    lambda-adapter deploy [DIR] [-- CMD...]
+                                   package DIR's app, publish it with the adapter layer, and print its
+                                   Function URL (`lambda-adapter deploy --help`; builds with the deploy feature)
+    lambda-adapter init [DIR] [-- CMD...]
+                                   write the same deployment as a SAM project in DIR
     lambda-adapter --help          print this help
     lambda-adapter --version       print the version
 
