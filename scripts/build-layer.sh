@@ -10,6 +10,7 @@
 #                                   the runtime; it runs ${LAMBDA_TASK_ROOT}/${_HANDLER} (the function's
 #                                   Handler, a script such as run.sh that starts the web app) and nothing else,
 #                                   through a second exec wrapper when LWA_CHAIN_EXEC_WRAPPER names one
+#                                   (its source: layer/bootstrap, which `deploy` builds into its layer too)
 #
 # --zip FILE also writes the layer's zip, for `aws lambda publish-layer-version --zip-file fileb://FILE`.
 # --arch picks the layer's architecture (default: this machine's); the layer must be published with the
@@ -41,59 +42,7 @@ binary=$("$here/build-static.sh" "${arch_args[@]}")
 
 mkdir -p "$dir/extensions"
 install -m 0755 "$binary" "$dir/extensions/lambda-adapter"
-cat > "$dir/bootstrap" <<'WRAPPER'
-#!/bin/sh
-# lambda-adapter's exec wrapper (AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap). Lambda runs it with the managed
-# runtime's own start command as arguments; lambda-adapter (/opt/extensions/lambda-adapter) takes the
-# runtime's place, so those arguments are ignored and the function's handler, which starts the web app,
-# runs instead.
-#
-# Lambda runs only one exec wrapper, so another layer's (the OpenTelemetry layer's /opt/otel-instrument) is
-# chained: with LWA_CHAIN_EXEC_WRAPPER=/opt/otel-instrument (or AWS_LWA_CHAIN_EXEC_WRAPPER; LWA_ wins, an
-# empty value counts as unset) the handler starts as `/opt/otel-instrument "$handler"`, and that wrapper sets
-# up its environment and execs its arguments. A value that is not an executable file fails the start: 127
-# when it names no file (missing, a directory, or not an absolute path), 126 when the file is not executable
-# or is this wrapper itself.
-handler="${LAMBDA_TASK_ROOT}/${_HANDLER}"
-if [ -z "${_HANDLER}" ] || [ ! -f "$handler" ] || [ ! -x "$handler" ]; then
-  echo "lambda-adapter: the function's Handler must name an executable script in the function's code that starts the web app (e.g. run.sh, with chmod +x); ${handler} is not one" >&2
-  exit 127
-fi
-
-chain_variable=LWA_CHAIN_EXEC_WRAPPER
-chain=${LWA_CHAIN_EXEC_WRAPPER:-}
-if [ -z "$chain" ]; then
-  chain_variable=AWS_LWA_CHAIN_EXEC_WRAPPER
-  chain=${AWS_LWA_CHAIN_EXEC_WRAPPER:-}
-elif [ -n "${AWS_LWA_CHAIN_EXEC_WRAPPER:-}" ] && [ "$chain" != "$AWS_LWA_CHAIN_EXEC_WRAPPER" ]; then
-  echo "lambda-adapter: both LWA_CHAIN_EXEC_WRAPPER=\"$chain\" and AWS_LWA_CHAIN_EXEC_WRAPPER=\"$AWS_LWA_CHAIN_EXEC_WRAPPER\" are set; using LWA_CHAIN_EXEC_WRAPPER" >&2
-fi
-if [ -z "$chain" ]; then
-  exec "$handler"
-fi
-
-refuse() { # exit status, what is wrong with the value
-  echo "lambda-adapter: invalid setting ${chain_variable}=\"${chain}\": $2; expected the absolute path of an executable file, another layer's exec wrapper such as /opt/otel-instrument, or nothing to run the handler directly" >&2
-  exit "$1"
-}
-case "$chain" in
-  /*) ;;
-  *) refuse 127 "not an absolute path" ;;
-esac
-if [ -d "$chain" ]; then
-  refuse 127 "a directory"
-elif [ ! -e "$chain" ]; then
-  refuse 127 "no such file (is the layer that provides it added to the function?)"
-elif [ ! -f "$chain" ]; then
-  refuse 127 "not a regular file"
-elif [ ! -x "$chain" ]; then
-  refuse 126 "not executable (chmod +x, and zip it with its mode kept)"
-elif [ "$chain" = "$0" ]; then
-  refuse 126 "this wrapper itself (AWS_LAMBDA_EXEC_WRAPPER names it; this setting names the other layer's)"
-fi
-exec "$chain" "$handler"
-WRAPPER
-chmod 0755 "$dir/bootstrap"
+install -m 0755 "$here/../layer/bootstrap" "$dir/bootstrap"
 
 if [ -n "$zip" ]; then
   case "$zip" in /*) ;; *) zip="$PWD/$zip" ;; esac

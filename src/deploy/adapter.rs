@@ -7,7 +7,7 @@
 //! Whatever is found must be a static ELF for the requested architecture: a dynamic build is refused.
 //!
 //! The layer is laid out as scripts/build-layer.sh lays it out: `extensions/lambda-adapter` and the exec
-//! wrapper `bootstrap`, whose text is the script's own (a unit test keeps the two equal).
+//! wrapper `bootstrap`, from the one file both use (layer/bootstrap).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -16,19 +16,8 @@ use super::args::Arch;
 use super::error::DeployError;
 use super::zip::{self, Entry};
 
-/// The exec wrapper, exactly as scripts/build-layer.sh writes it.
-pub const WRAPPER: &str = r#"#!/bin/sh
-# lambda-adapter's exec wrapper (AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap). Lambda runs it with the managed
-# runtime's own start command as arguments; lambda-adapter (/opt/extensions/lambda-adapter) takes the
-# runtime's place, so those arguments are ignored and the function's handler, which starts the web app,
-# runs instead.
-handler="${LAMBDA_TASK_ROOT}/${_HANDLER}"
-if [ -z "${_HANDLER}" ] || [ ! -f "$handler" ] || [ ! -x "$handler" ]; then
-  echo "lambda-adapter: the function's Handler must name an executable script in the function's code that starts the web app (e.g. run.sh, with chmod +x); ${handler} is not one" >&2
-  exit 127
-fi
-exec "$handler"
-"#;
+/// The exec wrapper, layer/bootstrap, which scripts/build-layer.sh installs too.
+pub const WRAPPER: &str = include_str!("../../layer/bootstrap");
 
 /// The source tree this binary was built from, if it is still there.
 pub fn source_tree() -> Option<PathBuf> {
@@ -176,17 +165,6 @@ pub fn layer_zip(binary: &Path) -> Result<Vec<u8>, DeployError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_wrapper_is_the_one_build_layer_writes() {
-        let script = include_str!("../../scripts/build-layer.sh");
-        let heredoc = script
-            .split_once("<<'WRAPPER'\n")
-            .and_then(|(_, rest)| rest.split_once("WRAPPER\n"))
-            .map(|(body, _)| body)
-            .unwrap();
-        assert_eq!(heredoc, WRAPPER);
-    }
 
     #[test]
     fn a_dynamic_or_foreign_binary_is_refused() {
