@@ -21,7 +21,7 @@ use crate::readiness::{NotReady, Readiness};
 use crate::response::{Layers, RequestHead};
 use crate::runtime_api::{Invocation, RuntimeClient};
 use crate::sources::websocket::{WsEvent, answer};
-use crate::sources::{self, EventKind, TranslateOptions};
+use crate::sources::{self, Source, TranslateOptions};
 use crate::stream;
 use crate::ws;
 
@@ -39,8 +39,8 @@ pub enum ResponseMode {
 }
 
 /// Decides, per invocation, whether a response can stream: in `response_stream` mode, when the source can
-/// take a stream ([`EventKind::streaming`]). Everything else answers buffered, whatever the invoke mode.
-pub fn response_mode(config: &Config, kind: EventKind) -> ResponseMode {
+/// take a stream ([`Source::streaming`]). Everything else answers buffered, whatever the invoke mode.
+pub fn response_mode(config: &Config, kind: &Source) -> ResponseMode {
     match (config.invoke_mode, kind.streaming(config.apigw_rest_streaming)) {
         (InvokeMode::ResponseStream, Some(streaming)) => ResponseMode::Streaming {
             multi_value: streaming.multi_value,
@@ -211,7 +211,7 @@ impl Adapter {
             let why = "listed in ERROR_STATUS_CODES";
             return Err(failing_status(&target, status, why, response).await.into());
         }
-        if kind == EventKind::PassThrough && !(200..300).contains(&status) && !self.config.pass_through_any_status {
+        if !kind.is_http() && !(200..300).contains(&status) && !self.config.pass_through_any_status {
             // A queue or stream deletes a message whose invocation succeeded: the app's failure must be
             // the invocation's, so the source retries it and its dead-letter queue sees it.
             let why = "outside 2xx for a non-HTTP event, which fails it so its source retries \
@@ -225,7 +225,7 @@ impl Adapter {
     /// first, since Lambda may freeze the sandbox as soon as it has the answer.
     async fn answer(
         &self,
-        kind: EventKind,
+        kind: &Source,
         method: &http::Method,
         response: http::Response<Body>,
         ctx: &crate::context::InvocationContext,

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::config::Settings;
+use crate::sources::{alb, function_url, http_api, pass_through, rest_api, websocket};
 
 fn config(mode: &str, rest: bool) -> Config {
     let rest = rest.to_string();
@@ -16,24 +17,24 @@ fn config(mode: &str, rest: bool) -> Config {
 fn only_function_urls_and_opted_in_rest_apis_stream() {
     let streaming = config("response_stream", false);
     assert_eq!(
-        response_mode(&streaming, EventKind::FunctionUrl),
+        response_mode(&streaming, function_url::SOURCE),
         ResponseMode::Streaming { multi_value: false }
     );
     for kind in [
-        EventKind::HttpApi,
-        EventKind::RestApi,
-        EventKind::Alb { multi_value: true },
-        EventKind::PassThrough,
-        EventKind::WebSocket,
+        http_api::SOURCE,
+        rest_api::SOURCE,
+        alb::MULTI_VALUE,
+        pass_through::SOURCE,
+        websocket::SOURCE,
     ] {
         assert_eq!(response_mode(&streaming, kind), ResponseMode::Buffered, "{kind:?}");
     }
     assert_eq!(
-        response_mode(&config("response_stream", true), EventKind::RestApi),
+        response_mode(&config("response_stream", true), rest_api::SOURCE),
         ResponseMode::Streaming { multi_value: true }
     );
     assert_eq!(
-        response_mode(&config("buffered", true), EventKind::FunctionUrl),
+        response_mode(&config("buffered", true), function_url::SOURCE),
         ResponseMode::Buffered
     );
 }

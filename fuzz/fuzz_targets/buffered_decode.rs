@@ -7,7 +7,7 @@ use fuzz_support::api;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|payload: &[u8]| {
-    for format in api::DECODERS {
+    for format in api::decoders() {
         let Ok((status, headers, _body)) = api::decode_buffered(format, payload) else {
             continue;
         };

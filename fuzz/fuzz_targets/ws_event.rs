@@ -11,7 +11,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use fuzz_support::api::{self, EventKind, WsEvent, connection_id, invocation};
+use fuzz_support::api::{self, WsEvent, connection_id, invocation};
 use fuzz_support::{ADAPTER_OWNED, MARKER, assert_app_authority, assert_no_forged_headers, checking, context, defuse, options};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value, json};
@@ -192,7 +192,7 @@ fuzz_target!(|input: Input| {
     let what = String::from_utf8_lossy(&event);
     assert_app_authority(&request, &what);
     assert_no_forged_headers(request.headers(), lambda_ids, &what);
-    if kind != EventKind::WebSocket {
+    if !api::is_websocket(kind) {
         return;
     }
     let ws: WsEvent = websocket.unwrap_or_else(|| panic!("a WebSocket request without its event: {what}"));

@@ -4,14 +4,15 @@
 use bytes::Bytes;
 use http::uri::Authority;
 use http::{HeaderMap, Request, StatusCode};
-use lambda_adapter::buffered::document::{self, Format};
+use lambda_adapter::buffered::document::{self, Format, HeaderForm};
 use lambda_adapter::context::{FunctionEnv, InvocationContext};
 use lambda_adapter::sources::websocket::WsRoutes;
 
 pub use lambda_adapter::config::{Config, Settings};
 pub use lambda_adapter::response::meta::ResponseMeta;
 pub use lambda_adapter::sources::websocket::WsEvent;
-pub use lambda_adapter::sources::{EventKind, TranslateOptions};
+pub use lambda_adapter::sources::{Source, TranslateOptions};
+use lambda_adapter::sources::registry::SOURCES;
 pub use lambda_adapter::stream::parser::{MAX_PRELUDE, Parsed, PreludeParser};
 pub use lambda_adapter::stream::prelude::SEPARATOR;
 pub use lambda_adapter::ws::callback::{connection_id, invocation};
@@ -116,7 +117,7 @@ pub fn translate(
     event: &[u8],
     ctx: &InvocationContext,
     options: &TranslateOptions,
-) -> Result<(EventKind, Request<Bytes>, Option<WsEvent>), String> {
+) -> Result<(&'static Source, Request<Bytes>, Option<WsEvent>), String> {
     lambda_adapter::sources::translate(event, ctx, options)
         .map(|t| (t.kind, t.request, t.websocket))
         .map_err(|e| e.to_string())
@@ -125,15 +126,21 @@ pub fn translate(
 /// A buffered answer's document format, which the adapter encodes and `dev` decodes.
 pub type Decoder = Format;
 
-/// Every document format.
-pub const DECODERS: [Decoder; 6] = [
-    Format::PayloadV2,
-    Format::RestApi,
-    Format::Alb { multi_value: false },
-    Format::Alb { multi_value: true },
-    Format::VpcLattice,
-    Format::WebSocket,
-];
+/// Every document format a source in the registry answers in, once each.
+pub fn decoders() -> Vec<Decoder> {
+    let mut formats: Vec<Decoder> = Vec::new();
+    for format in SOURCES.iter().filter_map(|source| source.format()) {
+        if !formats.contains(&format) {
+            formats.push(format);
+        }
+    }
+    formats
+}
+
+/// Whether a request came from API Gateway's WebSocket API.
+pub fn is_websocket(source: &Source) -> bool {
+    source == lambda_adapter::sources::websocket::SOURCE
+}
 
 /// A decoded buffered answer: status, headers, body.
 pub fn decode_buffered(format: Decoder, payload: &[u8]) -> Result<(StatusCode, HeaderMap, Bytes), String> {
@@ -172,30 +179,21 @@ pub enum Survives {
     Subprotocol,
 }
 
-/// Every buffered format with what survives it, as the event kinds that answer in it say.
-pub fn round_trips() -> Vec<(EventKind, Decoder, Survives)> {
-    [
-        EventKind::FunctionUrl,
-        EventKind::HttpApi,
-        EventKind::RestApi,
-        EventKind::Alb { multi_value: false },
-        EventKind::Alb { multi_value: true },
-        EventKind::VpcLattice,
-        EventKind::WebSocket,
-        EventKind::PassThrough,
-    ]
-    .into_iter()
-    .filter_map(|kind| {
-        let format = kind.format()?;
-        let survives = match format {
-            Format::PayloadV2 => Survives::Joined,
-            Format::RestApi | Format::Alb { multi_value: true } => Survives::Multi,
-            Format::Alb { multi_value: false } | Format::VpcLattice => Survives::JoinedLastCookie,
-            Format::WebSocket => Survives::Subprotocol,
-        };
-        Some((kind, format, survives))
-    })
-    .collect()
+/// Every source's buffered format with what survives it, by where the format carries headers.
+pub fn round_trips() -> Vec<(&'static Source, Decoder, Survives)> {
+    SOURCES
+        .into_iter()
+        .filter_map(|source| {
+            let format = source.format()?;
+            let survives = match format.headers {
+                HeaderForm::JoinedWithCookies => Survives::Joined,
+                HeaderForm::SingleAndMulti | HeaderForm::Multi => Survives::Multi,
+                HeaderForm::Joined => Survives::JoinedLastCookie,
+                HeaderForm::Subprotocol => Survives::Subprotocol,
+            };
+            Some((source, format, survives))
+        })
+        .collect()
 }
 
 /// How a connection id or request id is written into one path segment.

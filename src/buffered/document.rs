@@ -2,20 +2,24 @@
 //! that reads it back as the client's HTTP response (what the source does with it; `dev` and the tests use
 //! it), side by side so each format is written down once.
 //!
-//! - Payload 2.0 (Function URL, HTTP API): `statusCode`, `headers` (repeated values joined with `,`),
-//!   `cookies` (one entry per `Set-Cookie`), `body`, `isBase64Encoded`. A payload that is valid JSON without
-//!   `statusCode` is taken as the body of a 200 with `content-type: application/json` (Lambda's "inferred"
-//!   format).
-//! - REST API (payload 1.0): `statusCode`, `headers` holding the headers that have one value, and
+//! Each source declares its document's [`Format`] in its own file; this module writes and reads each
+//! [`HeaderForm`] once:
+//!
+//! - `JoinedWithCookies` (payload 2.0: Function URL, HTTP API): `headers` (repeated values joined with `,`),
+//!   `cookies` (one entry per `Set-Cookie`).
+//! - `SingleAndMulti` (REST API, payload 1.0): `headers` holding the headers that have one value, and
 //!   `multiValueHeaders` holding every header with all its values, `Set-Cookie` included. API Gateway merges
 //!   the two maps and drops a pair that appears in both, so nothing is sent twice.
-//! - ALB: `statusCode`, `statusDescription` (`"200 OK"`), and `multiValueHeaders` when the request came with
-//!   multi-value headers, else `headers`. A plain `headers` map can hold one `Set-Cookie`; the last is kept
-//!   (as ALB itself does) and the caller warns.
-//! - VPC Lattice: `statusCode`, `statusDescription`, `headers` (one value each, like ALB's single form),
-//!   `body`, `isBase64Encoded`.
-//! - WebSocket: `statusCode`; `headers` with `Sec-WebSocket-Protocol` only, the one header API Gateway passes
-//!   back (on `$connect`); `body` only when there is one, so an event with nothing to say sends no frame.
+//! - `Multi` (ALB with multi-value headers): `multiValueHeaders` only.
+//! - `Joined` (ALB single-value, VPC Lattice): `headers` only. It can hold one `Set-Cookie`; the last is
+//!   kept (as ALB itself does) and the caller warns.
+//! - `Subprotocol` (WebSocket): `headers` with `Sec-WebSocket-Protocol` only, the one header API Gateway
+//!   passes back (on `$connect`).
+//!
+//! Then the format's flags: `statusDescription` (`"200 OK"`) for ALB and Lattice; no `body` when there is
+//! none for WebSocket, so an event with nothing to say sends no frame; and for payload 2.0, a payload that
+//! is valid JSON without `statusCode` is the body of a 200 with `content-type: application/json` (Lambda's
+//! "inferred" format). Every other document has `statusCode`, `body` and `isBase64Encoded`.
 //!
 //! Serialised by hand rather than through `aws_lambda_events`' response types, which always write both
 //! header maps and keep only the first value of a repeated header. Decoding is strict: anything a source
@@ -27,27 +31,32 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value};
 
 use crate::response::meta::ResponseMeta;
-pub use crate::wire::{DecodeError, Format, Head};
+pub use crate::wire::{DecodeError, Format, Head, HeaderForm};
 use crate::wire::{add_cookies, add_multi, add_single, error, status};
 
 /// Builds the JSON document. `text` says whether `body` goes as text or base64.
 pub fn encode(format: Format, meta: &ResponseMeta, body: &[u8], text: bool) -> Bytes {
     let mut doc = Map::new();
     doc.insert("statusCode".into(), meta.status.into());
-    match format {
-        Format::Alb { multi_value: true } => {
-            doc.insert("statusDescription".into(), status_description(meta.status).into());
-            doc.insert("multiValueHeaders".into(), Value::Object(meta.multi_value_headers(true)));
+    if format.status_description {
+        doc.insert("statusDescription".into(), status_description(meta.status).into());
+    }
+    match format.headers {
+        HeaderForm::JoinedWithCookies => {
+            doc.insert("headers".into(), Value::Object(meta.joined_headers()));
+            doc.insert("cookies".into(), meta.cookies_json());
         }
-        Format::Alb { multi_value: false } | Format::VpcLattice => {
-            doc.insert("statusDescription".into(), status_description(meta.status).into());
+        HeaderForm::Joined => {
             let mut headers = meta.joined_headers();
             if let Some(last) = meta.cookies.last() {
                 headers.insert("set-cookie".into(), last.clone().into());
             }
             doc.insert("headers".into(), Value::Object(headers));
         }
-        Format::RestApi => {
+        HeaderForm::Multi => {
+            doc.insert("multiValueHeaders".into(), Value::Object(meta.multi_value_headers(true)));
+        }
+        HeaderForm::SingleAndMulti => {
             let single = meta.headers.iter().filter_map(|(name, values)| match values.as_slice() {
                 [value] => Some((name.clone(), Value::from(value.clone()))),
                 _ => None,
@@ -59,18 +68,14 @@ pub fn encode(format: Format, meta: &ResponseMeta, body: &[u8], text: bool) -> B
             doc.insert("headers".into(), Value::Object(headers));
             doc.insert("multiValueHeaders".into(), Value::Object(meta.multi_value_headers(true)));
         }
-        Format::WebSocket => {
+        HeaderForm::Subprotocol => {
             if let Some(protocol) = meta.joined_headers().remove("sec-websocket-protocol") {
                 doc.insert("headers".into(), serde_json::json!({ "Sec-WebSocket-Protocol": protocol }));
             }
-            if body.is_empty() {
-                return Bytes::from(Value::Object(doc).to_string());
-            }
         }
-        Format::PayloadV2 => {
-            doc.insert("headers".into(), Value::Object(meta.joined_headers()));
-            doc.insert("cookies".into(), meta.cookies_json());
-        }
+    }
+    if body.is_empty() && format.omit_empty_body {
+        return Bytes::from(Value::Object(doc).to_string());
     }
     let (body, is_base64) = if text {
         (String::from_utf8_lossy(body).into_owned(), false)
@@ -103,7 +108,7 @@ pub fn decode(format: Format, payload: &[u8]) -> Result<Decoded, DecodeError> {
     let value: Value = serde_json::from_slice(payload).map_err(|e| error(format!("the response payload is not JSON: {e}")))?;
     let document = match value.as_object() {
         Some(document) if document.contains_key("statusCode") => document,
-        _ if format == Format::PayloadV2 => {
+        _ if format.bare_json => {
             let mut headers = HeaderMap::new();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             return Ok(Decoded {
@@ -118,12 +123,12 @@ pub fn decode(format: Format, payload: &[u8]) -> Result<Decoded, DecodeError> {
     };
     let status = status(document.get("statusCode").unwrap_or(&Value::Null))?;
     let mut headers = HeaderMap::new();
-    match format {
-        Format::PayloadV2 => {
+    match format.headers {
+        HeaderForm::JoinedWithCookies => {
             add_single(&mut headers, document.get("headers"))?;
             add_cookies(&mut headers, document.get("cookies"))?;
         }
-        Format::RestApi | Format::WebSocket => {
+        HeaderForm::SingleAndMulti | HeaderForm::Subprotocol => {
             add_multi(&mut headers, document.get("multiValueHeaders"))?;
             let mut single = HeaderMap::new();
             add_single(&mut single, document.get("headers"))?;
@@ -133,8 +138,8 @@ pub fn decode(format: Format, payload: &[u8]) -> Result<Decoded, DecodeError> {
                 }
             }
         }
-        Format::Alb { multi_value: false } | Format::VpcLattice => add_single(&mut headers, document.get("headers"))?,
-        Format::Alb { multi_value: true } => add_multi(&mut headers, document.get("multiValueHeaders"))?,
+        HeaderForm::Joined => add_single(&mut headers, document.get("headers"))?,
+        HeaderForm::Multi => add_multi(&mut headers, document.get("multiValueHeaders"))?,
     }
     let body = match document.get("body") {
         None | Some(Value::Null) => Bytes::new(),

@@ -2,6 +2,11 @@
 
 use super::*;
 use crate::response::meta::{values, varied};
+use crate::sources::alb::{MULTI_FORMAT as ALB_MULTI, SINGLE_FORMAT as ALB_SINGLE};
+use crate::sources::function_url::FORMAT as V2;
+use crate::sources::rest_api::FORMAT as REST;
+use crate::sources::vpc_lattice::FORMAT as LATTICE;
+use crate::sources::websocket::FORMAT as WEBSOCKET;
 use http::HeaderMap;
 use serde_json::json;
 
@@ -23,7 +28,7 @@ fn doc(format: Format, body: &[u8], text: bool) -> Value {
 #[test]
 fn payload_v2() {
     assert_eq!(
-        doc(Format::PayloadV2, b"hi", true),
+        doc(V2, b"hi", true),
         json!({"statusCode": 201, "headers": {"content-type": "text/plain", "x-multi": "a,b"},
                "cookies": ["a=1", "b=2", "c=3; HttpOnly"], "body": "hi", "isBase64Encoded": false})
     );
@@ -32,7 +37,7 @@ fn payload_v2() {
 #[test]
 fn payload_v1_keeps_every_value() {
     assert_eq!(
-        doc(Format::RestApi, &[0, 1, 255], false),
+        doc(REST, &[0, 1, 255], false),
         json!({"statusCode": 201, "headers": {"content-type": "text/plain"},
                "multiValueHeaders": {"content-type": ["text/plain"], "x-multi": ["a", "b"], "set-cookie": ["a=1", "b=2", "c=3; HttpOnly"]},
                "body": "AAH/", "isBase64Encoded": true})
@@ -42,13 +47,13 @@ fn payload_v1_keeps_every_value() {
 #[test]
 fn alb_matches_request_form() {
     assert_eq!(
-        doc(Format::Alb { multi_value: true }, b"", true),
+        doc(ALB_MULTI, b"", true),
         json!({"statusCode": 201, "statusDescription": "201 Created",
                "multiValueHeaders": {"content-type": ["text/plain"], "x-multi": ["a", "b"], "set-cookie": ["a=1", "b=2", "c=3; HttpOnly"]},
                "body": "", "isBase64Encoded": false})
     );
     assert_eq!(
-        doc(Format::Alb { multi_value: false }, b"", true),
+        doc(ALB_SINGLE, b"", true),
         json!({"statusCode": 201, "statusDescription": "201 Created",
                "headers": {"content-type": "text/plain", "x-multi": "a,b", "set-cookie": "c=3; HttpOnly"},
                "body": "", "isBase64Encoded": false})
@@ -61,7 +66,7 @@ fn websocket_passes_back_the_subprotocol_only() {
     headers.insert("sec-websocket-protocol", "chat.v1".parse().unwrap());
     headers.insert("x-other", "dropped".parse().unwrap());
     let meta = ResponseMeta::new(200, &headers);
-    let doc: Value = serde_json::from_slice(&encode(Format::WebSocket, &meta, b"", true)).unwrap();
+    let doc: Value = serde_json::from_slice(&encode(WEBSOCKET, &meta, b"", true)).unwrap();
     assert_eq!(doc, json!({"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "chat.v1"}}));
     assert_eq!(
         doc_ws(b"{\"ok\":true}"),
@@ -71,7 +76,7 @@ fn websocket_passes_back_the_subprotocol_only() {
 
 fn doc_ws(body: &[u8]) -> Value {
     let meta = ResponseMeta::new(201, &HeaderMap::new());
-    serde_json::from_slice(&encode(Format::WebSocket, &meta, body, true)).unwrap()
+    serde_json::from_slice(&encode(WEBSOCKET, &meta, body, true)).unwrap()
 }
 
 #[test]
@@ -89,7 +94,7 @@ fn round_trip(format: Format) -> Decoded {
 #[test]
 fn payload_v2_round_trip() {
     {
-        let decoded = round_trip(Format::PayloadV2);
+        let decoded = round_trip(V2);
         assert_eq!(decoded.head.status, 201);
         assert_eq!(values(&decoded.head.headers, "x-multi"), ["a,b"]);
         assert_eq!(values(&decoded.head.headers, "set-cookie"), ["a=1", "b=2; Path=/"]);
@@ -99,7 +104,7 @@ fn payload_v2_round_trip() {
 
 #[test]
 fn rest_round_trip_sends_each_value_once() {
-    let decoded = round_trip(Format::RestApi);
+    let decoded = round_trip(REST);
     assert_eq!(values(&decoded.head.headers, "x-multi"), ["a", "b"]);
     assert_eq!(values(&decoded.head.headers, "content-type"), ["image/png"]);
     assert_eq!(values(&decoded.head.headers, "set-cookie"), ["a=1", "b=2; Path=/"]);
@@ -107,35 +112,35 @@ fn rest_round_trip_sends_each_value_once() {
 
 #[test]
 fn alb_round_trips() {
-    let multi = round_trip(Format::Alb { multi_value: true });
+    let multi = round_trip(ALB_MULTI);
     assert_eq!(values(&multi.head.headers, "set-cookie"), ["a=1", "b=2; Path=/"]);
-    let single = round_trip(Format::Alb { multi_value: false });
+    let single = round_trip(ALB_SINGLE);
     assert_eq!(values(&single.head.headers, "set-cookie"), ["b=2; Path=/"]);
     assert_eq!(values(&single.head.headers, "x-multi"), ["a,b"]);
 }
 
 #[test]
 fn payload_v2_infers_a_200_for_json_without_status() {
-    let decoded = decode(Format::PayloadV2, br#"{"hello":"world"}"#).unwrap();
+    let decoded = decode(V2, br#"{"hello":"world"}"#).unwrap();
     assert_eq!(decoded.head.status, 200);
     assert_eq!(decoded.head.headers["content-type"], "application/json");
     assert_eq!(&decoded.body[..], br#"{"hello":"world"}"#);
-    assert!(decode(Format::RestApi, br#"{"hello":"world"}"#).is_err());
+    assert!(decode(REST, br#"{"hello":"world"}"#).is_err());
 }
 
 #[test]
 fn malformed_documents_are_errors_not_panics() {
     for (source, payload) in [
-        (Format::PayloadV2, &b"not json"[..]),
-        (Format::PayloadV2, br#"{"statusCode": 42}"#),
-        (Format::PayloadV2, br#"{"statusCode": "200"}"#),
-        (Format::PayloadV2, br#"{"statusCode": 200, "headers": ["x"]}"#),
-        (Format::PayloadV2, br#"{"statusCode": 200, "headers": {"bad name": "x"}}"#),
-        (Format::PayloadV2, br#"{"statusCode": 200, "headers": {"x": "a\nb"}}"#),
-        (Format::PayloadV2, br#"{"statusCode": 200, "cookies": "a=1"}"#),
-        (Format::PayloadV2, br#"{"statusCode": 200, "body": "%%", "isBase64Encoded": true}"#),
-        (Format::RestApi, br#"{"statusCode": 200, "multiValueHeaders": {"x": "a"}}"#),
-        (Format::Alb { multi_value: false }, br#"{"statusCode": 200, "body": 5}"#),
+        (V2, &b"not json"[..]),
+        (V2, br#"{"statusCode": 42}"#),
+        (V2, br#"{"statusCode": "200"}"#),
+        (V2, br#"{"statusCode": 200, "headers": ["x"]}"#),
+        (V2, br#"{"statusCode": 200, "headers": {"bad name": "x"}}"#),
+        (V2, br#"{"statusCode": 200, "headers": {"x": "a\nb"}}"#),
+        (V2, br#"{"statusCode": 200, "cookies": "a=1"}"#),
+        (V2, br#"{"statusCode": 200, "body": "%%", "isBase64Encoded": true}"#),
+        (REST, br#"{"statusCode": 200, "multiValueHeaders": {"x": "a"}}"#),
+        (ALB_SINGLE, br#"{"statusCode": 200, "body": 5}"#),
     ] {
         assert!(decode(source, payload).is_err(), "{source:?} {}", String::from_utf8_lossy(payload));
     }
@@ -143,11 +148,11 @@ fn malformed_documents_are_errors_not_panics() {
 
 #[test]
 fn vpc_lattice_round_trip_keeps_the_last_cookie_like_alb() {
-    let decoded = round_trip(Format::VpcLattice);
+    let decoded = round_trip(LATTICE);
     assert_eq!(decoded.head.status, 201);
     assert_eq!(values(&decoded.head.headers, "set-cookie"), ["b=2; Path=/"]);
     assert_eq!(values(&decoded.head.headers, "x-multi"), ["a,b"]);
     assert_eq!(&decoded.body[..], &[0, 1, 255]);
-    let doc: Value = serde_json::from_slice(&encode(Format::VpcLattice, &varied(), b"ok", true)).unwrap();
+    let doc: Value = serde_json::from_slice(&encode(LATTICE, &varied(), b"ok", true)).unwrap();
     assert_eq!(doc["statusDescription"], "201 Created");
 }

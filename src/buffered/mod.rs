@@ -15,7 +15,7 @@ use crate::error::{AdapterError, ErrorKind, chain};
 use crate::net::body::Body;
 use crate::response::meta::ResponseMeta;
 use crate::response::{content, has_no_body};
-use document::Format;
+use document::{Format, HeaderForm};
 
 /// Lambda's limit for a buffered response payload (6 MB).
 pub const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
@@ -55,7 +55,7 @@ pub async fn encode_response(
     };
     let body = if has_no_body(method, status) { Bytes::new() } else { body };
     let meta = ResponseMeta::new(status, &parts.headers);
-    if matches!(format, Format::Alb { multi_value: false } | Format::VpcLattice) && meta.cookies.len() > 1 {
+    if format.headers == HeaderForm::Joined && meta.cookies.len() > 1 {
         tracing::warn!(
             cookies = meta.cookies.len(),
             "only the last Set-Cookie reaches the client: this source's answer has one value per header (for ALB, enable multi-value headers on the target group)"

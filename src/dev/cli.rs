@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use lexopt::Arg;
 
-use crate::sources::EventKind;
+use crate::sources::registry;
+use crate::sources::{Source, function_url};
 
 /// The most invocations `dev --concurrency` runs at once.
 pub const MAX_CONCURRENCY: usize = 1024;
@@ -50,7 +51,8 @@ pub struct DevArgs {
     pub listen: SocketAddr,
     /// Whether `--listen` was given: the default address moves to a free port when it is taken.
     pub listen_given: bool,
-    pub event: EventKind,
+    /// The source the front door plays (`--event`).
+    pub event: &'static Source,
     pub timeout: Duration,
     /// The app's port when `--app-port` was given.
     pub app_port: Option<u16>,
@@ -156,7 +158,7 @@ where
     let mut parsed = DevArgs {
         listen: DEFAULT_LISTEN,
         listen_given: false,
-        event: EventKind::FunctionUrl,
+        event: function_url::SOURCE,
         timeout: Duration::from_secs(MAX_TIMEOUT_SECS),
         app_port: None,
         concurrency: 1,
@@ -204,8 +206,8 @@ where
                 parsed.listen_given = true;
             }
             "--event" => {
-                parsed.event = EventKind::from_flag(&value).ok_or_else(|| {
-                    let all: Vec<&str> = EventKind::DEV.iter().map(|k| k.flag()).collect();
+                parsed.event = registry::from_flag(&value).ok_or_else(|| {
+                    let all: Vec<&str> = registry::emulated().map(|(source, _)| source.flag()).collect();
                     invalid(&format!("expected one of {}", all.join(", ")))
                 })?
             }

@@ -1,6 +1,7 @@
 //! `dev`'s argument parsing: values, defaults, and the usage errors users see.
 
 use super::*;
+use crate::sources::alb;
 
 fn args(text: &str) -> Vec<String> {
     text.split_whitespace().map(String::from).collect()
@@ -17,7 +18,7 @@ fn usage(text: &str) -> String {
 fn defaults_and_command_after_double_dash() {
     let parsed = parse(args("-- node server.js --port 3000")).unwrap();
     assert_eq!(parsed.listen, "127.0.0.1:9000".parse().unwrap());
-    assert_eq!(parsed.event, EventKind::FunctionUrl);
+    assert_eq!(parsed.event, function_url::SOURCE);
     assert_eq!(parsed.timeout, Duration::from_secs(900));
     assert_eq!(parsed.app_port, None);
     assert!(!parsed.listen_given);
@@ -29,7 +30,7 @@ fn every_flag_in_both_forms() {
     let parsed = parse(args("--listen 0.0.0.0:8000 --event=alb-multi --timeout 3 --app-port=5000 ./app")).unwrap();
     assert_eq!(parsed.listen, "0.0.0.0:8000".parse().unwrap());
     assert!(parsed.listen_given);
-    assert_eq!(parsed.event, EventKind::Alb { multi_value: true });
+    assert_eq!(parsed.event, alb::MULTI_VALUE);
     assert_eq!(parsed.timeout, Duration::from_secs(3));
     assert_eq!(parsed.app_port, Some(5000));
     assert_eq!(parsed.command, args("./app"));
@@ -44,8 +45,8 @@ fn the_help_lists_every_event_source_dev_emulates() {
         .and_then(|rest| rest.split("[default").next())
         .unwrap();
     let listed: Vec<&str> = listed.split(',').map(str::trim).collect();
-    let flags: Vec<&str> = EventKind::DEV.iter().map(|kind| kind.flag()).collect();
-    assert_eq!(listed, flags, "`dev --help` and EventKind::DEV disagree");
+    let flags: Vec<&str> = registry::emulated().map(|(source, _)| source.flag()).collect();
+    assert_eq!(listed, flags, "`dev --help` and the registry disagree");
 }
 
 #[test]

@@ -347,7 +347,7 @@ fn function_info(lambda_env: &[(String, String)], lookup: impl Fn(&str) -> Optio
     };
     let (name, region) = (get("AWS_LAMBDA_FUNCTION_NAME"), get("AWS_REGION"));
     FunctionInfo {
-        arn: format!("arn:aws:lambda:{region}:{}:function:{name}", front_door::events::ACCOUNT_ID),
+        arn: format!("arn:aws:lambda:{region}:{}:function:{name}", crate::sources::emulate::ACCOUNT_ID),
         name,
         ..FunctionInfo::default()
     }

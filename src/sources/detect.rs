@@ -10,7 +10,8 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use super::EventKind;
+use super::registry;
+use super::source::Source;
 
 /// The top-level fields detection and the readers need; everything else is skipped unparsed.
 #[derive(Debug, Default, Deserialize)]
@@ -18,9 +19,9 @@ pub struct Shape<'a> {
     #[serde(rename = "requestContext", borrow, default)]
     pub request_context: Option<&'a RawValue>,
     #[serde(rename = "httpMethod", default)]
-    http_method: Option<IgnoredAny>,
+    pub(super) http_method: Option<IgnoredAny>,
     #[serde(rename = "multiValueHeaders", default)]
-    multi_value_headers: Option<IgnoredAny>,
+    pub(super) multi_value_headers: Option<IgnoredAny>,
     #[serde(rename = "multiValueQueryStringParameters", borrow, default)]
     pub multi_value_query: Option<&'a RawValue>,
     #[serde(rename = "queryStringParameters", borrow, default)]
@@ -29,28 +30,45 @@ pub struct Shape<'a> {
 
 /// The fields of `requestContext` that tell the sources apart.
 #[derive(Debug, Default, Deserialize)]
-struct ContextShape<'a> {
+pub(super) struct ContextShape<'a> {
     #[serde(borrow, default)]
-    elb: Option<&'a RawValue>,
+    pub(super) elb: Option<&'a RawValue>,
     #[serde(rename = "eventType", borrow, default)]
-    event_type: Option<&'a RawValue>,
+    pub(super) event_type: Option<&'a RawValue>,
     #[serde(rename = "connectionId", borrow, default)]
-    connection_id: Option<&'a RawValue>,
+    pub(super) connection_id: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    http: Option<&'a RawValue>,
+    pub(super) http: Option<&'a RawValue>,
     #[serde(rename = "domainName", borrow, default)]
     domain_name: Option<&'a RawValue>,
     #[serde(rename = "serviceNetworkArn", borrow, default)]
-    service_network_arn: Option<&'a RawValue>,
+    pub(super) service_network_arn: Option<&'a RawValue>,
     #[serde(rename = "serviceArn", borrow, default)]
-    service_arn: Option<&'a RawValue>,
+    pub(super) service_arn: Option<&'a RawValue>,
 }
 
-fn is_object(raw: Option<&RawValue>) -> bool {
+/// What a source's detection rule looks at: the event's top-level shape and its `requestContext`'s.
+pub(super) struct Clues<'s, 'a> {
+    pub(super) shape: &'s Shape<'a>,
+    pub(super) context: ContextShape<'a>,
+}
+
+impl Clues<'_, '_> {
+    /// `requestContext.domainName`, lower-cased; empty when there is none.
+    pub(super) fn domain_name(&self) -> String {
+        self.context
+            .domain_name
+            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    }
+}
+
+pub(super) fn is_object(raw: Option<&RawValue>) -> bool {
     raw.is_some_and(|r| r.get().starts_with('{'))
 }
 
-fn is_string(raw: Option<&RawValue>) -> bool {
+pub(super) fn is_string(raw: Option<&RawValue>) -> bool {
     raw.is_some_and(|r| r.get().starts_with('"'))
 }
 
@@ -65,36 +83,13 @@ impl<'a> Shape<'a> {
         serde_json::from_slice::<Shape>(event).map(Some)
     }
 
-    /// The event source.
-    pub fn kind(&self, http_api_domains: &[String]) -> EventKind {
+    /// The event source: the first in the registry whose rule matches, else pass-through.
+    pub fn source(&self, http_api_domains: &[String]) -> &'static Source {
         let context: ContextShape = self
             .request_context
             .and_then(|raw| serde_json::from_str(raw.get()).ok())
             .unwrap_or_default();
-        if is_object(context.elb) {
-            return EventKind::Alb {
-                multi_value: self.multi_value_headers.is_some(),
-            };
-        }
-        if is_string(context.event_type) && is_string(context.connection_id) {
-            return EventKind::WebSocket;
-        }
-        if is_string(context.service_network_arn) || is_string(context.service_arn) {
-            return EventKind::VpcLattice;
-        }
-        if is_object(context.http) {
-            let domain = context
-                .domain_name
-                .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
-                .unwrap_or_default();
-            let domain = domain.to_ascii_lowercase();
-            let http_api = domain.contains(".execute-api.") || http_api_domains.contains(&domain);
-            return if http_api { EventKind::HttpApi } else { EventKind::FunctionUrl };
-        }
-        if self.http_method.is_some() && is_object(self.request_context) {
-            return EventKind::RestApi;
-        }
-        EventKind::PassThrough
+        registry::detect(&Clues { shape: self, context }, http_api_domains)
     }
 }
 
@@ -102,54 +97,49 @@ impl<'a> Shape<'a> {
 mod tests {
     use super::*;
     use crate::sources::tests::fixture;
+    use crate::sources::{alb, function_url, http_api, pass_through, rest_api, vpc_lattice, websocket};
     use serde_json::Value;
 
-    fn detect(event: &Value, http_api_domains: &[String]) -> EventKind {
+    fn detect(event: &Value, http_api_domains: &[String]) -> &'static Source {
         let text = event.to_string();
-        Shape::read(text.as_bytes()).unwrap().unwrap().kind(http_api_domains)
+        Shape::read(text.as_bytes()).unwrap().unwrap().source(http_api_domains)
     }
 
     #[test]
     fn every_fixture_has_the_kind_its_name_says() {
         let cases = [
-            (
-                "example-alb-lambda-target-request-headers-only.json",
-                EventKind::Alb { multi_value: false },
-            ),
-            (
-                "example-alb-lambda-target-request-multivalue-headers.json",
-                EventKind::Alb { multi_value: true },
-            ),
-            ("example-apigw-console-test-request.json", EventKind::RestApi),
-            ("example-apigw-request.json", EventKind::RestApi),
-            ("example-apigw-request-catch-all.json", EventKind::RestApi),
-            ("example-apigw-request-multi-value-parameters.json", EventKind::RestApi),
-            ("example-apigw-restapi-openapi-request.json", EventKind::RestApi),
-            ("example-apigw-sam-rest-request.json", EventKind::RestApi),
-            ("example-apigw-sam-http-request.json", EventKind::FunctionUrl),
-            ("example-apigw-v2-request-iam.json", EventKind::HttpApi),
-            ("example-apigw-v2-request-jwt-authorizer.json", EventKind::HttpApi),
-            ("example-apigw-v2-request-lambda-authorizer.json", EventKind::HttpApi),
-            ("example-apigw-v2-request-multi-value-parameters.json", EventKind::HttpApi),
-            ("example-apigw-v2-request-no-authorizer.json", EventKind::HttpApi),
-            ("example-lambda-function-url-request.json", EventKind::FunctionUrl),
-            ("example-apigw-websocket-message.json", EventKind::WebSocket),
-            ("example-apigw-websocket-request-disconnect-route.json", EventKind::WebSocket),
-            ("example-apigw-websocket-request-without-method.json", EventKind::WebSocket),
-            ("example-bedrock-agent-runtime-event.json", EventKind::PassThrough),
-            ("example-dynamodb-event.json", EventKind::PassThrough),
-            ("example-eventbridge-schedule.json", EventKind::PassThrough),
-            ("example-kinesis-event.json", EventKind::PassThrough),
-            ("example-s3-event.json", EventKind::PassThrough),
-            ("example-sns-event.json", EventKind::PassThrough),
-            ("example-sqs-event.json", EventKind::PassThrough),
-            ("example-vpc-lattice-v2-request.json", EventKind::VpcLattice),
-            ("example-vpc-lattice-v2-request-base64.json", EventKind::VpcLattice),
+            ("example-alb-lambda-target-request-headers-only.json", alb::SINGLE_VALUE),
+            ("example-alb-lambda-target-request-multivalue-headers.json", alb::MULTI_VALUE),
+            ("example-apigw-console-test-request.json", rest_api::SOURCE),
+            ("example-apigw-request.json", rest_api::SOURCE),
+            ("example-apigw-request-catch-all.json", rest_api::SOURCE),
+            ("example-apigw-request-multi-value-parameters.json", rest_api::SOURCE),
+            ("example-apigw-restapi-openapi-request.json", rest_api::SOURCE),
+            ("example-apigw-sam-rest-request.json", rest_api::SOURCE),
+            ("example-apigw-sam-http-request.json", function_url::SOURCE),
+            ("example-apigw-v2-request-iam.json", http_api::SOURCE),
+            ("example-apigw-v2-request-jwt-authorizer.json", http_api::SOURCE),
+            ("example-apigw-v2-request-lambda-authorizer.json", http_api::SOURCE),
+            ("example-apigw-v2-request-multi-value-parameters.json", http_api::SOURCE),
+            ("example-apigw-v2-request-no-authorizer.json", http_api::SOURCE),
+            ("example-lambda-function-url-request.json", function_url::SOURCE),
+            ("example-apigw-websocket-message.json", websocket::SOURCE),
+            ("example-apigw-websocket-request-disconnect-route.json", websocket::SOURCE),
+            ("example-apigw-websocket-request-without-method.json", websocket::SOURCE),
+            ("example-bedrock-agent-runtime-event.json", pass_through::SOURCE),
+            ("example-dynamodb-event.json", pass_through::SOURCE),
+            ("example-eventbridge-schedule.json", pass_through::SOURCE),
+            ("example-kinesis-event.json", pass_through::SOURCE),
+            ("example-s3-event.json", pass_through::SOURCE),
+            ("example-sns-event.json", pass_through::SOURCE),
+            ("example-sqs-event.json", pass_through::SOURCE),
+            ("example-vpc-lattice-v2-request.json", vpc_lattice::SOURCE),
+            ("example-vpc-lattice-v2-request-base64.json", vpc_lattice::SOURCE),
         ];
         for (name, kind) in cases {
             let bytes = fixture(name);
             let shape = Shape::read(&bytes).unwrap().unwrap();
-            assert_eq!(shape.kind(&[]), kind, "{name}");
+            assert_eq!(shape.source(&[]), kind, "{name}");
             let event: Value = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(detect(&event, &[]), kind, "{name}: the Value form agrees");
         }
@@ -163,14 +153,14 @@ mod tests {
         let shape = Shape::read(br#"{"httpMethod": "GET", "requestContext": "not an object"}"#)
             .unwrap()
             .unwrap();
-        assert_eq!(shape.kind(&[]), EventKind::PassThrough);
+        assert_eq!(shape.source(&[]), pass_through::SOURCE);
     }
 
     #[test]
     fn custom_domain_http_api_is_listed() {
         let mut event: Value = serde_json::from_slice(&fixture("example-apigw-v2-request-iam.json")).unwrap();
         event["requestContext"]["domainName"] = "api.example.com".into();
-        assert_eq!(detect(&event, &[]), EventKind::FunctionUrl);
-        assert_eq!(detect(&event, &["api.example.com".into()]), EventKind::HttpApi);
+        assert_eq!(detect(&event, &[]), function_url::SOURCE);
+        assert_eq!(detect(&event, &["api.example.com".into()]), http_api::SOURCE);
     }
 }

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::EventKind;
+use super::source::Source;
 use crate::error::{AdapterError, ErrorKind};
 use crate::net::uri::InvalidTarget;
 
@@ -15,7 +15,7 @@ pub enum EventError {
     /// The event is not JSON.
     NotJson(serde_json::Error),
     /// The event has `kind`'s shape but does not parse as `kind`'s event (a field of the wrong type, say).
-    Malformed { kind: EventKind, error: serde_json::Error },
+    Malformed { kind: &'static Source, error: serde_json::Error },
     /// The method is not an HTTP method.
     BadMethod(String),
     /// The method is `CONNECT`, which asks a proxy for a tunnel: its request target is an authority, not a

@@ -5,23 +5,19 @@ use super::tests::{ctx, fixture, options};
 use super::*;
 
 /// One sample per event source, with the field its path is read from.
-const SOURCES: [(&str, EventKind, &str); 8] = [
-    ("example-lambda-function-url-request.json", EventKind::FunctionUrl, "rawPath"),
-    ("example-apigw-v2-request-iam.json", EventKind::HttpApi, "rawPath"),
-    ("example-apigw-request.json", EventKind::RestApi, "path"),
-    ("example-apigw-console-test-request.json", EventKind::RestApi, "path"),
-    (
-        "example-alb-lambda-target-request-headers-only.json",
-        EventKind::Alb { multi_value: false },
-        "path",
-    ),
+const SOURCES: [(&str, &Source, &str); 8] = [
+    ("example-lambda-function-url-request.json", function_url::SOURCE, "rawPath"),
+    ("example-apigw-v2-request-iam.json", http_api::SOURCE, "rawPath"),
+    ("example-apigw-request.json", rest_api::SOURCE, "path"),
+    ("example-apigw-console-test-request.json", rest_api::SOURCE, "path"),
+    ("example-alb-lambda-target-request-headers-only.json", alb::SINGLE_VALUE, "path"),
     (
         "example-alb-lambda-target-request-multivalue-headers.json",
-        EventKind::Alb { multi_value: true },
+        alb::MULTI_VALUE,
         "path",
     ),
-    ("example-apigw-websocket-request.json", EventKind::WebSocket, "path"),
-    ("example-sqs-event.json", EventKind::PassThrough, "path"),
+    ("example-apigw-websocket-request.json", websocket::SOURCE, "path"),
+    ("example-sqs-event.json", pass_through::SOURCE, "path"),
 ];
 
 const FORGED: [&str; 7] = [
@@ -65,7 +61,7 @@ fn no_source_lets_a_client_set_an_adapter_owned_header() {
         for (header, value) in app.request.headers() {
             assert_ne!(value, MARK, "{name}: the client's {header} reached the app");
         }
-        if kind != EventKind::PassThrough {
+        if kind != pass_through::SOURCE {
             assert!(
                 app.request.headers().contains_key(LAMBDA_CONTEXT),
                 "{name}: the adapter's own is there"
@@ -81,7 +77,7 @@ fn no_path_moves_the_request_to_another_address() {
         for path in ["@127.0.0.2:9/x", ".x", "//127.0.0.3:1/x", "http://127.0.0.4:1/x", "x?y#z", ""] {
             let mut event = event(name);
             event[field] = path.into();
-            if kind == EventKind::HttpApi || kind == EventKind::FunctionUrl {
+            if kind == http_api::SOURCE || kind == function_url::SOURCE {
                 event["requestContext"]["http"]["path"] = path.into();
             }
             let request = translated(&event).request;

@@ -1,26 +1,31 @@
 //! Event sources: each one's event as the app's HTTP request, and the format its answer goes back in.
 //!
-//! One file per source, owning how its event is read, the document its answer takes and whether it can
-//! take a stream: `function_url`, `http_api`, `rest_api`, `alb`, `vpc_lattice`, [`websocket`]
-//! and `pass_through`. Which source sent an event is told by its shape, in one place (`detect`).
-//! Adding a source is one file here and one [`EventKind`] arm. What an event can get wrong is an
-//! [`EventError`] (`error`), which [`translate`] reports as Lambda's `InvalidEvent`.
+//! One file per source, each declaring everything about it as one [`Source`] (`source`): its names and
+//! `dev --event` flag, how its events are told apart, how they are read, the document its answer takes and
+//! whether it can take a stream, its limits, and how `dev` plays it: `function_url`, `http_api`,
+//! `rest_api`, `alb`, `vpc_lattice`, [`websocket`] and `pass_through`. [`registry`] lists them; detection
+//! (`detect`), translation, the buffered encoder, `dev` and the fuzz targets walk that list, so adding a
+//! source is its file and one registry line. What an event can get wrong is an [`EventError`] (`error`),
+//! which [`translate`] reports as Lambda's `InvalidEvent`.
 //!
 //! Every source's request gets the context headers apps of the reference adapter rely on. Headers whose
 //! meaning the adapter owns (`owned`) are removed from what the client sent first, for every source, so a
 //! client cannot forge its identity, its authorizer claims or a WebSocket callback. The app's address comes
 //! from configuration alone ([`crate::net::uri::app_uri`]).
 
-mod alb;
+pub(crate) mod alb;
 pub(crate) mod detect;
+pub mod emulate;
 mod error;
-mod function_url;
-mod http_api;
+pub(crate) mod function_url;
+pub(crate) mod http_api;
 pub(crate) mod owned;
 mod parts;
-mod pass_through;
-mod rest_api;
-mod vpc_lattice;
+pub(crate) mod pass_through;
+pub mod registry;
+pub(crate) mod rest_api;
+mod source;
+pub(crate) mod vpc_lattice;
 pub mod websocket;
 
 use bytes::Bytes;
@@ -33,9 +38,10 @@ use crate::config::Config;
 use crate::context::{FunctionEnv, InvocationContext};
 use crate::error::AdapterError;
 use crate::net::uri;
-use crate::wire::Format;
 pub use error::EventError;
 pub use owned::{LAMBDA_CONTEXT, REQUEST_CONTEXT, TENANT_ID, TRACE_ID, WAIT_UNTIL};
+use source::Read;
+pub use source::{Emulation, Failure, Limits, Source, Streaming};
 use websocket::{WsEvent, WsRoutes};
 
 /// The W3C trace context header OpenTelemetry SDKs read.
@@ -43,123 +49,6 @@ const TRACEPARENT: &str = "traceparent";
 
 /// Framing headers of the client's request, which the adapter sets anew for the app.
 const REQUEST_FRAMING: [&str; 2] = ["content-length", "expect"];
-
-/// The event sources the adapter knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EventKind {
-    /// Lambda Function URL (payload 2.0); can stream.
-    FunctionUrl,
-    /// API Gateway HTTP API (payload 2.0) on an `execute-api` domain or a listed custom domain; buffered only.
-    HttpApi,
-    /// API Gateway REST API (payload 1.0); streams only when the user opts in.
-    RestApi,
-    /// Application Load Balancer; `multi_value` when the target group sends multi-value headers.
-    Alb { multi_value: bool },
-    /// Amazon VPC Lattice (v2 payload); buffered only.
-    VpcLattice,
-    /// API Gateway WebSocket API.
-    WebSocket,
-    /// Anything else (SQS, S3, EventBridge, a direct invoke): posted as-is to the pass-through path.
-    PassThrough,
-}
-
-/// How a source can take a streamed answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Streaming {
-    /// `multiValueHeaders` in the prelude (REST API streaming).
-    pub multi_value: bool,
-}
-
-impl EventKind {
-    /// The sources `dev --event` emulates, in the order its help lists them.
-    pub const DEV: [EventKind; 6] = [
-        EventKind::FunctionUrl,
-        EventKind::HttpApi,
-        EventKind::RestApi,
-        EventKind::Alb { multi_value: false },
-        EventKind::Alb { multi_value: true },
-        EventKind::VpcLattice,
-    ];
-
-    /// A short name for logs and messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            EventKind::FunctionUrl => "Function URL",
-            EventKind::HttpApi => "API Gateway HTTP API",
-            EventKind::RestApi => "API Gateway REST API",
-            EventKind::Alb { .. } => "ALB",
-            EventKind::VpcLattice => "VPC Lattice",
-            EventKind::WebSocket => "API Gateway WebSocket",
-            EventKind::PassThrough => "pass-through",
-        }
-    }
-
-    /// The `dev --event` value.
-    pub fn flag(self) -> &'static str {
-        match self {
-            EventKind::FunctionUrl => "function-url",
-            EventKind::HttpApi => "apigw-http",
-            EventKind::RestApi => "apigw-rest",
-            EventKind::Alb { multi_value: false } => "alb",
-            EventKind::Alb { multi_value: true } => "alb-multi",
-            EventKind::VpcLattice => "vpc-lattice",
-            EventKind::WebSocket => "websocket",
-            EventKind::PassThrough => "pass-through",
-        }
-    }
-
-    /// The kind a `dev --event` value names.
-    pub fn from_flag(text: &str) -> Option<EventKind> {
-        EventKind::DEV.into_iter().find(|kind| kind.flag() == text)
-    }
-
-    /// A longer name, for `dev`'s banner.
-    pub fn describe(self) -> &'static str {
-        match self {
-            EventKind::FunctionUrl => "Lambda Function URL (payload 2.0)",
-            EventKind::HttpApi => "API Gateway HTTP API (payload 2.0)",
-            EventKind::RestApi => "API Gateway REST API (payload 1.0)",
-            EventKind::Alb { multi_value: false } => "Application Load Balancer (single-value headers)",
-            EventKind::Alb { multi_value: true } => "Application Load Balancer (multi-value headers)",
-            EventKind::VpcLattice => "Amazon VPC Lattice (v2 payload)",
-            EventKind::WebSocket => "API Gateway WebSocket API",
-            EventKind::PassThrough => "a non-HTTP event",
-        }
-    }
-
-    /// The document a buffered answer takes; `None` for pass-through events, answered with the app's body.
-    pub fn format(self) -> Option<Format> {
-        match self {
-            EventKind::FunctionUrl => Some(function_url::FORMAT),
-            EventKind::HttpApi => Some(http_api::FORMAT),
-            EventKind::RestApi => Some(rest_api::FORMAT),
-            EventKind::Alb { multi_value } => Some(alb::format(multi_value)),
-            EventKind::VpcLattice => Some(vpc_lattice::FORMAT),
-            EventKind::WebSocket => Some(websocket::FORMAT),
-            EventKind::PassThrough => None,
-        }
-    }
-
-    /// Whether this source can take a streamed answer: Function URLs always, REST APIs when the user says
-    /// the integration streams (`rest_streaming`); the others only read a whole document.
-    pub fn streaming(self, rest_streaming: bool) -> Option<Streaming> {
-        match self {
-            EventKind::FunctionUrl => Some(Streaming { multi_value: false }),
-            EventKind::RestApi if rest_streaming => Some(Streaming { multi_value: true }),
-            _ => None,
-        }
-    }
-
-    /// The largest request body the source delivers, and the largest buffered answer it accepts (ALB's
-    /// limits for Lambda targets are 1 MB each; Lambda's own is 6 MB).
-    pub fn limits(self) -> (usize, usize) {
-        const MB: usize = 1024 * 1024;
-        match self {
-            EventKind::Alb { .. } => (MB, MB),
-            _ => (6 * MB, 6 * MB),
-        }
-    }
-}
 
 /// What translation needs from the configuration.
 #[derive(Clone, Debug)]
@@ -192,7 +81,8 @@ impl TranslateOptions {
 /// An event turned into the app's request.
 #[derive(Debug)]
 pub struct AppRequest {
-    pub kind: EventKind,
+    /// The source that sent it.
+    pub kind: &'static Source,
     pub request: Request<Bytes>,
     /// What the answer and the bridge need of a WebSocket event.
     pub websocket: Option<WsEvent>,
@@ -208,39 +98,28 @@ pub fn translate(event: &[u8], ctx: &InvocationContext, options: &TranslateOptio
 fn read(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<AppRequest, EventError> {
     let shape = detect::Shape::read(event).map_err(EventError::NotJson)?;
     let (kind, shape) = match shape {
-        Some(shape) => (shape.kind(&options.http_api_domains), shape),
-        None => (EventKind::PassThrough, detect::Shape::default()),
+        Some(shape) => (shape.source(&options.http_api_domains), shape),
+        None => (pass_through::SOURCE, detect::Shape::default()),
     };
-    let parts = match kind {
-        EventKind::PassThrough => {
-            let request = pass_through::request(event, ctx, options)?;
-            return Ok(AppRequest {
+    match kind.read {
+        Read::Own(read) => {
+            let own = read(event, ctx, options)?;
+            Ok(AppRequest {
+                kind,
+                request: own.request,
+                websocket: own.websocket,
+            })
+        }
+        Read::Http(read) => {
+            let parts = read(event, &shape)?;
+            let request = http_request(parts, shape.request_context, ctx, options)?;
+            Ok(AppRequest {
                 kind,
                 request,
                 websocket: None,
-            });
+            })
         }
-        EventKind::WebSocket => {
-            let value: Value = serde_json::from_slice(event).map_err(EventError::NotJson)?;
-            let (request, websocket) = websocket::request(&value, ctx, options)?;
-            return Ok(AppRequest {
-                kind,
-                request,
-                websocket: Some(websocket),
-            });
-        }
-        EventKind::FunctionUrl => function_url::read(event)?,
-        EventKind::HttpApi => http_api::read(event)?,
-        EventKind::RestApi => rest_api::read(event, &shape)?,
-        EventKind::Alb { multi_value } => alb::read(event, &shape, multi_value)?,
-        EventKind::VpcLattice => vpc_lattice::read(event, &shape)?,
-    };
-    let request = http_request(parts, shape.request_context, ctx, options)?;
-    Ok(AppRequest {
-        kind,
-        request,
-        websocket: None,
-    })
+    }
 }
 
 fn http_request(

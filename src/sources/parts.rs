@@ -7,8 +7,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::EventError;
 use super::detect::Shape;
-use super::{EventError, EventKind};
+use super::source::Source;
 
 /// The request an event describes, with path and query ready for the request line.
 #[derive(Debug)]
@@ -25,7 +26,7 @@ pub struct EventParts {
 }
 
 /// Reads `event` as `kind`'s `aws_lambda_events` type; the error names the source.
-pub fn parse<'a, T: Deserialize<'a>>(event: &'a [u8], kind: EventKind) -> Result<T, EventError> {
+pub fn parse<'a, T: Deserialize<'a>>(event: &'a [u8], kind: &'static Source) -> Result<T, EventError> {
     serde_json::from_slice(event).map_err(|error| EventError::Malformed { kind, error })
 }
 

@@ -4,11 +4,32 @@
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, header};
 
+use super::source::{Limits, OwnRequest, Read, Source, Streams};
 use super::{EventError, TranslateOptions, add_context_headers, build};
 use crate::context::InvocationContext;
 use crate::net::uri;
 
-pub(super) fn request(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<Request<Bytes>, EventError> {
+/// Last in the registry: its rule takes whatever no other source claims.
+pub(crate) const SOURCE: &Source = &Source {
+    name: "pass-through",
+    flag: "pass-through",
+    describe: "a non-HTTP event",
+    detect: |_, _| true,
+    read: Read::Own(read),
+    format: None,
+    streams: Streams::Never,
+    limits: Limits::LAMBDA,
+    emulation: None,
+};
+
+fn read(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<OwnRequest, EventError> {
+    Ok(OwnRequest {
+        request: request(event, ctx, options)?,
+        websocket: None,
+    })
+}
+
+fn request(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<Request<Bytes>, EventError> {
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     add_context_headers(&mut headers, None, ctx, options);

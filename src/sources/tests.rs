@@ -41,7 +41,7 @@ pub(crate) fn options() -> TranslateOptions {
 }
 
 /// The source an event comes from, as detection tells it with no settings.
-pub(crate) fn kind_of(event: &Value) -> EventKind {
+pub(crate) fn kind_of(event: &Value) -> &'static Source {
     translate(event.to_string().as_bytes(), &ctx(), &options()).unwrap().kind
 }
 
@@ -65,7 +65,7 @@ fn all<'a>(request: &'a Request<Bytes>, name: &str) -> Vec<&'a str> {
 #[test]
 fn function_url() {
     let app = run(&fixture("example-lambda-function-url-request.json"), &options());
-    assert_eq!(app.kind, EventKind::FunctionUrl);
+    assert_eq!(app.kind, function_url::SOURCE);
     let r = &app.request;
     assert_eq!(r.method(), Method::GET);
     assert_eq!(
@@ -103,7 +103,7 @@ fn http_api_variants() {
         "example-apigw-v2-request-lambda-authorizer.json",
     ] {
         let app = run(&fixture(name), &options());
-        assert_eq!(app.kind, EventKind::HttpApi, "{name}");
+        assert_eq!(app.kind, http_api::SOURCE, "{name}");
         assert_eq!(
             app.request.uri(),
             "http://127.0.0.1:8080/my/path?parameter1=value1&parameter1=value2&parameter2=value",
@@ -125,7 +125,7 @@ fn http_api_variants() {
 #[test]
 fn rest_api_with_multi_value_maps() {
     let app = run(&fixture("example-apigw-request-multi-value-parameters.json"), &options());
-    assert_eq!(app.kind, EventKind::RestApi);
+    assert_eq!(app.kind, rest_api::SOURCE);
     let r = &app.request;
     assert_eq!(r.method(), Method::POST);
     assert_eq!(r.uri(), "http://127.0.0.1:8080/hello/world?name=me&name=me2");
@@ -148,7 +148,7 @@ fn rest_api_samples() {
         ("example-apigw-sam-rest-request.json", "http://127.0.0.1:8080/test"),
     ] {
         let app = run(&fixture(name), &options());
-        assert_eq!(app.kind, EventKind::RestApi, "{name}");
+        assert_eq!(app.kind, rest_api::SOURCE, "{name}");
         assert_eq!(app.request.uri(), uri, "{name}");
     }
 }
@@ -156,13 +156,13 @@ fn rest_api_samples() {
 #[test]
 fn alb_both_forms() {
     let app = run(&fixture("example-alb-lambda-target-request-multivalue-headers.json"), &options());
-    assert_eq!(app.kind, EventKind::Alb { multi_value: true });
+    assert_eq!(app.kind, alb::MULTI_VALUE);
     assert_eq!(app.request.uri(), "http://127.0.0.1:8080/?key=hello");
     assert_eq!(header(&app.request, "x-myheader"), Some("123"));
     assert_eq!(header(&app.request, "connection"), None);
     assert_eq!(&app.request.body()[..], b"Some text");
     let app = run(&fixture("example-alb-lambda-target-request-headers-only.json"), &options());
-    assert_eq!(app.kind, EventKind::Alb { multi_value: false });
+    assert_eq!(app.kind, alb::SINGLE_VALUE);
     assert_eq!(header(&app.request, "x-forwarded-for"), Some("25.12.198.67"));
 }
 
@@ -247,7 +247,7 @@ fn non_http_events_pass_through_as_is() {
     ] {
         let event = fixture(name);
         let app = run(&event, &options());
-        assert_eq!(app.kind, EventKind::PassThrough, "{name}");
+        assert_eq!(app.kind, pass_through::SOURCE, "{name}");
         assert_eq!(app.request.method(), Method::POST);
         assert_eq!(app.request.uri(), "http://127.0.0.1:8080/events");
         assert_eq!(header(&app.request, "content-type"), Some("application/json"));
@@ -280,13 +280,7 @@ fn each_way_an_http_event_can_be_wrong_has_its_kind() {
     let rest = json!({"httpMethod": "NOT A METHOD", "path": "/", "requestContext": {}});
     let error = read(&rest);
     assert!(
-        matches!(
-            error,
-            EventError::Malformed {
-                kind: EventKind::RestApi,
-                ..
-            }
-        ),
+        matches!(error, EventError::Malformed { kind, .. } if kind == rest_api::SOURCE),
         "{error:?}"
     );
     let mut event = url();
@@ -325,7 +319,7 @@ fn emulator_events_with_nulls_are_accepted() {
         "body": null, "isBase64Encoded": false
     });
     let app = run(event.to_string().as_bytes(), &options());
-    assert_eq!(app.kind, EventKind::FunctionUrl);
+    assert_eq!(app.kind, function_url::SOURCE);
     assert_eq!(app.request.uri(), "http://127.0.0.1:8080/hello");
 }
 
@@ -333,7 +327,7 @@ fn emulator_events_with_nulls_are_accepted() {
 fn payloads_that_are_not_objects_pass_through() {
     for payload in [&b"\"a direct invoke's string\""[..], b"[1, 2, 3]", b"42"] {
         let app = run(payload, &options());
-        assert_eq!(app.kind, EventKind::PassThrough);
+        assert_eq!(app.kind, pass_through::SOURCE);
         assert_eq!(&app.request.body()[..], payload);
     }
 }

@@ -6,6 +6,6 @@
 mod format;
 mod head;
 
-pub use format::Format;
+pub use format::{Format, HeaderForm};
 pub use head::{DecodeError, Head};
 pub(crate) use head::{add_cookies, add_multi, add_single, error, status};

@@ -1,20 +1,19 @@
 //! The front door: the local HTTP server that plays the event source (Function URL, API Gateway, ALB).
 //!
 //! Each request is read whole (Lambda's invoke payload is at most 6 MB, so an event source buffers it too),
-//! becomes an event ([`super::events`]), and is invoked through the embedded emulator, one invocation at a
+//! becomes the event its source sends (the source's [`Emulation`]), and is invoked through the embedded emulator, one invocation at a
 //! time as in one Lambda execution environment; requests arriving meanwhile wait their turn. The answer goes
-//! back as the source would give it: a buffered document decoded ([`super::decode`]), or a stream forwarded
+//! back as the source would give it: a buffered document decoded ([`document::decode`]), or a stream forwarded
 //! chunk by chunk as it arrives (TCP_NODELAY, one write per chunk). A stream that fails mid-way is cut
 //! without the terminating chunk, which is how a Function URL ends it, so the client sees an incomplete
 //! response instead of a short but valid one.
 //!
 //! A request that arrives while the app starts waits for it, as in a Lambda cold start ([`cold_start`]).
 //!
-//! Failures answer with the source's own error response: 502 for Function URL, REST API and ALB, 500 for an
-//! HTTP API; the reason goes to the log line, never to the client, as in AWS.
+//! Failures answer with the source's own error response (its [`Failure`]): 502 for Function URL, REST API,
+//! ALB and VPC Lattice, 500 for an HTTP API; the reason goes to the log line, never to the client, as in AWS.
 
 pub mod cold_start;
-pub mod events;
 pub mod request_body;
 pub mod request_log;
 
@@ -32,13 +31,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-use crate::buffered::document::{self, Format, Head};
+use crate::buffered::document::{self, Head};
 use crate::context::now_ms;
 use crate::dev::emulator::{Emulator, ErrorReport, InvokeError, Outcome, StreamItem, Streamed};
 use crate::net::body::BoxError;
-use crate::sources::EventKind;
+use crate::sources::emulate::{ClientRequest, RequestIds};
+use crate::sources::{Emulation, Failure, Source, function_url};
 use cold_start::ColdStart;
-use events::{ClientRequest, RequestIds};
 use request_body::{BodyError, read_body};
 use request_log::RequestLog;
 
@@ -58,7 +57,8 @@ pub trait WebSocketHandler: Send + Sync {
 /// The server's settings and its way to the function.
 pub struct FrontDoor {
     emulator: Arc<Emulator>,
-    source: EventKind,
+    /// The source it plays: one `dev` emulates (a Function URL when given another).
+    source: &'static Source,
     timeout: Duration,
     port: u16,
     websocket: Option<Arc<dyn WebSocketHandler>>,
@@ -68,7 +68,12 @@ pub struct FrontDoor {
 }
 
 impl FrontDoor {
-    pub fn new(emulator: Arc<Emulator>, source: EventKind, timeout: Duration, port: u16) -> Self {
+    pub fn new(emulator: Arc<Emulator>, source: &'static Source, timeout: Duration, port: u16) -> Self {
+        let source = if source.emulation().is_some() {
+            source
+        } else {
+            function_url::SOURCE
+        };
         FrontDoor {
             emulator,
             source,
@@ -141,7 +146,8 @@ impl FrontDoor {
             .headers
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        let (request_limit, response_limit) = self.source.limits();
+        let limits = self.source.limits();
+        let (request_limit, response_limit) = (limits.request, limits.answer);
         let body = match read_body(body, declared, request_limit).await {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
@@ -174,7 +180,7 @@ impl FrontDoor {
             source_ip: peer.ip(),
             port: self.port,
         };
-        let event = Bytes::from(events::build(self.source, &client, &ids).to_string());
+        let event = Bytes::from(self.emulation().event(&client, &ids).to_string());
         if event.len() > MAX_EVENT {
             log.note(format!(
                 "the event is {} bytes (base64 makes binary bodies a third larger), over Lambda's {MAX_EVENT}-byte limit",
@@ -191,7 +197,7 @@ impl FrontDoor {
                 ));
                 log.finish(self.failure())
             }
-            Ok(Outcome::Response(payload)) => match document::decode(self.source.format().unwrap_or(Format::PayloadV2), &payload) {
+            Ok(Outcome::Response(payload)) => match document::decode(self.source.format().unwrap_or(function_url::FORMAT), &payload) {
                 Ok(decoded) => log.finish(whole(decoded.head, decoded.body, parts.method == Method::HEAD)),
                 Err(error) => {
                     log.note(format!(
@@ -226,30 +232,18 @@ impl FrontDoor {
         }
     }
 
+    fn emulation(&self) -> &Emulation {
+        self.source.emulation().unwrap_or(&function_url::EMULATION)
+    }
+
     /// What the source answers when the function fails or times out.
     fn failure(&self) -> Response<ResponseBody> {
-        match self.source {
-            EventKind::FunctionUrl | EventKind::WebSocket | EventKind::PassThrough => simple(
-                StatusCode::BAD_GATEWAY,
-                "application/json",
-                r#"{"Message":"Internal Server Error"}"#,
-            ),
-            EventKind::HttpApi => simple(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "application/json",
-                r#"{"message":"Internal Server Error"}"#,
-            ),
-            EventKind::RestApi => simple(
-                StatusCode::BAD_GATEWAY,
-                "application/json",
-                r#"{"message": "Internal server error"}"#,
-            ),
-            EventKind::Alb { .. } | EventKind::VpcLattice => simple(
-                StatusCode::BAD_GATEWAY,
-                "text/html",
-                "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n",
-            ),
-        }
+        let Failure {
+            status,
+            content_type,
+            body,
+        } = self.emulation().failure();
+        simple(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), content_type, body)
     }
 }
 

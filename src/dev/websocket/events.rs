@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::dev::front_door::events::{self, API_ID, ClientRequest, REGION, RequestIds};
+use crate::sources::emulate::{self as events, API_ID, ClientRequest, REGION, RequestIds};
 
 /// The stage in events and in the management API's base path.
 pub const STAGE: &str = "dev";

@@ -3,7 +3,7 @@
 use super::*;
 
 use crate::sources::tests::kind_of;
-use crate::sources::{EventKind, translate};
+use crate::sources::{translate, websocket};
 
 use http::{HeaderMap, Method, Uri};
 
@@ -127,7 +127,7 @@ fn the_adapter_maps_dev_events_as_it_maps_real_ones() {
     ];
     let mut seen = Vec::new();
     for event in &events {
-        assert_eq!(kind_of(event), EventKind::WebSocket);
+        assert_eq!(kind_of(event), websocket::SOURCE);
         let app = translate(event.to_string().as_bytes(), &ctx, &options).unwrap();
         let header = |name: &str| app.request.headers()[name].to_str().unwrap().to_string();
         seen.push((app.request.uri().to_string(), header("x-ws-route-key"), header("x-ws-callback")));

@@ -39,9 +39,9 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message, handshake::deriv
 use crate::context::now_ms;
 use crate::dev::cli::WsOptions;
 use crate::dev::emulator::{Emulator, InvokeError, Outcome};
-use crate::dev::front_door::events::{ClientRequest, RequestIds};
 use crate::dev::front_door::request_log::RequestLog;
 use crate::dev::front_door::{ResponseBody, UpgradeFuture, WebSocketHandler};
+use crate::sources::emulate::{ClientRequest, RequestIds};
 use connections::{Connection, Connections, Outgoing};
 use events::{ConnectionFacts, new_id};
 

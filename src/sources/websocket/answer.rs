@@ -17,7 +17,6 @@ use crate::buffered::document;
 use crate::config::ReplyMode;
 use crate::error::{AdapterError, ErrorKind};
 use crate::response::meta::ResponseMeta;
-use crate::wire::Format;
 
 /// What to answer Lambda, and what to send through `@connections` first.
 #[derive(Debug, PartialEq)]
@@ -88,7 +87,7 @@ pub fn decide(
     let meta = ResponseMeta::new(status, &passed_back);
     let text = std::str::from_utf8(&reply_body).is_ok();
     Ok(Decision {
-        document: document::encode(Format::WebSocket, &meta, &reply_body, text),
+        document: document::encode(super::FORMAT, &meta, &reply_body, text),
         post,
         warnings,
     })

@@ -17,13 +17,45 @@ use serde_json::Value;
 
 pub mod answer;
 
+use super::detect::{Clues, is_string};
+use super::source::{Limits, OwnRequest, Read, Source, Streams};
 use super::{EventError, RequestContext, TranslateOptions, add_context_headers, build, owned};
 use crate::config::WsConfig;
 use crate::context::InvocationContext;
 use crate::net::uri;
-use crate::wire::Format;
+use crate::wire::{Format, HeaderForm};
 
-pub(super) const FORMAT: Format = Format::WebSocket;
+pub const SOURCE: &Source = &Source {
+    name: "API Gateway WebSocket",
+    flag: "websocket",
+    describe: "API Gateway WebSocket API",
+    detect,
+    read: Read::Own(read),
+    format: Some(FORMAT),
+    streams: Streams::Never,
+    limits: Limits::LAMBDA,
+    // dev's ws:// door builds these events itself (`crate::dev::websocket`).
+    emulation: None,
+};
+
+pub(crate) const FORMAT: Format = Format {
+    omit_empty_body: true,
+    ..Format::plain(HeaderForm::Subprotocol)
+};
+
+/// `requestContext.eventType` and `requestContext.connectionId`.
+fn detect(clues: &Clues, _: &[String]) -> bool {
+    is_string(clues.context.event_type) && is_string(clues.context.connection_id)
+}
+
+fn read(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<OwnRequest, EventError> {
+    let value: Value = serde_json::from_slice(event).map_err(EventError::NotJson)?;
+    let (request, websocket) = request(&value, ctx, options)?;
+    Ok(OwnRequest {
+        request,
+        websocket: Some(websocket),
+    })
+}
 
 /// Handshake headers the app must not see (besides the hop-by-hop ones every request loses): with them a
 /// framework would try to upgrade.
@@ -127,7 +159,7 @@ pub fn wait_until_url(port: u16, request_id: &str) -> String {
 }
 
 /// Builds the app's request for a WebSocket `event` (already detected as one).
-pub(super) fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOptions) -> Result<(Request<Bytes>, WsEvent), EventError> {
+fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOptions) -> Result<(Request<Bytes>, WsEvent), EventError> {
     let context = &event["requestContext"];
     let field = |name: &str| context[name].as_str().map(str::to_string);
     let event_type = WsEventType::parse(context["eventType"].as_str().unwrap_or(""))?;

@@ -3,7 +3,7 @@
 use super::*;
 
 use crate::error::ErrorKind;
-use crate::sources::{EventKind, translate};
+use crate::sources::translate;
 use serde_json::json;
 
 fn fixture(name: &str) -> Value {
@@ -15,7 +15,7 @@ use crate::sources::tests::{ctx, options};
 /// Translates through the public entry point, as an invocation does.
 fn app_request(event: &Value, options: &TranslateOptions) -> Request<Bytes> {
     let app = translate(event.to_string().as_bytes(), &ctx(), options).unwrap();
-    assert_eq!(app.kind, EventKind::WebSocket);
+    assert_eq!(app.kind, SOURCE);
     app.request
 }
 

@@ -1,9 +1,10 @@
-//! Events built by the front door against the real samples' shapes, and read back by the adapter's own
+//! Events built for `dev` against the real samples' shapes, and read back by the adapter's own
 //! translation: what the app would receive is what the client sent.
 
 use super::*;
-use crate::sources::EventKind;
 use crate::sources::tests::{app_request, fixture, kind_of};
+use crate::sources::{Source, alb, function_url, http_api, registry, rest_api};
+use serde_json::json;
 
 struct Sent {
     method: Method,
@@ -25,7 +26,7 @@ fn sent(method: &str, uri: &str, headers: &[(&str, &str)], body: &[u8]) -> Sent 
     }
 }
 
-fn event(source: EventKind, sent: &Sent) -> Value {
+fn event(source: &Source, sent: &Sent) -> Value {
     let request = ClientRequest {
         method: &sent.method,
         uri: &sent.uri,
@@ -38,7 +39,7 @@ fn event(source: EventKind, sent: &Sent) -> Value {
         request_id: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef".into(),
         time_epoch_ms: 1_673_437_534_837,
     };
-    build(source, &request, &ids)
+    source.emulation().expect("an emulated source").event(&request, &ids)
 }
 
 fn typical() -> Sent {
@@ -79,9 +80,9 @@ fn has_the_sample_shape(ours: &Value, sample: &str, optional: &[&str]) {
 
 #[test]
 fn function_url_matches_the_sample_and_reads_back() {
-    let event = event(EventKind::FunctionUrl, &typical());
+    let event = event(function_url::SOURCE, &typical());
     has_the_sample_shape(&event, "example-lambda-function-url-request.json", &[]);
-    assert_eq!(kind_of(&event), EventKind::FunctionUrl);
+    assert_eq!(kind_of(&event), function_url::SOURCE);
     assert_eq!(event["rawPath"], "/a%20b/c");
     assert_eq!(event["rawQueryString"], "tag=x&tag=y%26z&q=caf%C3%A9&empty");
     assert_eq!(event["queryStringParameters"], json!({"tag": "x,y&z", "q": "café", "empty": ""}));
@@ -108,9 +109,9 @@ fn function_url_matches_the_sample_and_reads_back() {
 
 #[test]
 fn http_api_moves_cookies_out_of_the_headers() {
-    let event = event(EventKind::HttpApi, &typical());
+    let event = event(http_api::SOURCE, &typical());
     has_the_sample_shape(&event, "example-apigw-v2-request-no-authorizer.json", &["authentication"]);
-    assert_eq!(kind_of(&event), EventKind::HttpApi);
+    assert_eq!(kind_of(&event), http_api::SOURCE);
     assert_eq!(
         event["requestContext"]["domainName"],
         format!("{API_ID}.execute-api.us-east-1.amazonaws.com")
@@ -123,9 +124,9 @@ fn http_api_moves_cookies_out_of_the_headers() {
 
 #[test]
 fn rest_api_decodes_path_and_query_and_keeps_every_value() {
-    let event = event(EventKind::RestApi, &typical());
+    let event = event(rest_api::SOURCE, &typical());
     has_the_sample_shape(&event, "example-apigw-request-multi-value-parameters.json", &["authorizer"]);
-    assert_eq!(kind_of(&event), EventKind::RestApi);
+    assert_eq!(kind_of(&event), rest_api::SOURCE);
     assert_eq!(event["path"], "/a b/c");
     assert_eq!(event["queryStringParameters"], json!({"tag": "y&z", "q": "café", "empty": ""}));
     assert_eq!(event["multiValueQueryStringParameters"]["tag"], json!(["x", "y&z"]));
@@ -142,18 +143,18 @@ fn rest_api_decodes_path_and_query_and_keeps_every_value() {
 
 #[test]
 fn alb_keeps_query_values_encoded_in_either_form() {
-    let single = event(EventKind::Alb { multi_value: false }, &typical());
+    let single = event(alb::SINGLE_VALUE, &typical());
     has_the_sample_shape(&single, "example-alb-lambda-target-request-headers-only.json", &[]);
-    assert_eq!(kind_of(&single), EventKind::Alb { multi_value: false });
+    assert_eq!(kind_of(&single), alb::SINGLE_VALUE);
     assert_eq!(
         single["queryStringParameters"],
         json!({"tag": "y%26z", "q": "caf%C3%A9", "empty": ""})
     );
     assert_eq!(single["headers"]["x-multi"], "2");
 
-    let multi = event(EventKind::Alb { multi_value: true }, &typical());
+    let multi = event(alb::MULTI_VALUE, &typical());
     has_the_sample_shape(&multi, "example-alb-lambda-target-request-multivalue-headers.json", &[]);
-    assert_eq!(kind_of(&multi), EventKind::Alb { multi_value: true });
+    assert_eq!(kind_of(&multi), alb::MULTI_VALUE);
     assert_eq!(multi["multiValueQueryStringParameters"]["tag"], json!(["x", "y%26z"]));
     let parts = app_request(&multi);
     assert_eq!(parts.uri().path(), "/a%20b/c");
@@ -164,15 +165,15 @@ fn alb_keeps_query_values_encoded_in_either_form() {
 #[test]
 fn text_bodies_stay_text_and_empty_bodies_are_absent() {
     let json_body = sent("PUT", "/", &[("content-type", "application/json")], br#"{"a":1}"#);
-    for source in EventKind::DEV {
+    for (source, _) in registry::emulated() {
         let event = event(source, &json_body);
         assert_eq!(event["body"], r#"{"a":1}"#, "{source:?}");
         assert_eq!(event["isBase64Encoded"], false, "{source:?}");
     }
     let empty = sent("GET", "/", &[], b"");
-    assert!(event(EventKind::FunctionUrl, &empty).get("body").is_none());
-    assert!(event(EventKind::FunctionUrl, &empty).get("queryStringParameters").is_none());
-    assert_eq!(event(EventKind::RestApi, &empty)["body"], Value::Null);
-    assert_eq!(event(EventKind::RestApi, &empty)["queryStringParameters"], Value::Null);
-    assert_eq!(event(EventKind::Alb { multi_value: false }, &empty)["body"], "");
+    assert!(event(function_url::SOURCE, &empty).get("body").is_none());
+    assert!(event(function_url::SOURCE, &empty).get("queryStringParameters").is_none());
+    assert_eq!(event(rest_api::SOURCE, &empty)["body"], Value::Null);
+    assert_eq!(event(rest_api::SOURCE, &empty)["queryStringParameters"], Value::Null);
+    assert_eq!(event(alb::SINGLE_VALUE, &empty)["body"], "");
 }
