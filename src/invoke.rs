@@ -1,5 +1,8 @@
-//! One invocation, from event to posted response: translate, call the app, answer in the mode the event
-//! source can take.
+//! One invocation, from event to posted response, and nothing else: translate (`sources`), call the app
+//! (`net::app_client`, which owns retries and failure classes), pass the response through the layers
+//! (`response::Layers`, built from the configuration), make the answer in the mode the source takes
+//! (decided once per invocation, [`response_mode`]), and post it (`Adapter::post`, the one place the
+//! invocation's WebSocket pushes are settled).
 //!
 //! Every failure ends as a Runtime API error call with a precise message, and the loop goes on to the next
 //! invocation: nothing here can take the process down.
@@ -49,16 +52,18 @@ pub fn response_mode(config: &Config, kind: &Source) -> ResponseMode {
     }
 }
 
+/// An invocation's answer, ready to post in the mode its source takes.
+enum Answer {
+    /// One document: a buffered answer, a WebSocket event's, or a pass-through event's body.
+    Document(bytes::Bytes),
+    /// Lambda's streaming format: prelude, separator, the app's body as it comes.
+    Stream(Body),
+}
+
 /// What failed: the invocation (reported to Lambda) or the Runtime API itself (only logged).
 enum Failure {
     Invocation(AdapterError),
     Runtime(crate::runtime_api::RuntimeError),
-}
-
-impl From<AdapterError> for Failure {
-    fn from(error: AdapterError) -> Self {
-        Failure::Invocation(error)
-    }
 }
 
 /// The adapter's invocation handler.
@@ -83,7 +88,7 @@ impl Adapter {
             readiness: Readiness::new(&config),
             app: AppClient::new(&config),
             ws: ws::Bridge::new(config.ws.clone()),
-            layers: Layers::new(layers(&config)),
+            layers: Layers::from_config(&config),
             config,
             runtime,
             options,
@@ -118,8 +123,8 @@ impl Adapter {
                 Ok(app_request) => {
                     // Pushes the app makes for this invocation hold its completion, and no other's.
                     let pushes = self.ws.begin(&ctx.request_id, app_request.websocket.as_ref());
-                    let outcome = self.process(app_request, ctx, &pushes, deadline).await;
-                    pushes.settle(deadline).await;
+                    let answer = self.process(app_request, &pushes, deadline).await;
+                    let outcome = self.post(ctx, answer, &pushes, deadline).await;
                     (outcome, Some(pushes))
                 }
                 Err(error) => (Err(Failure::Invocation(error)), None),
@@ -160,23 +165,49 @@ impl Adapter {
         sources::translate(&invocation.event, &invocation.context, &self.options)
     }
 
-    /// Calls the app and posts its answer in the mode the source takes; the result is posted before the
-    /// invocation's pushes settle, except for WebSocket events, whose answer waits for them.
-    async fn process(
+    /// Posts the answer, or reports the failure. The one place an invocation's pushes are settled: before a
+    /// document or an error (Lambda may freeze the sandbox as soon as it has either), after a stream (which
+    /// they must not hold back).
+    async fn post(
         &self,
-        app_request: sources::AppRequest,
         ctx: &crate::context::InvocationContext,
+        answer: Result<Answer, AdapterError>,
         pushes: &ws::InvocationPushes,
         deadline: Instant,
     ) -> Result<(), Failure> {
+        match answer {
+            Ok(Answer::Document(payload)) => {
+                pushes.settle(deadline).await;
+                self.runtime.respond(ctx, payload).await.map_err(Failure::Runtime)
+            }
+            Ok(Answer::Stream(body)) => {
+                let posted = self.runtime.respond_streaming(ctx, body).await.map_err(Failure::Runtime);
+                pushes.settle(deadline).await;
+                posted
+            }
+            Err(error) => {
+                pushes.settle(deadline).await;
+                Err(Failure::Invocation(error))
+            }
+        }
+    }
+
+    /// Calls the app and makes its answer, in the mode the source takes (decided once, here).
+    async fn process(
+        &self,
+        app_request: sources::AppRequest,
+        pushes: &ws::InvocationPushes,
+        deadline: Instant,
+    ) -> Result<Answer, AdapterError> {
         let sources::AppRequest { kind, request, websocket } = app_request;
+        let mode = response_mode(&self.config, kind);
         let method = request.method().clone();
         let target = format!("{} {}", method, request.uri().path());
         // Layers shape HTTP answers; a WebSocket event's answer becomes a frame or a handshake answer instead.
         let head = (!self.layers.is_empty() && websocket.is_none()).then(|| RequestHead {
             method: method.clone(),
             headers: request.headers().clone(),
-            streaming: matches!(response_mode(&self.config, kind), ResponseMode::Streaming { .. }),
+            streaming: matches!(mode, ResponseMode::Streaming { .. }),
         });
         let hooks = &self.config.snapstart_hooks;
         if request.uri().path_and_query().is_some_and(|pq| hooks.is_hook(pq.as_str())) {
@@ -184,15 +215,14 @@ impl Adapter {
             tracing::warn!("refused {target}: a SnapStart hook path (403)");
             let mut forbidden = http::Response::new(body::full("Forbidden"));
             *forbidden.status_mut() = http::StatusCode::FORBIDDEN;
-            return self.answer(kind, &method, forbidden, ctx, pushes, deadline).await;
+            return answer(mode, kind, &method, forbidden, deadline).await;
         }
         let response = match tokio::time::timeout_at(deadline, self.app.send(request, &target)).await {
             Err(_) => {
                 return Err(AdapterError::new(
                     ErrorKind::DeadlineReached,
                     format!("the app did not answer {target} before the invocation's deadline"),
-                )
-                .into());
+                ));
             }
             Ok(result) => result?,
         };
@@ -203,46 +233,23 @@ impl Adapter {
         let status = response.status().as_u16();
         tracing::debug!(kind = kind.name(), status, "{target}");
         if let Some(event) = &websocket {
-            let payload = self.websocket_answer(event, &target, response, pushes, deadline).await?;
-            pushes.settle(deadline).await;
-            return self.runtime.respond(ctx, payload).await.map_err(Failure::Runtime);
+            return self
+                .websocket_answer(event, &target, response, pushes, deadline)
+                .await
+                .map(Answer::Document);
         }
         if self.config.error_status_codes.as_ref().is_some_and(|codes| codes.contains(status)) {
             let why = "listed in ERROR_STATUS_CODES";
-            return Err(failing_status(&target, status, why, response).await.into());
+            return Err(failing_status(&target, status, why, response).await);
         }
         if !kind.is_http() && !(200..300).contains(&status) && !self.config.pass_through_any_status {
             // A queue or stream deletes a message whose invocation succeeded: the app's failure must be
             // the invocation's, so the source retries it and its dead-letter queue sees it.
             let why = "outside 2xx for a non-HTTP event, which fails it so its source retries \
                        (LWA_PASS_THROUGH_ANY_STATUS=true posts such answers as results)";
-            return Err(failing_status(&target, status, why, response).await.into());
+            return Err(failing_status(&target, status, why, response).await);
         }
-        self.answer(kind, &method, response, ctx, pushes, deadline).await
-    }
-
-    /// Posts `response` in the mode the source takes; a buffered answer waits for the invocation's pushes
-    /// first, since Lambda may freeze the sandbox as soon as it has the answer.
-    async fn answer(
-        &self,
-        kind: &Source,
-        method: &http::Method,
-        response: http::Response<Body>,
-        ctx: &crate::context::InvocationContext,
-        pushes: &ws::InvocationPushes,
-        deadline: Instant,
-    ) -> Result<(), Failure> {
-        match response_mode(&self.config, kind) {
-            ResponseMode::Buffered => {
-                let payload = buffered::encode_response(kind.format(), method, response, deadline).await?;
-                pushes.settle(deadline).await;
-                self.runtime.respond(ctx, payload).await.map_err(Failure::Runtime)
-            }
-            ResponseMode::Streaming { multi_value } => {
-                let body = stream::response_body(response, multi_value, deadline);
-                self.runtime.respond_streaming(ctx, body).await.map_err(Failure::Runtime)
-            }
-        }
+        answer(mode, kind, &method, response, deadline).await
     }
 
     /// The Lambda document for a WebSocket event's answer, after posting its reply when configured to.
@@ -281,15 +288,20 @@ impl Adapter {
     }
 }
 
-/// The layers over the app's response, in order: SSE keep-alive on the app's own bytes, then compression.
-fn layers(config: &Config) -> Vec<Box<dyn crate::response::Layer>> {
-    let keepalive = config
-        .sse_keepalive
-        .map(|every| Box::new(crate::response::keepalive::SseKeepAlive { every }) as Box<dyn crate::response::Layer>);
-    keepalive
-        .into_iter()
-        .chain(crate::response::compress::layers(&config.compression))
-        .collect()
+/// `response` as the answer in `mode`: the source's document, or a stream.
+async fn answer(
+    mode: ResponseMode,
+    kind: &Source,
+    method: &http::Method,
+    response: http::Response<Body>,
+    deadline: Instant,
+) -> Result<Answer, AdapterError> {
+    match mode {
+        ResponseMode::Buffered => buffered::encode_response(kind.format(), method, response, deadline)
+            .await
+            .map(Answer::Document),
+        ResponseMode::Streaming { multi_value } => Ok(Answer::Stream(stream::response_body(response, multi_value, deadline))),
+    }
 }
 
 /// How much of a failing answer's body goes into the error message, and how long it is waited for.

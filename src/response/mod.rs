@@ -13,6 +13,7 @@ pub mod meta;
 
 use http::{Method, Response};
 
+use crate::config::Config;
 use crate::net::body::Body;
 
 /// What a layer may know about the request the response answers.
@@ -37,6 +38,15 @@ pub struct Layers(Vec<Box<dyn Layer>>);
 impl Layers {
     pub fn new(layers: Vec<Box<dyn Layer>>) -> Self {
         Layers(layers)
+    }
+
+    /// The layers `config` asks for, in order: SSE keep-alive on the app's own bytes, then compression.
+    /// None when neither is set, so a function without them pays nothing per invocation.
+    pub fn from_config(config: &Config) -> Self {
+        let keepalive = config
+            .sse_keepalive
+            .map(|every| Box::new(keepalive::SseKeepAlive { every }) as Box<dyn Layer>);
+        Layers(keepalive.into_iter().chain(compress::layers(&config.compression)).collect())
     }
 
     /// Whether any layer is set: without one, the request head need not be kept.
