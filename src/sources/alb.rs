@@ -124,3 +124,7 @@ fn event(request: &ClientRequest, ids: &RequestIds, multi_value: bool) -> Value 
     object.insert("isBase64Encoded".into(), (base64 && !request.body.is_empty()).into());
     event
 }
+
+#[cfg(test)]
+#[path = "alb_tests.rs"]
+mod tests;

@@ -140,4 +140,4 @@ pub(crate) fn user_agent(request: &ClientRequest) -> Value {
 
 #[cfg(test)]
 #[path = "emulate_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -136,3 +136,7 @@ pub(super) fn payload_v2(request: &ClientRequest, ids: &RequestIds, domain: &str
     }
     event
 }
+
+#[cfg(test)]
+#[path = "function_url_tests.rs"]
+mod tests;

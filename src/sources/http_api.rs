@@ -62,3 +62,7 @@ fn read(event: &[u8], _: &Shape) -> Result<EventParts, EventError> {
 fn event(request: &ClientRequest, ids: &RequestIds) -> Value {
     payload_v2(request, ids, &format!("{API_ID}.execute-api.{REGION}.amazonaws.com"), false)
 }
+
+#[cfg(test)]
+#[path = "http_api_tests.rs"]
+mod tests;

@@ -240,6 +240,3 @@ pub(crate) mod tests;
 
 #[cfg(test)]
 mod hostile_tests;
-
-#[cfg(test)]
-mod vpc_lattice_tests;

@@ -36,3 +36,7 @@ fn request(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) ->
     let uri = uri::app_uri(&options.app, &options.pass_through_path, "")?;
     Ok(build(Method::POST, uri, headers, Bytes::copy_from_slice(event)))
 }
+
+#[cfg(test)]
+#[path = "pass_through_tests.rs"]
+mod tests;

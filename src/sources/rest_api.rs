@@ -113,3 +113,7 @@ fn event(request: &ClientRequest, ids: &RequestIds) -> Value {
         "isBase64Encoded": base64 && !request.body.is_empty(),
     })
 }
+
+#[cfg(test)]
+#[path = "rest_api_tests.rs"]
+mod tests;

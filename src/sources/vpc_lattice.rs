@@ -85,3 +85,7 @@ fn event(request: &ClientRequest, ids: &RequestIds) -> Value {
         },
     })
 }
+
+#[cfg(test)]
+#[path = "vpc_lattice_tests.rs"]
+mod tests;
