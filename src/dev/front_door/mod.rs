@@ -1,17 +1,19 @@
-//! The front door: the local HTTP server that plays the event source (Function URL, API Gateway, ALB).
+//! The front door: the local HTTP server that plays the event source (Function URL, API Gateway, ALB, VPC
+//! Lattice).
 //!
 //! Each request is read whole (Lambda's invoke payload is at most 6 MB, so an event source buffers it too),
-//! becomes an event ([`super::events`]), and is invoked through the embedded emulator, one invocation at a
+//! becomes an event ([`events`]), and is invoked through the embedded emulator, one invocation at a
 //! time as in one Lambda execution environment; requests arriving meanwhile wait their turn. The answer goes
-//! back as the source would give it: a buffered document decoded ([`super::decode`]), or a stream forwarded
+//! back as the source would give it: a buffered document decoded
+//! ([`crate::buffered::document::decode`]), or a stream forwarded
 //! chunk by chunk as it arrives (TCP_NODELAY, one write per chunk). A stream that fails mid-way is cut
 //! without the terminating chunk, which is how a Function URL ends it, so the client sees an incomplete
 //! response instead of a short but valid one.
 //!
 //! A request that arrives while the app starts waits for it, as in a Lambda cold start ([`cold_start`]).
 //!
-//! Failures answer with the source's own error response: 502 for Function URL, REST API and ALB, 500 for an
-//! HTTP API; the reason goes to the log line, never to the client, as in AWS.
+//! Failures answer with the source's own error response: 502 for Function URL, REST API, ALB and VPC
+//! Lattice, 500 for an HTTP API; the reason goes to the log line, never to the client, as in AWS.
 
 pub mod cold_start;
 pub mod events;
