@@ -91,10 +91,10 @@ impl RuntimeClient {
         let (_, headers, event) = self
             .send_bytes("invocation/next", requests::next_invocation(&self.endpoint))
             .await?;
-        let context = InvocationContext::from_headers(&headers).map_err(|detail| RuntimeError {
+        let context = InvocationContext::from_headers(&headers).map_err(|error| RuntimeError {
             call: "invocation/next",
             status: None,
-            detail,
+            detail: error.to_string(),
         })?;
         Ok(Invocation { context, event })
     }
