@@ -1,16 +1,22 @@
 //! Why `dev` could not run: each step of starting it that can fail is a variant, with the system's error as
-//! its source. The messages are what `dev` logs before it exits with status 1; they say which step failed,
-//! since an `io::Error` alone ("Address already in use") would not.
+//! its source. The messages are what `dev` prints before it exits (status 2 for the app's port, a usage
+//! error; 1 for the rest); they say which step failed, since an `io::Error` alone ("Address already in
+//! use") would not.
 
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 
 use super::processes::SpawnError;
+use crate::config::ConfigError;
 
 /// `dev` could not start (or start serving).
 #[derive(Debug)]
 pub enum DevError {
+    /// `LWA_PORT`, `AWS_LWA_PORT` or `PORT` is not a port.
+    AppPort(ConfigError),
+    /// No port was free for the app.
+    AppFreePort(io::Error),
     /// `--listen` could not be bound.
     Listen { address: SocketAddr, source: io::Error },
     /// The default address was taken and no free port on its IP could be bound either.
@@ -36,6 +42,8 @@ pub enum DevError {
 impl fmt::Display for DevError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            DevError::AppPort(e) => e.fmt(f),
+            DevError::AppFreePort(e) => write!(f, "cannot find a free port for the app: {e}"),
             DevError::Listen { address, source } => write!(f, "cannot listen on {address} (--listen): {source}"),
             DevError::ListenAnywhere { address, source } => write!(f, "cannot listen on {address} or on a free port: {source}"),
             DevError::FrontDoorAddress(e) => write!(f, "cannot read the front door's address: {e}"),
@@ -53,8 +61,10 @@ impl fmt::Display for DevError {
 impl std::error::Error for DevError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            DevError::AppPort(e) => Some(e),
             DevError::Listen { source, .. } | DevError::ListenAnywhere { source, .. } => Some(source),
-            DevError::FrontDoorAddress(e)
+            DevError::AppFreePort(e)
+            | DevError::FrontDoorAddress(e)
             | DevError::Signals(e)
             | DevError::Emulator(e)
             | DevError::ManagementListen(e)

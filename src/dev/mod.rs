@@ -69,8 +69,8 @@ pub async fn main(args: Vec<OsString>) -> i32 {
     let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let (app_port, port_source) = match environment::app_port(&args, lookup, free_port) {
         Ok(port) => port,
-        Err(message) => {
-            eprintln!("lambda-adapter dev: {message}");
+        Err(error) => {
+            eprintln!("lambda-adapter dev: {error}");
             return 2;
         }
     };
