@@ -10,16 +10,16 @@
 //! URL); a request arriving before waits for it like a cold start, at most the init phase (10 s, or the
 //! adapter's `LWA_READINESS_CHECK_TIMEOUT`), and gets `503` with the reason at once when `dev` knows the app
 //! will not come ([`front_door::cold_start`]): `dev` watches which ports the app's processes listen on, to say
-//! at once when the app listens somewhere the adapter does not look ([`app_watch::AppWatch`]). `dev`'s own APIs answer
-//! only loopback callers that are not web pages ([`loopback`]). An `init/error` from the adapter ends `dev`
-//! (the adapter has printed it); Ctrl-C or SIGTERM sends SHUTDOWN to the extension and SIGTERM to the app's
-//! process group, then SIGKILL to whatever is left; an app that exits on its own ends `dev` with a non-zero
-//! status, since nothing could answer requests any more. If `dev` itself is killed, its guardian
+//! at once when the app listens somewhere the adapter does not look ([`app_watch::AppWatch`]). `dev`'s own
+//! APIs answer only loopback callers that are not web pages ([`loopback`]). An `init/error` from the adapter
+//! ends `dev` (the adapter has printed it); Ctrl-C or SIGTERM sends SHUTDOWN to the extension and SIGTERM to
+//! the app's process group, then SIGKILL to whatever is left; an app that exits on its own ends `dev` with a
+//! non-zero status, since nothing could answer requests any more. If `dev` itself is killed, its guardian
 //! ([`guardian::Guardian`]) stops both process groups, so no process outlives `dev`.
 //!
-//! `run` goes through the phases in order, one module each: `start` (the emulator, the `@connections` API,
-//! the `children` and the front door), `supervise` (init, then serving) and `stop`; `signals` watches for
-//! what stops `dev` at any phase, and why it could not start at all is a `DevError` (`error.rs`).
+//! [`run`] goes through the phases in order, one module each: [`start`] (the emulator, the `@connections`
+//! API, the [`children`] and the front door), [`supervise`] (init, then serving) and [`stop`]; [`signals`]
+//! watches for what stops `dev` at any phase, and why it could not start at all is a [`DevError`].
 
 // This doc links to dev's internal modules, which `cargo doc --document-private-items` shows; the public
 // docs only lose the links.
