@@ -353,6 +353,19 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_failures_name_the_variable_that_was_used() {
+        let err = CredentialError::Endpoint {
+            variable: RELATIVE_URI,
+            url: "http://169.254.170.2/v2/credentials/x".into(),
+            failure: EndpointFailure::Timeout,
+        };
+        assert_eq!(
+            err.to_string(),
+            "the credentials endpoint AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (http://169.254.170.2/v2/credentials/x) did not answer within 5s"
+        );
+    }
+
+    #[test]
     fn endpoint_answer() {
         let body = br#"{"AccessKeyId":"ASIA1","SecretAccessKey":"s","Token":"t","Expiration":"2024-03-16T06:46:22Z"}"#;
         let (credentials, expires) = parse_endpoint_answer(body).unwrap();
