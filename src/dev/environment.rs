@@ -83,7 +83,7 @@ pub fn callback_port_vars(
     app_port: u16,
     lookup: impl Fn(&str) -> Option<String>,
     mut free: impl FnMut() -> std::io::Result<u16>,
-) -> std::io::Result<Vec<(String, String)>> {
+) -> Result<Vec<(String, String)>, DevError> {
     if ["LWA_WS_CALLBACK_PORT", "AWS_LWA_WS_CALLBACK_PORT"]
         .iter()
         .any(|name| lookup(name).is_some())
@@ -91,12 +91,12 @@ pub fn callback_port_vars(
         return Ok(Vec::new());
     }
     for _ in 0..8 {
-        let port = free()?;
+        let port = free().map_err(DevError::CallbackPort)?;
         if port != app_port {
             return Ok(vec![("LWA_WS_CALLBACK_PORT".into(), port.to_string())]);
         }
     }
-    Err(std::io::Error::other("no free port other than the app's was found"))
+    Err(DevError::CallbackPortIsApp)
 }
 
 /// The invoke mode the adapter will use, as the banner shows it.

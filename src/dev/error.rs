@@ -33,6 +33,8 @@ pub enum DevError {
     ManagementAddress(io::Error),
     /// No port was free for the adapter's own `@connections` server.
     CallbackPort(io::Error),
+    /// Every free port offered was the app's.
+    CallbackPortIsApp,
     /// This program's path, which the adapter child runs, could not be found.
     OwnPath(io::Error),
     /// The app or the adapter could not be started.
@@ -52,6 +54,9 @@ impl fmt::Display for DevError {
             DevError::ManagementListen(e) => write!(f, "cannot listen for dev's @connections API: {e}"),
             DevError::ManagementAddress(e) => write!(f, "cannot read the @connections API's address: {e}"),
             DevError::CallbackPort(e) => write!(f, "cannot find a free port for the adapter's @connections server: {e}"),
+            DevError::CallbackPortIsApp => {
+                f.write_str("cannot find a free port for the adapter's @connections server: no free port other than the app's was found")
+            }
             DevError::OwnPath(e) => write!(f, "cannot find this program's own path to start the adapter: {e}"),
             DevError::Spawn(e) => e.fmt(f),
         }
@@ -72,6 +77,7 @@ impl std::error::Error for DevError {
             | DevError::CallbackPort(e)
             | DevError::OwnPath(e) => Some(e),
             DevError::Spawn(e) => Some(e),
+            DevError::CallbackPortIsApp => None,
         }
     }
 }

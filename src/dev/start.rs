@@ -130,7 +130,7 @@ impl WebSocketApi {
         if let Some(warning) = replaced {
             tracing::warn!("{warning}");
         }
-        let callback_vars = environment::callback_port_vars(app_port, lookup, free_port).map_err(DevError::CallbackPort)?;
+        let callback_vars = environment::callback_port_vars(app_port, lookup, free_port)?;
         let region = lookup("AWS_REGION")
             .or_else(|| lambda_env.iter().find(|(k, _)| k == "AWS_REGION").map(|(_, v)| v.clone()))
             .unwrap_or_default();
