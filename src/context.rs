@@ -49,16 +49,28 @@ impl FunctionEnv {
     }
 }
 
+/// A `next` answer without the one header an invocation cannot do without.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NoRequestId;
+
+impl std::fmt::Display for NoRequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the Runtime API's answer has no Lambda-Runtime-Aws-Request-Id header")
+    }
+}
+
+impl std::error::Error for NoRequestId {}
+
 impl InvocationContext {
     /// Reads the `Lambda-Runtime-*` headers of a `next` answer. Only the request id is required; a
     /// missing or unreadable deadline counts as 15 minutes from now (Lambda's maximum) so the app still
     /// gets a bound.
-    pub fn from_headers(headers: &HeaderMap) -> Result<Self, String> {
+    pub fn from_headers(headers: &HeaderMap) -> Result<Self, NoRequestId> {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         let json_header = |name: &str| text(name).filter(|s| !s.is_empty()).and_then(|s| serde_json::from_str(&s).ok());
         let request_id = text("lambda-runtime-aws-request-id")
             .filter(|id| !id.is_empty())
-            .ok_or("the Runtime API's answer has no Lambda-Runtime-Aws-Request-Id header")?;
+            .ok_or(NoRequestId)?;
         let deadline_ms = text("lambda-runtime-deadline-ms")
             .and_then(|d| d.parse().ok())
             .map(absolute_deadline)

@@ -13,12 +13,14 @@
 //! (`GET http://127.0.0.1:8080/health → 500`, `connection refused`) rather than as a silent init timeout.
 
 use http::{Method, Request};
+use std::fmt;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use crate::config::{Config, ReadinessProtocol};
 use crate::error::chain;
+use crate::status_ranges::StatusRanges;
 use hyper_util::rt::TokioIo;
 
 /// The pause between checks, `waited` into the wait: short while a quick start is likely, longer after.
@@ -40,8 +42,49 @@ pub struct NotReady {
     /// What was checked (`GET http://127.0.0.1:8080/health` or `TCP 127.0.0.1:8080`).
     pub target: String,
     /// The last result seen.
-    pub last: String,
+    pub last: CheckFailed,
     pub waited: Duration,
+}
+
+/// Why one check did not find the app ready, as the log shows it (`connection refused`, `status 500 ...`).
+#[derive(Debug)]
+pub enum CheckFailed {
+    /// The connect failed.
+    Connect(std::io::Error),
+    /// The connect took longer than [`CHECK_TIMEOUT`].
+    NoConnection,
+    /// The `GET`'s answer took longer than [`CHECK_TIMEOUT`].
+    NoAnswer,
+    /// The app answered outside the healthy ranges.
+    Unhealthy { status: u16, healthy: StatusRanges },
+    /// The readiness request could not be built for `target` (the start-up checks should prevent it).
+    Request { target: String, source: http::Error },
+    /// The HTTP exchange failed.
+    Exchange(hyper::Error),
+}
+
+impl fmt::Display for CheckFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckFailed::Connect(e) => e.fmt(f),
+            CheckFailed::NoConnection => f.write_str("no connection within 2 s"),
+            CheckFailed::NoAnswer => f.write_str("no answer within 2 s"),
+            CheckFailed::Unhealthy { status, healthy } => write!(f, "status {status} (healthy: {healthy})"),
+            CheckFailed::Request { target, source } => write!(f, "cannot build the readiness request for {target}: {source}"),
+            CheckFailed::Exchange(e) => f.write_str(&chain(e)),
+        }
+    }
+}
+
+impl std::error::Error for CheckFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CheckFailed::Connect(e) => Some(e),
+            CheckFailed::Request { source, .. } => Some(source),
+            CheckFailed::Exchange(e) => Some(e),
+            CheckFailed::NoConnection | CheckFailed::NoAnswer | CheckFailed::Unhealthy { .. } => None,
+        }
+    }
 }
 
 /// Checks readiness of the app described by a [`Config`].
@@ -49,7 +92,7 @@ pub struct Readiness {
     protocol: ReadinessProtocol,
     address: String,
     path: String,
-    healthy: crate::status_ranges::StatusRanges,
+    healthy: StatusRanges,
 }
 
 impl Readiness {
@@ -72,20 +115,23 @@ impl Readiness {
 
     /// One check, on a connection to the app that is already open: `Ok` when ready, else what was seen. Each
     /// check is a connection of its own: nothing pooled outlives it, across a SnapStart snapshot either.
-    async fn check_on(&self, stream: TcpStream) -> Result<(), String> {
+    async fn check_on(&self, stream: TcpStream) -> Result<(), CheckFailed> {
         match self.protocol {
             ReadinessProtocol::Tcp => Ok(()),
             ReadinessProtocol::Http => match tokio::time::timeout(CHECK_TIMEOUT, self.get(stream)).await {
-                Err(_) => Err("no answer within 2 s".into()),
+                Err(_) => Err(CheckFailed::NoAnswer),
                 Ok(Err(error)) => Err(error),
                 Ok(Ok(status)) if self.healthy.contains(status) => Ok(()),
-                Ok(Ok(status)) => Err(format!("status {status} (healthy: {})", self.healthy)),
+                Ok(Ok(status)) => Err(CheckFailed::Unhealthy {
+                    status,
+                    healthy: self.healthy.clone(),
+                }),
             },
         }
     }
 
     /// `GET` of the readiness path on `stream`; the answer's status.
-    async fn get(&self, stream: TcpStream) -> Result<u16, String> {
+    async fn get(&self, stream: TcpStream) -> Result<u16, CheckFailed> {
         let _ = stream.set_nodelay(true);
         // The path and the address were checked at start-up, so this fails only if that check let something
         // through.
@@ -94,16 +140,19 @@ impl Readiness {
             .uri(&self.path)
             .header(http::header::HOST, &self.address)
             .body(crate::net::body::full(""))
-            .map_err(|e| format!("cannot build the readiness request for {}: {e}", self.target()))?;
+            .map_err(|source| CheckFailed::Request {
+                target: self.target(),
+                source,
+            })?;
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
-            .map_err(|e| chain(&e))?;
+            .map_err(CheckFailed::Exchange)?;
         // The connection runs on its own, so that an app closing it right after answering (HTTP/1.0, or
         // `Connection: close`) still has its answer read; aborting it closes the check's connection.
         let connection = tokio::spawn(connection);
         let answer = sender.send_request(request).await;
         connection.abort();
-        answer.map(|response| response.status().as_u16()).map_err(|e| chain(&e))
+        answer.map(|response| response.status().as_u16()).map_err(CheckFailed::Exchange)
     }
 
     /// Checks until ready or until `until` passes.
@@ -122,8 +171,8 @@ impl Readiness {
                     }
                     Err(last) => last,
                 },
-                Ok(Err(refused)) => refused.to_string(),
-                Err(_) => "no connection within 2 s".into(),
+                Ok(Err(refused)) => CheckFailed::Connect(refused),
+                Err(_) => CheckFailed::NoConnection,
             };
             let now = Instant::now();
             if until.is_some_and(|until| now >= until) {
@@ -198,7 +247,7 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(not_ready.target, format!("GET http://127.0.0.1:{port}/"));
-        assert!(not_ready.last.to_lowercase().contains("refused"), "{}", not_ready.last);
+        assert!(not_ready.last.to_string().to_lowercase().contains("refused"), "{}", not_ready.last);
     }
 
     #[tokio::test]
@@ -208,6 +257,10 @@ mod tests {
             .wait(Some(Instant::now() + Duration::from_millis(5)))
             .await
             .unwrap_err();
-        assert!(not_ready.last.starts_with("status 500 (healthy: "), "{}", not_ready.last);
+        assert!(
+            not_ready.last.to_string().starts_with("status 500 (healthy: "),
+            "{}",
+            not_ready.last
+        );
     }
 }

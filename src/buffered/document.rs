@@ -32,7 +32,7 @@ use serde_json::{Map, Value};
 
 use crate::response::meta::ResponseMeta;
 pub use crate::wire::{DecodeError, Format, Head, HeaderForm};
-use crate::wire::{add_cookies, add_multi, add_single, error, status};
+use crate::wire::{add_cookies, add_multi, add_single, status};
 
 /// Builds the JSON document. `text` says whether `body` goes as text or base64.
 pub fn encode(format: Format, meta: &ResponseMeta, body: &[u8], text: bool) -> Bytes {
@@ -105,7 +105,7 @@ pub struct Decoded {
 
 /// Decodes a document of `format` into the response the client gets.
 pub fn decode(format: Format, payload: &[u8]) -> Result<Decoded, DecodeError> {
-    let value: Value = serde_json::from_slice(payload).map_err(|e| error(format!("the response payload is not JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(payload).map_err(DecodeError::PayloadNotJson)?;
     let document = match value.as_object() {
         Some(document) if document.contains_key("statusCode") => document,
         _ if format.bare_json => {
@@ -119,7 +119,7 @@ pub fn decode(format: Format, payload: &[u8]) -> Result<Decoded, DecodeError> {
                 body: Bytes::copy_from_slice(payload),
             });
         }
-        _ => return Err(error("the response document has no `statusCode`")),
+        _ => return Err(DecodeError::NoStatusCode),
     };
     let status = status(document.get("statusCode").unwrap_or(&Value::Null))?;
     let mut headers = HeaderMap::new();
@@ -147,10 +147,10 @@ pub fn decode(format: Format, payload: &[u8]) -> Result<Decoded, DecodeError> {
             base64::engine::general_purpose::STANDARD
                 .decode(text.trim())
                 .map(Bytes::from)
-                .map_err(|e| error(format!("`body` is marked isBase64Encoded but is not valid base64: {e}")))?
+                .map_err(DecodeError::BodyBase64)?
         }
         Some(Value::String(text)) => Bytes::from(text.clone()),
-        Some(other) => return Err(error(format!("`body` must be a string, not {other}"))),
+        Some(other) => return Err(DecodeError::BodyNotString(other.clone())),
     };
     Ok(Decoded {
         head: Head { status, headers },

@@ -159,7 +159,7 @@ pub fn layer_zip(binary: &Path) -> Result<Vec<u8>, DeployError> {
             mode: 0o755,
         },
     ];
-    zip::write(entries).map_err(|error| DeployError::io("zip", binary, std::io::Error::other(error.to_string())))
+    zip::write(entries).map_err(|error| DeployError::io("zip", binary, std::io::Error::other(error)))
 }
 
 #[cfg(test)]

@@ -83,7 +83,7 @@ pub fn function_zip(app: &App, dir: &Path, arch: Arch) -> Result<Vec<u8>, Deploy
             entries.push(script("bootstrap", app));
         }
     }
-    let zip = zip::write(entries).map_err(|error| DeployError::io("zip", dir, std::io::Error::other(error.to_string())))?;
+    let zip = zip::write(entries).map_err(|error| DeployError::io("zip", dir, std::io::Error::other(error)))?;
     if zip.len() > DIRECT_UPLOAD_LIMIT {
         return Err(DeployError::TooLarge {
             what: "function's",

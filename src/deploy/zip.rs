@@ -38,6 +38,15 @@ impl std::fmt::Display for ZipError {
     }
 }
 
+impl std::error::Error for ZipError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ZipError::TooBig(_) => None,
+            ZipError::Deflate(error) => Some(error),
+        }
+    }
+}
+
 /// 1980-01-01 00:00, the earliest date a zip can hold.
 const DOS_DATE: u16 = (1 << 5) | 1;
 const DOS_TIME: u16 = 0;

@@ -8,23 +8,30 @@ use tokio::net::TcpListener;
 
 use super::cli::DevArgs;
 use super::environment::PortSource;
+use super::error::DevError;
 
 /// Binds `--listen`. When it was not given and the default port is taken (another `dev`, say), a free port
 /// on the same address is used instead, and the banner shows it.
-pub(super) async fn bind_front_door(args: &DevArgs) -> Result<TcpListener, String> {
+pub(super) async fn bind_front_door(args: &DevArgs) -> Result<TcpListener, DevError> {
     match TcpListener::bind(args.listen).await {
         Ok(listener) => Ok(listener),
         Err(error) if !args.listen_given && error.kind() == std::io::ErrorKind::AddrInUse => {
             let listener = TcpListener::bind(SocketAddr::new(args.listen.ip(), 0))
                 .await
-                .map_err(|e| format!("cannot listen on {} or on a free port: {e}", args.listen))?;
+                .map_err(|source| DevError::ListenAnywhere {
+                    address: args.listen,
+                    source,
+                })?;
             tracing::warn!(
                 "{} is taken, so the front door listens on a free port instead (choose one with --listen)",
                 args.listen
             );
             Ok(listener)
         }
-        Err(error) => Err(format!("cannot listen on {} (--listen): {error}", args.listen)),
+        Err(source) => Err(DevError::Listen {
+            address: args.listen,
+            source,
+        }),
     }
 }
 
@@ -102,7 +109,7 @@ mod tests {
         assert_eq!(moved.ip(), args.listen.ip());
         args.listen_given = true;
         let error = bind_front_door(&args).await.err().unwrap();
-        assert!(error.contains("(--listen)"), "{error}");
+        assert!(error.to_string().contains("(--listen)"), "{error}");
     }
 
     #[test]

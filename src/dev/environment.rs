@@ -8,6 +8,7 @@
 //! is a free one unless the user fixed it: the app's, and the adapter's `@connections` server's.
 
 use super::cli::DevArgs;
+use super::error::DevError;
 use crate::config::{Settings, parse_port};
 
 /// Where the app's port came from, for the banner.
@@ -26,17 +27,17 @@ pub fn app_port(
     args: &DevArgs,
     lookup: impl Fn(&str) -> Option<String>,
     free: impl FnOnce() -> std::io::Result<u16>,
-) -> Result<(u16, PortSource), String> {
+) -> Result<(u16, PortSource), DevError> {
     if let Some(port) = args.app_port {
         return Ok((port, PortSource::Flag));
     }
     let mut settings = Settings::new(lookup);
     let found = settings.get("PORT").or_else(|| settings.get_plain("PORT"));
     if let Some(found) = found {
-        let port = parse_port(found.value.trim()).map_err(|allowed| found.error(allowed).to_string())?;
+        let port = parse_port(found.value.trim()).map_err(|allowed| DevError::AppPort(found.error(allowed)))?;
         return Ok((port, PortSource::Variable(found.variable)));
     }
-    let port = free().map_err(|e| format!("cannot find a free port for the app: {e}"))?;
+    let port = free().map_err(DevError::AppFreePort)?;
     Ok((port, PortSource::Free))
 }
 
@@ -82,7 +83,7 @@ pub fn callback_port_vars(
     app_port: u16,
     lookup: impl Fn(&str) -> Option<String>,
     mut free: impl FnMut() -> std::io::Result<u16>,
-) -> std::io::Result<Vec<(String, String)>> {
+) -> Result<Vec<(String, String)>, DevError> {
     if ["LWA_WS_CALLBACK_PORT", "AWS_LWA_WS_CALLBACK_PORT"]
         .iter()
         .any(|name| lookup(name).is_some())
@@ -90,12 +91,12 @@ pub fn callback_port_vars(
         return Ok(Vec::new());
     }
     for _ in 0..8 {
-        let port = free()?;
+        let port = free().map_err(DevError::CallbackPort)?;
         if port != app_port {
             return Ok(vec![("LWA_WS_CALLBACK_PORT".into(), port.to_string())]);
         }
     }
-    Err(std::io::Error::other("no free port other than the app's was found"))
+    Err(DevError::CallbackPortIsApp)
 }
 
 /// The invoke mode the adapter will use, as the banner shows it.
@@ -125,19 +126,19 @@ mod tests {
     fn app_port_precedence() {
         let free = || Ok(40000);
         assert_eq!(
-            app_port(&args("--app-port 5000"), env(&[("PORT", "1")]), free),
-            Ok((5000, PortSource::Flag))
+            app_port(&args("--app-port 5000"), env(&[("PORT", "1")]), free).ok(),
+            Some((5000, PortSource::Flag))
         );
         assert_eq!(
-            app_port(&args(""), env(&[("PORT", "3000"), ("AWS_LWA_PORT", "4000")]), free),
-            Ok((4000, PortSource::Variable("AWS_LWA_PORT".into())))
+            app_port(&args(""), env(&[("PORT", "3000"), ("AWS_LWA_PORT", "4000")]), free).ok(),
+            Some((4000, PortSource::Variable("AWS_LWA_PORT".into())))
         );
         assert_eq!(
-            app_port(&args(""), env(&[("PORT", "3000")]), free),
-            Ok((3000, PortSource::Variable("PORT".into())))
+            app_port(&args(""), env(&[("PORT", "3000")]), free).ok(),
+            Some((3000, PortSource::Variable("PORT".into())))
         );
-        assert_eq!(app_port(&args(""), env(&[]), free), Ok((40000, PortSource::Free)));
-        let error = app_port(&args(""), env(&[("PORT", "http")]), free).unwrap_err();
+        assert_eq!(app_port(&args(""), env(&[]), free).ok(), Some((40000, PortSource::Free)));
+        let error = app_port(&args(""), env(&[("PORT", "http")]), free).unwrap_err().to_string();
         assert!(error.contains("PORT") && error.contains("1 to 65535"), "{error}");
     }
 

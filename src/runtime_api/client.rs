@@ -6,7 +6,7 @@ use http_body_util::BodyExt;
 use std::fmt;
 
 use super::{Endpoint, requests};
-use crate::context::InvocationContext;
+use crate::context::{InvocationContext, NoRequestId};
 use crate::error::{Diagnostic, chain};
 use crate::net::body::Body;
 use crate::net::client::{self as http_client, HttpClient};
@@ -25,24 +25,64 @@ pub enum ExtensionEvent {
     Invoke,
 }
 
-/// A Runtime API call that failed.
+/// A Runtime API call that failed: which call, the status when there was an answer, and why.
 #[derive(Debug)]
 pub struct RuntimeError {
     pub call: &'static str,
     pub status: Option<StatusCode>,
-    pub detail: String,
+    pub failure: Failure,
+}
+
+/// Why a Runtime API call failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The request could not be built (an endpoint or id that makes no URI).
+    Unbuildable(http::Error),
+    /// The request failed before an answer.
+    Request(hyper_util::client::legacy::Error),
+    /// The answer's body failed.
+    Body(hyper::Error),
+    /// The API refused the call; its answer's text.
+    Refused(String),
+    /// `next` answered without a request id.
+    NoRequestId(NoRequestId),
+    /// `extension/register` answered without the extension's identifier.
+    NoExtensionId,
 }
 
 impl fmt::Display for RuntimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.status {
-            Some(status) => write!(f, "Runtime API {} answered {status}: {}", self.call, self.detail),
-            None => write!(f, "Runtime API {} failed: {}", self.call, self.detail),
+            Some(status) => write!(f, "Runtime API {} answered {status}: {}", self.call, self.failure),
+            None => write!(f, "Runtime API {} failed: {}", self.call, self.failure),
         }
     }
 }
 
-impl std::error::Error for RuntimeError {}
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Unbuildable(e) => write!(f, "the request cannot be built: {e}"),
+            Failure::Request(e) => f.write_str(&chain(e)),
+            Failure::Body(e) => f.write_str(&chain(e)),
+            Failure::Refused(text) => f.write_str(text),
+            Failure::NoRequestId(e) => e.fmt(f),
+            Failure::NoExtensionId => f.write_str("no Lambda-Extension-Identifier header"),
+        }
+    }
+}
+
+impl std::error::Error for RuntimeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.failure {
+            Failure::Unbuildable(e) => Some(e),
+            Failure::Request(e) => Some(e),
+            Failure::Body(e) => Some(e),
+            Failure::NoRequestId(e) => Some(e),
+            Failure::Refused(_) | Failure::NoExtensionId => None,
+        }
+    }
+}
 
 /// A client for the Runtime and Extensions APIs.
 #[derive(Clone)]
@@ -70,19 +110,24 @@ impl RuntimeClient {
     }
 
     async fn send(&self, call: &'static str, request: Request<Body>) -> Result<(StatusCode, http::HeaderMap, Bytes), RuntimeError> {
-        let fail = |detail: String, status| RuntimeError { call, status, detail };
-        let response = self.http.request(request).await.map_err(|e| fail(chain(&e), None))?;
+        let fail = |failure, status| RuntimeError { call, status, failure };
+        let response = self.http.request(request).await.map_err(|e| fail(Failure::Request(e), None))?;
         let (parts, body) = response.into_parts();
-        let body = body.collect().await.map_err(|e| fail(chain(&e), Some(parts.status)))?.to_bytes();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| fail(Failure::Body(e), Some(parts.status)))?
+            .to_bytes();
         if parts.status.is_success() {
             Ok((parts.status, parts.headers, body))
         } else {
-            Err(fail(String::from_utf8_lossy(&body).trim().to_string(), Some(parts.status)))
+            let text = String::from_utf8_lossy(&body).trim().to_string();
+            Err(fail(Failure::Refused(text), Some(parts.status)))
         }
     }
 
     async fn send_bytes(&self, call: &'static str, request: requests::Built) -> Result<(StatusCode, http::HeaderMap, Bytes), RuntimeError> {
-        let request = request.map_err(|e| unbuildable(call, &e))?;
+        let request = request.map_err(|e| unbuildable(call, e))?;
         self.send(call, request.map(crate::net::body::full)).await
     }
 
@@ -91,10 +136,10 @@ impl RuntimeClient {
         let (_, headers, event) = self
             .send_bytes("invocation/next", requests::next_invocation(&self.endpoint))
             .await?;
-        let context = InvocationContext::from_headers(&headers).map_err(|detail| RuntimeError {
+        let context = InvocationContext::from_headers(&headers).map_err(|error| RuntimeError {
             call: "invocation/next",
             status: None,
-            detail,
+            failure: Failure::NoRequestId(error),
         })?;
         Ok(Invocation { context, event })
     }
@@ -114,7 +159,7 @@ impl RuntimeClient {
         const CALL: &str = "invocation/response (streaming)";
         let request = requests::streaming_response_head(&self.endpoint, target(ctx))
             .body(body)
-            .map_err(|e| unbuildable(CALL, &e))?;
+            .map_err(|e| unbuildable(CALL, e))?;
         self.send(CALL, request).await.map(drop)
     }
 
@@ -161,7 +206,7 @@ impl RuntimeClient {
             .ok_or_else(|| RuntimeError {
                 call: "extension/register",
                 status: None,
-                detail: "no Lambda-Extension-Identifier header".into(),
+                failure: Failure::NoExtensionId,
             })
     }
 
@@ -181,11 +226,11 @@ fn target(ctx: &InvocationContext) -> requests::Invocation<'_> {
     }
 }
 
-fn unbuildable(call: &'static str, error: &http::Error) -> RuntimeError {
+fn unbuildable(call: &'static str, error: http::Error) -> RuntimeError {
     RuntimeError {
         call,
         status: None,
-        detail: format!("the request cannot be built: {error}"),
+        failure: Failure::Unbuildable(error),
     }
 }
 

@@ -4,4 +4,4 @@ mod client;
 pub(crate) mod requests;
 
 pub use crate::config::endpoint::Endpoint;
-pub use client::{ExtensionEvent, Invocation, RuntimeClient, RuntimeError, parse_extension_event};
+pub use client::{ExtensionEvent, Failure, Invocation, RuntimeClient, RuntimeError, parse_extension_event};

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use crate::error::Diagnostic;
 use crate::response::meta::ResponseMeta;
 use crate::runtime_api::requests::{ERROR_BODY_TRAILER, ERROR_TYPE_HEADER};
-use crate::wire::{DecodeError, Head, add_cookies, add_multi, add_single, error, status};
+use crate::wire::{DecodeError, Head, add_cookies, add_multi, add_single, status};
 
 /// The separator between the prelude and the body.
 pub const SEPARATOR: &[u8; 8] = &[0; 8];
@@ -59,10 +59,8 @@ pub fn decode(bytes: &[u8]) -> Result<Head, DecodeError> {
             headers: HeaderMap::new(),
         });
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| error(format!("the streaming prelude is not JSON: {e}")))?;
-    let prelude: &Map<String, Value> = value
-        .as_object()
-        .ok_or_else(|| error("the streaming prelude is not a JSON object"))?;
+    let value: Value = serde_json::from_slice(bytes).map_err(DecodeError::PreludeNotJson)?;
+    let prelude: &Map<String, Value> = value.as_object().ok_or(DecodeError::PreludeNotObject)?;
     let status = match prelude.get("statusCode") {
         None | Some(Value::Null) => StatusCode::OK,
         Some(code) => status(code)?,

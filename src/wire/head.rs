@@ -1,10 +1,11 @@
 //! A response head as a client gets it, read back from what a function sent (a buffered document or a
 //! streaming prelude): its status, its headers from single-value maps, multi-value maps and cookie lists,
-//! and the error when the function's JSON does not fit. Both modes' decoders read heads the same way.
+//! each refusal a [`DecodeError`] variant. Both modes' decoders read heads the same way.
 
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
-use std::fmt;
+
+use super::DecodeError;
 
 /// Status and headers for the client.
 #[derive(Debug)]
@@ -13,36 +14,23 @@ pub struct Head {
     pub headers: HeaderMap,
 }
 
-/// The function's answer does not fit the format.
-#[derive(Debug, PartialEq, Eq)]
-pub struct DecodeError(pub String);
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for DecodeError {}
-
-pub(crate) fn error(message: impl Into<String>) -> DecodeError {
-    DecodeError(message.into())
-}
-
 pub(crate) fn status(value: &Value) -> Result<StatusCode, DecodeError> {
     value
         .as_u64()
         .and_then(|code| u16::try_from(code).ok())
         .filter(|code| (100..=599).contains(code))
         .and_then(|code| StatusCode::from_u16(code).ok())
-        .ok_or_else(|| error(format!("`statusCode` must be a number from 100 to 599, not {value}")))
+        .ok_or_else(|| DecodeError::Status(value.clone()))
 }
 
-fn object<'a>(value: Option<&'a Value>, field: &str) -> Result<Option<&'a Map<String, Value>>, DecodeError> {
+fn object<'a>(value: Option<&'a Value>, field: &'static str) -> Result<Option<&'a Map<String, Value>>, DecodeError> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(map)) => Ok(Some(map)),
-        Some(other) => Err(error(format!("`{field}` must be an object, not {other}"))),
+        Some(other) => Err(DecodeError::NotObject {
+            field,
+            value: other.clone(),
+        }),
     }
 }
 
@@ -51,13 +39,24 @@ fn append(headers: &mut HeaderMap, name: &str, value: &Value) -> Result<(), Deco
         Value::Null => return Ok(()),
         Value::String(text) => text.clone(),
         Value::Number(_) | Value::Bool(_) => value.to_string(),
-        other => return Err(error(format!("header `{name}` must have a string value, not {other}"))),
+        other => {
+            return Err(DecodeError::HeaderValueType {
+                name: name.to_string(),
+                value: other.clone(),
+            });
+        }
     };
-    let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| error(format!("`{name}` is not a valid header name")))?;
+    let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|source| DecodeError::HeaderName {
+        name: name.to_string(),
+        source,
+    })?;
     if crate::net::headers::is_hop_by_hop(header_name.as_str()) {
         return Ok(());
     }
-    let header_value = HeaderValue::from_str(&text).map_err(|_| error(format!("header `{name}` has characters a header cannot carry")))?;
+    let header_value = HeaderValue::from_str(&text).map_err(|source| DecodeError::HeaderValue {
+        name: name.to_string(),
+        source,
+    })?;
     headers.append(header_name, header_value);
     Ok(())
 }
@@ -74,7 +73,12 @@ pub(crate) fn add_multi(headers: &mut HeaderMap, value: Option<&Value>) -> Resul
         match values {
             Value::Array(values) => values.iter().try_for_each(|value| append(headers, name, value))?,
             Value::Null => {}
-            other => return Err(error(format!("`multiValueHeaders.{name}` must be an array, not {other}"))),
+            other => {
+                return Err(DecodeError::MultiValueNotArray {
+                    name: name.clone(),
+                    value: other.clone(),
+                });
+            }
         }
     }
     Ok(())
@@ -84,6 +88,6 @@ pub(crate) fn add_cookies(headers: &mut HeaderMap, value: Option<&Value>) -> Res
     match value {
         None | Some(Value::Null) => Ok(()),
         Some(Value::Array(cookies)) => cookies.iter().try_for_each(|cookie| append(headers, "set-cookie", cookie)),
-        Some(other) => Err(error(format!("`cookies` must be an array of strings, not {other}"))),
+        Some(other) => Err(DecodeError::CookiesNotArray(other.clone())),
     }
 }

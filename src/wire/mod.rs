@@ -3,9 +3,11 @@
 //! that read header maps and cookie lists). `buffered` encodes and decodes whole documents over it, `stream`
 //! the streaming prelude; sources name their format here, not in either mode.
 
+mod error;
 mod format;
 mod head;
 
+pub use error::DecodeError;
 pub use format::{Format, HeaderForm};
-pub use head::{DecodeError, Head};
-pub(crate) use head::{add_cookies, add_multi, add_single, error, status};
+pub use head::Head;
+pub(crate) use head::{add_cookies, add_multi, add_single, status};

@@ -49,9 +49,41 @@ pub fn invocation(path: &str) -> Option<String> {
     percent_decode_str(encoded).decode_utf8().ok().map(|id| id.into_owned())
 }
 
-/// The connection id in a `@connections` path, decoded; the error says what the server serves.
-pub fn connection_id(path: &str) -> Result<String, String> {
-    const SERVED: &str = "this is the adapter's @connections server: it serves /@connections/{connectionId} (optionally under a stage, /{stage}/@connections/{connectionId})";
+/// What the `@connections` server serves, for a path it does not.
+const SERVED: &str = "this is the adapter's @connections server: it serves /@connections/{connectionId} (optionally under a stage, /{stage}/@connections/{connectionId})";
+
+/// A path that names no connection; the 404's message says what the server serves.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RouteError {
+    /// No `@connections/` in the path.
+    NoRoute { path: String },
+    /// `@connections/` with nothing after it.
+    NoId { path: String },
+    /// The id's percent-escapes decode to bytes that are not UTF-8.
+    NotUtf8 { path: String, source: std::str::Utf8Error },
+}
+
+impl std::fmt::Display for RouteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RouteError::NoRoute { path } => write!(f, "no route for {path}: {SERVED}"),
+            RouteError::NoId { path } => write!(f, "no connection id in {path}: {SERVED}"),
+            RouteError::NotUtf8 { path, .. } => write!(f, "the connection id in {path} is not UTF-8 once decoded"),
+        }
+    }
+}
+
+impl std::error::Error for RouteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RouteError::NotUtf8 { source, .. } => Some(source),
+            RouteError::NoRoute { .. } | RouteError::NoId { .. } => None,
+        }
+    }
+}
+
+/// The connection id in a `@connections` path, decoded.
+pub fn connection_id(path: &str) -> Result<String, RouteError> {
     let lower = path.to_ascii_lowercase();
     let start = ["/@connections/", "/%40connections/"]
         .iter()
@@ -60,14 +92,15 @@ pub fn connection_id(path: &str) -> Result<String, String> {
                 .split_once(marker)
                 .map(|(before, _)| before.len().saturating_add(marker.len()))
         })
-        .ok_or_else(|| format!("no route for {path}: {SERVED}"))?;
+        .ok_or_else(|| RouteError::NoRoute { path: path.to_string() })?;
     // `lower` has `path`'s byte offsets: ASCII lower-casing keeps every character's length.
     let encoded = path.get(start..).unwrap_or_default();
-    let id = percent_decode_str(encoded)
-        .decode_utf8()
-        .map_err(|_| format!("the connection id in {path} is not UTF-8 once decoded"))?;
+    let id = percent_decode_str(encoded).decode_utf8().map_err(|source| RouteError::NotUtf8 {
+        path: path.to_string(),
+        source,
+    })?;
     if id.is_empty() {
-        return Err(format!("no connection id in {path}: {SERVED}"));
+        return Err(RouteError::NoId { path: path.to_string() });
     }
     Ok(id.into_owned())
 }
@@ -83,7 +116,7 @@ async fn handle(bridge: Arc<Bridge>, request: Request<Incoming>) -> Response<Ful
     let guard = attributed.pushes.as_ref().map(|pushes| pushes.start());
     let id = match connection_id(&path) {
         Ok(id) => id,
-        Err(message) => return message_response(StatusCode::NOT_FOUND, &message),
+        Err(error) => return message_response(StatusCode::NOT_FOUND, &error.to_string()),
     };
     if !matches!(method, Method::POST | Method::GET | Method::DELETE) {
         let mut response = message_response(
@@ -182,9 +215,9 @@ mod tests {
     #[test]
     fn other_paths_say_what_is_served() {
         for path in ["/", "/connections/x", "/@connections/", "/@connections"] {
-            let err = connection_id(path).unwrap_err();
+            let err = connection_id(path).unwrap_err().to_string();
             assert!(err.contains("/@connections/{connectionId}"), "{path}: {err}");
         }
-        assert!(connection_id("/@connections/%FF").unwrap_err().contains("not UTF-8"));
+        assert!(connection_id("/@connections/%FF").unwrap_err().to_string().contains("not UTF-8"));
     }
 }

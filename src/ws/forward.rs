@@ -13,9 +13,9 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 
-use super::credentials::CredentialSource;
-use super::https::HttpsClient;
-use super::sign;
+use super::credentials::{CredentialError, CredentialSource};
+use super::https::{HttpsClient, TlsError};
+use super::sign::{self, SignError};
 use crate::config::ManagementEndpoint;
 use crate::error::chain;
 use crate::net::uri::component as encode_id;
@@ -42,7 +42,7 @@ pub struct Answer {
 }
 
 /// A push that could not be made; each has the status the app receives.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum PushError {
     /// The data is over `@connections`' limit; refused without calling out (413).
     TooLarge { size: usize },
@@ -51,13 +51,18 @@ pub enum PushError {
     /// `AWS_REGION` is not set (500).
     NoRegion,
     /// No credentials, or the credentials endpoint failed (500).
-    Credentials(String),
+    Credentials(CredentialError),
+    /// The call's URL does not make a request (500).
+    Url { url: String, source: http::Error },
     /// Signing failed (500).
-    Signing(String),
-    /// TLS could not be set up at start-up (500).
-    Tls(String),
-    /// API Gateway could not be reached (502).
-    Unreachable { url: String, detail: String },
+    Signing(SignError),
+    /// TLS could not be set up for the first push (500).
+    Tls(TlsError),
+    /// API Gateway could not be reached, or its answer broke off (502).
+    Unreachable {
+        url: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// API Gateway did not answer in time (504).
     Timeout { url: String },
 }
@@ -82,16 +87,28 @@ impl fmt::Display for PushError {
                 "no @connections endpoint: no WebSocket event has been seen yet and LWA_WS_ENDPOINT is not set (set it to the API's URL with the stage, e.g. https://abc123.execute-api.us-east-1.amazonaws.com/prod)",
             ),
             PushError::NoRegion => f.write_str("AWS_REGION is not set: it is needed to sign @connections calls"),
-            PushError::Credentials(detail) => write!(f, "cannot sign the @connections call: {detail}"),
-            PushError::Signing(detail) => write!(f, "cannot sign the @connections call: {detail}"),
-            PushError::Tls(detail) => f.write_str(detail),
-            PushError::Unreachable { url, detail } => write!(f, "could not reach {url}: {detail}"),
+            PushError::Credentials(error) => write!(f, "cannot sign the @connections call: {error}"),
+            PushError::Url { url, source } => write!(f, "cannot sign the @connections call: `{url}` is not a valid URL: {source}"),
+            PushError::Signing(error) => write!(f, "cannot sign the @connections call: {}", error.reason()),
+            PushError::Tls(error) => error.fmt(f),
+            PushError::Unreachable { url, source } => write!(f, "could not reach {url}: {}", chain(source.as_ref())),
             PushError::Timeout { url } => write!(f, "{url} did not answer within {CALL_TIMEOUT:?}"),
         }
     }
 }
 
-impl std::error::Error for PushError {}
+impl std::error::Error for PushError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PushError::Credentials(error) => Some(error),
+            PushError::Url { source, .. } => Some(source),
+            PushError::Signing(error) => Some(error),
+            PushError::Tls(error) => Some(error),
+            PushError::Unreachable { source, .. } => Some(source.as_ref()),
+            PushError::TooLarge { .. } | PushError::NoEndpoint | PushError::NoRegion | PushError::Timeout { .. } => None,
+        }
+    }
+}
 
 /// `{base}/@connections/{id}` with the id percent-encoded.
 pub fn url(endpoint: &ManagementEndpoint, connection_id: &str) -> String {
@@ -107,18 +124,18 @@ pub async fn send(
     call: Call,
 ) -> Result<Answer, PushError> {
     let url = url(endpoint, &call.connection_id);
-    let creds = credentials.get(client).await.map_err(|e| PushError::Credentials(e.0))?;
+    let creds = credentials.get(client).await.map_err(PushError::Credentials)?;
     let mut request = Request::builder()
         .method(call.method)
         .uri(&url)
         .body(call.body)
-        .map_err(|e| PushError::Signing(format!("`{url}` is not a valid URL: {e}")))?;
-    sign::sign(&mut request, &creds, region, SystemTime::now()).map_err(|e| PushError::Signing(e.0))?;
-    let unreachable = |detail: String| PushError::Unreachable { url: url.clone(), detail };
+        .map_err(|source| PushError::Url { url: url.clone(), source })?;
+    sign::sign(&mut request, &creds, region, SystemTime::now()).map_err(PushError::Signing)?;
+    let unreachable = |source: Box<dyn std::error::Error + Send + Sync>| PushError::Unreachable { url: url.clone(), source };
     let exchange = async {
-        let response = client.request(request.map(Full::new)).await.map_err(|e| unreachable(chain(&e)))?;
+        let response = client.request(request.map(Full::new)).await.map_err(|e| unreachable(e.into()))?;
         let (parts, body) = response.into_parts();
-        let body = body.collect().await.map_err(|e| unreachable(chain(&e)))?.to_bytes();
+        let body = body.collect().await.map_err(|e| unreachable(e.into()))?.to_bytes();
         Ok(Answer {
             status: parts.status,
             headers: parts.headers,

@@ -10,7 +10,7 @@ use std::fmt;
 use std::time::SystemTime;
 
 use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign as sigv4_sign};
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningError, SigningSettings, sign as sigv4_sign};
 use aws_sigv4::sign::v4;
 use bytes::Bytes;
 use http::{HeaderValue, Request, header};
@@ -18,17 +18,56 @@ use http::{HeaderValue, Request, header};
 /// The service name `@connections` is signed for.
 pub const SERVICE: &str = "execute-api";
 
-/// Signing failed; the message says why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SignError(pub String);
+/// Signing failed, with the signer's own error where there is one.
+#[derive(Debug)]
+pub enum SignError {
+    /// The request's URI has no host to sign.
+    NoHost(http::Uri),
+    /// The signing parameters are incomplete (region, name, time or identity).
+    Params(v4::signing_params::BuildError),
+    /// A header value is not visible ASCII, which SigV4 cannot canonicalise.
+    HeaderNotAscii(http::header::ToStrError),
+    /// The signer refused the request or failed to sign it.
+    Signer(SigningError),
+}
 
-impl fmt::Display for SignError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot sign the request: {}", self.0)
+impl SignError {
+    /// Why, without the "cannot sign the request" prefix: what a caller that names its own request prints.
+    pub fn reason(&self) -> Reason<'_> {
+        Reason(self)
     }
 }
 
-impl std::error::Error for SignError {}
+/// [`SignError::reason`]'s text.
+pub struct Reason<'a>(&'a SignError);
+
+impl fmt::Display for Reason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            SignError::NoHost(uri) => write!(f, "`{uri}` has no host"),
+            SignError::Params(e) => e.fmt(f),
+            SignError::HeaderNotAscii(_) => f.write_str("a header value is not visible ASCII"),
+            SignError::Signer(e) => e.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for SignError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot sign the request: {}", self.reason())
+    }
+}
+
+impl std::error::Error for SignError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SignError::NoHost(_) => None,
+            SignError::Params(e) => Some(e),
+            SignError::HeaderNotAscii(e) => Some(e),
+            SignError::Signer(e) => Some(e),
+        }
+    }
+}
 
 /// Signs `request` in place for `execute-api` in `region` at `time`: adds `Host`, `X-Amz-Date`,
 /// `X-Amz-Security-Token` (with temporary credentials) and `Authorization`. Returns the signature.
@@ -46,7 +85,7 @@ pub fn sign_for(
     service: &str,
     time: SystemTime,
 ) -> Result<String, SignError> {
-    let host = host_header(request.uri()).ok_or_else(|| SignError(format!("`{}` has no host", request.uri())))?;
+    let host = host_header(request.uri()).ok_or_else(|| SignError::NoHost(request.uri().clone()))?;
     let identity = credentials.clone().into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
@@ -55,14 +94,14 @@ pub fn sign_for(
         .time(time)
         .settings(SigningSettings::default())
         .build()
-        .map_err(|e| SignError(e.to_string()))?
+        .map_err(SignError::Params)?
         .into();
     let headers: Vec<(&str, &str)> = request
         .headers()
         .iter()
         .map(|(name, value)| value.to_str().map(|v| (name.as_str(), v)))
         .collect::<Result<_, _>>()
-        .map_err(|_| SignError("a header value is not visible ASCII".into()))?;
+        .map_err(SignError::HeaderNotAscii)?;
     let uri = request.uri().to_string();
     let signable = SignableRequest::new(
         request.method().as_str(),
@@ -70,8 +109,8 @@ pub fn sign_for(
         headers.into_iter(),
         SignableBody::Bytes(request.body()),
     )
-    .map_err(|e| SignError(e.to_string()))?;
-    let (instructions, signature) = sigv4_sign(signable, &params).map_err(|e| SignError(e.to_string()))?.into_parts();
+    .map_err(SignError::Signer)?;
+    let (instructions, signature) = sigv4_sign(signable, &params).map_err(SignError::Signer)?.into_parts();
     instructions.apply_to_request_http1x(request);
     request.headers_mut().insert(header::HOST, host);
     Ok(signature)

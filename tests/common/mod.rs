@@ -27,6 +27,7 @@ use serde_json::Value;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// The adapter's setting for response streaming.
@@ -55,8 +56,21 @@ pub fn example_binary(name: &str) -> PathBuf {
     path
 }
 
-/// A port nothing listens on right now (bound and released).
+/// A port nothing listens on right now (bound and released), and that no other test of this process gets:
+/// below the kernel's ephemeral range (32768 and up on Linux), so that no server bound to port 0 and no
+/// outgoing connection takes it before the test binds it, from a sequence of this process's own.
 pub fn free_port() -> u16 {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const LOW: u32 = 10000;
+    const SPAN: u32 = 22000;
+    let start = std::process::id().wrapping_mul(7919) % SPAN;
+    for _ in 0..SPAN {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(LOW + (start + n.wrapping_mul(37)) % SPAN).unwrap();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -69,7 +83,9 @@ pub struct Process {
 
 impl Process {
     pub fn spawn(mut command: Command, name: &str) -> Process {
-        let log = std::env::temp_dir().join(format!("lwa-test-{name}-{}-{}.log", std::process::id(), free_port()));
+        static LOGS: AtomicU32 = AtomicU32::new(0);
+        let n = LOGS.fetch_add(1, Ordering::Relaxed);
+        let log = std::env::temp_dir().join(format!("lwa-test-{name}-{}-{n}.log", std::process::id()));
         let file = std::fs::File::create(&log).unwrap();
         command
             .stdout(Stdio::from(file.try_clone().unwrap()))

@@ -1,10 +1,11 @@
-//! The front door: the local HTTP server that plays the event source (Function URL, API Gateway, ALB).
+//! The front door: the local HTTP server that plays the event source (Function URL, API Gateway, ALB, VPC
+//! Lattice).
 //!
 //! Each request is read whole (Lambda's invoke payload is at most 6 MB, so an event source buffers it too),
-//! becomes the event its source sends (the source's [`Emulation`]), and is invoked through the embedded emulator, one invocation at a
-//! time as in one Lambda execution environment; requests arriving meanwhile wait their turn. The answer goes
-//! back as the source would give it: a buffered document decoded ([`document::decode`]), or a stream forwarded
-//! chunk by chunk as it arrives (TCP_NODELAY, one write per chunk). A stream that fails mid-way is cut
+//! becomes the event its source sends (the source's [`Emulation`]), and is invoked through the embedded
+//! emulator, one invocation at a time as in one Lambda execution environment; requests arriving meanwhile
+//! wait their turn. The answer goes back as the source would give it: a buffered document decoded
+//! ([`document::decode`]), or a stream forwarded chunk by chunk as it arrives (TCP_NODELAY, one write per chunk). A stream that fails mid-way is cut
 //! without the terminating chunk, which is how a Function URL ends it, so the client sees an incomplete
 //! response instead of a short but valid one.
 //!

@@ -193,7 +193,7 @@ impl Management {
     async fn answer(&self, parts: http::request::Parts, body: Incoming) -> Response<Full<Bytes>> {
         let id = match connection_id(parts.uri.path()) {
             Ok(id) => id,
-            Err(message) => return error(StatusCode::NOT_FOUND, "NotFoundException", &message),
+            Err(route) => return error(StatusCode::NOT_FOUND, "NotFoundException", &route.to_string()),
         };
         if !matches!(parts.method, Method::POST | Method::GET | Method::DELETE) {
             let message = format!("{} is not a @connections operation: POST, GET or DELETE", parts.method);
