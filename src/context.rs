@@ -37,7 +37,7 @@ pub struct FunctionEnv {
 }
 
 impl FunctionEnv {
-    pub fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).unwrap_or_default();
         FunctionEnv {
             function_name: var("AWS_LAMBDA_FUNCTION_NAME"),
@@ -93,7 +93,7 @@ impl InvocationContext {
     }
 
     /// The `x-amzn-lambda-context` JSON.
-    pub fn to_json(&self, env: &FunctionEnv) -> String {
+    pub(crate) fn to_json(&self, env: &FunctionEnv) -> String {
         #[derive(Serialize)]
         struct LambdaContext<'a> {
             request_id: &'a str,
@@ -133,7 +133,7 @@ fn absolute_deadline(value: u64) -> u64 {
 
 /// `now + duration`, held at a far future (30 years) instead of overflowing when a deadline from outside is
 /// absurd.
-pub fn instant_after(duration: Duration) -> tokio::time::Instant {
+pub(crate) fn instant_after(duration: Duration) -> tokio::time::Instant {
     const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 86_400);
     let now = tokio::time::Instant::now();
     now.checked_add(duration.min(FAR_FUTURE)).unwrap_or(now)

@@ -16,25 +16,25 @@ const ISO_MILLIS: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month
 const AMZ_DATE: &[BorrowedFormatItem<'_>] = format_description!("[year][month][day]T[hour][minute][second]Z");
 
 /// `2024-03-16T06:46:22Z` (fractions and offsets accepted) as whole epoch seconds; `None` before 1970.
-pub fn parse_rfc3339(text: &str) -> Option<u64> {
+pub(crate) fn parse_rfc3339(text: &str) -> Option<u64> {
     let time = OffsetDateTime::parse(text.trim(), &Rfc3339).ok()?;
     u64::try_from(time.unix_timestamp()).ok()
 }
 
 /// `20240316T004622Z` (SigV4's `X-Amz-Date`) as a time.
-pub fn parse_amz_date(text: &str) -> Option<SystemTime> {
+pub(crate) fn parse_amz_date(text: &str) -> Option<SystemTime> {
     let time = PrimitiveDateTime::parse(text, AMZ_DATE).ok()?.assume_utc();
     let secs = u64::try_from(time.unix_timestamp()).ok()?;
     UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
 
 /// `11/Jan/2023:11:45:34 +0000`, API Gateway's `requestContext.time`.
-pub fn clf(epoch_ms: u64) -> String {
+pub(crate) fn clf(epoch_ms: u64) -> String {
     format(epoch_ms, CLF)
 }
 
 /// `2024-03-16T00:46:22.306Z`, the `@connections` API's time format.
-pub fn iso_millis(epoch_ms: u64) -> String {
+pub(crate) fn iso_millis(epoch_ms: u64) -> String {
     format(epoch_ms, ISO_MILLIS)
 }
 

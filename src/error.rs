@@ -10,7 +10,7 @@ use std::fmt;
 /// What went wrong, as Lambda's error document carries it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Diagnostic {
+pub(crate) struct Diagnostic {
     pub error_type: String,
     pub error_message: String,
 }
@@ -44,7 +44,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// The `errorType` string Lambda receives.
-    pub fn error_type(self) -> &'static str {
+    pub(crate) fn error_type(self) -> &'static str {
         match self {
             ErrorKind::InvalidConfig => "LambdaAdapter.InvalidConfig",
             ErrorKind::AppNotReady => "LambdaAdapter.AppNotReady",
@@ -69,14 +69,14 @@ pub struct AdapterError {
 }
 
 impl AdapterError {
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         AdapterError {
             kind,
             message: message.into(),
         }
     }
 
-    pub fn diagnostic(&self) -> Diagnostic {
+    pub(crate) fn diagnostic(&self) -> Diagnostic {
         Diagnostic {
             error_type: self.kind.error_type().into(),
             error_message: self.message.clone(),
@@ -94,7 +94,7 @@ impl std::error::Error for AdapterError {}
 
 /// Describes an error and its chain of sources in one line (`connection refused` is usually two levels
 /// below hyper's `client error (Connect)`).
-pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(inner) = source {

@@ -29,11 +29,11 @@ use crate::stream;
 use crate::ws;
 
 /// Time kept before Lambda's deadline to end a stream cleanly or report an error.
-pub const DEADLINE_MARGIN: Duration = Duration::from_millis(200);
+pub(crate) const DEADLINE_MARGIN: Duration = Duration::from_millis(200);
 
 /// How an event source takes its response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ResponseMode {
+pub(crate) enum ResponseMode {
     Buffered,
     /// Streamed; `multi_value` adds `multiValueHeaders` to the prelude (REST API streaming).
     Streaming {
@@ -43,7 +43,7 @@ pub enum ResponseMode {
 
 /// Decides, per invocation, whether a response can stream: in `response_stream` mode, when the source can
 /// take a stream ([`Source::streaming`]). Everything else answers buffered, whatever the invoke mode.
-pub fn response_mode(config: &Config, kind: &Source) -> ResponseMode {
+pub(crate) fn response_mode(config: &Config, kind: &Source) -> ResponseMode {
     match (config.invoke_mode, kind.streaming(config.apigw_rest_streaming)) {
         (InvokeMode::ResponseStream, Some(streaming)) => ResponseMode::Streaming {
             multi_value: streaming.multi_value,
@@ -61,13 +61,13 @@ enum Answer {
 }
 
 /// What failed: the invocation (reported to Lambda) or the Runtime API itself (only logged).
-enum Failure {
+enum Failed {
     Invocation(AdapterError),
     Runtime(crate::runtime_api::RuntimeError),
 }
 
 /// The adapter's invocation handler.
-pub struct Adapter {
+pub(crate) struct Adapter {
     config: Config,
     runtime: RuntimeClient,
     app: AppClient,
@@ -83,7 +83,7 @@ pub struct Adapter {
 impl Adapter {
     /// An adapter for an app not yet known to be ready: [`Adapter::wait_ready`] checks, and otherwise the first
     /// invocation waits for it.
-    pub fn new(config: Config, runtime: RuntimeClient, options: TranslateOptions) -> Self {
+    pub(crate) fn new(config: Config, runtime: RuntimeClient, options: TranslateOptions) -> Self {
         Adapter {
             readiness: Readiness::new(&config),
             app: AppClient::new(&config),
@@ -96,24 +96,24 @@ impl Adapter {
         }
     }
 
-    pub fn config(&self) -> &Config {
+    pub(crate) fn config(&self) -> &Config {
         &self.config
     }
 
     /// Waits for the app until `until` (or for ever), and remembers when it is ready.
-    pub async fn wait_ready(&self, until: Option<Instant>) -> Result<(), NotReady> {
+    pub(crate) async fn wait_ready(&self, until: Option<Instant>) -> Result<(), NotReady> {
         self.readiness.wait(until).await?;
         self.ready.store(true, Ordering::Relaxed);
         Ok(())
     }
 
     /// The WebSocket bridge, whose `@connections` server [`ws::callback::start`] serves.
-    pub fn ws(&self) -> &Arc<ws::Bridge> {
+    pub(crate) fn ws(&self) -> &Arc<ws::Bridge> {
         &self.ws
     }
 
     /// Handles one invocation, whatever happens.
-    pub async fn handle(&self, invocation: Invocation) {
+    pub(crate) async fn handle(&self, invocation: Invocation) {
         let span = tracing::info_span!("invoke", request_id = %invocation.context.request_id);
         async {
             let started = std::time::Instant::now();
@@ -127,17 +127,17 @@ impl Adapter {
                     let outcome = self.post(ctx, answer, &pushes, deadline).await;
                     (outcome, Some(pushes))
                 }
-                Err(error) => (Err(Failure::Invocation(error)), None),
+                Err(error) => (Err(Failed::Invocation(error)), None),
             };
             match outcome {
                 Ok(()) => tracing::debug!(elapsed_us = started.elapsed().as_micros() as u64, "invocation done"),
                 // Lambda gave up on the invocation (it timed out, or the post is stale), or the client of a stream
                 // went away: nothing to retry, and the next invocation is served.
-                Err(Failure::Runtime(error)) if error.status == Some(http::StatusCode::GONE) => tracing::warn!(
+                Err(Failed::Runtime(error)) if error.status == Some(http::StatusCode::GONE) => tracing::warn!(
                     "Lambda no longer takes this invocation's answer (410 Gone: timed out, stale, or its client left): {error}"
                 ),
-                Err(Failure::Runtime(error)) => tracing::error!("{error}"),
-                Err(Failure::Invocation(error)) => {
+                Err(Failed::Runtime(error)) => tracing::error!("{error}"),
+                Err(Failed::Invocation(error)) => {
                     tracing::error!("invocation failed: {error}");
                     match self.runtime.error(ctx, &error.diagnostic()).await {
                         Ok(()) => {}
@@ -174,20 +174,20 @@ impl Adapter {
         answer: Result<Answer, AdapterError>,
         pushes: &ws::InvocationPushes,
         deadline: Instant,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), Failed> {
         match answer {
             Ok(Answer::Document(payload)) => {
                 pushes.settle(deadline).await;
-                self.runtime.respond(ctx, payload).await.map_err(Failure::Runtime)
+                self.runtime.respond(ctx, payload).await.map_err(Failed::Runtime)
             }
             Ok(Answer::Stream(body)) => {
-                let posted = self.runtime.respond_streaming(ctx, body).await.map_err(Failure::Runtime);
+                let posted = self.runtime.respond_streaming(ctx, body).await.map_err(Failed::Runtime);
                 pushes.settle(deadline).await;
                 posted
             }
             Err(error) => {
                 pushes.settle(deadline).await;
-                Err(Failure::Invocation(error))
+                Err(Failed::Invocation(error))
             }
         }
     }

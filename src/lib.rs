@@ -17,6 +17,11 @@
 
 // Nothing from outside (events, settings, app responses, AWS answers) may panic the process or wrap around:
 // no unwrap/expect and no unchecked arithmetic outside tests; a reasoned exception is marked at its site.
+// The public surface is what the tests, fuzz targets and benchmark use; everything else is pub(crate), and
+// an item marked pub that nothing outside can reach is flagged.
+#![warn(unreachable_pub)]
+// Module docs describe and link the private modules they are made of (read with --document-private-items).
+#![allow(rustdoc::private_intra_doc_links)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects))]
 
 pub mod buffered;
@@ -33,11 +38,11 @@ pub mod logging;
 pub mod net;
 pub(crate) mod readiness;
 pub mod response;
-pub mod runtime_api;
+pub(crate) mod runtime_api;
 pub(crate) mod snapstart;
 pub mod sources;
 pub(crate) mod status_ranges;
 pub mod stream;
 pub(crate) mod trace_context;
-pub mod wire;
+pub(crate) mod wire;
 pub mod ws;

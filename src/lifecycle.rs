@@ -20,7 +20,7 @@ use crate::runtime_api::{ExtensionEvent, RuntimeClient};
 use crate::sources::TranslateOptions;
 
 /// How long async init waits before letting init finish (Lambda's init phase is limited to 10 s).
-pub const ASYNC_INIT_WAIT: Duration = Duration::from_millis(9_800);
+pub(crate) const ASYNC_INIT_WAIT: Duration = Duration::from_millis(9_800);
 
 /// Runs the adapter; returns the process exit code. `log_setting` is how reading the log's settings went
 /// (an invalid `LWA_LOG` fails init like any other setting).

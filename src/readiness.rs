@@ -38,7 +38,7 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The app did not become ready in time.
 #[derive(Debug)]
-pub struct NotReady {
+pub(crate) struct NotReady {
     /// What was checked (`GET http://127.0.0.1:8080/health` or `TCP 127.0.0.1:8080`).
     pub target: String,
     /// The last result seen.
@@ -48,7 +48,7 @@ pub struct NotReady {
 
 /// Why one check did not find the app ready, as the log shows it (`connection refused`, `status 500 ...`).
 #[derive(Debug)]
-pub enum CheckFailed {
+pub(crate) enum CheckFailed {
     /// The connect failed.
     Connect(std::io::Error),
     /// The connect took longer than [`CHECK_TIMEOUT`].
@@ -88,7 +88,7 @@ impl std::error::Error for CheckFailed {
 }
 
 /// Checks readiness of the app described by a [`Config`].
-pub struct Readiness {
+pub(crate) struct Readiness {
     protocol: ReadinessProtocol,
     address: String,
     path: String,
@@ -96,7 +96,7 @@ pub struct Readiness {
 }
 
 impl Readiness {
-    pub fn new(config: &Config) -> Self {
+    pub(crate) fn new(config: &Config) -> Self {
         Readiness {
             protocol: config.readiness_protocol,
             address: config.readiness_address.to_string(),
@@ -106,7 +106,7 @@ impl Readiness {
     }
 
     /// What is checked, for messages.
-    pub fn target(&self) -> String {
+    pub(crate) fn target(&self) -> String {
         match self.protocol {
             ReadinessProtocol::Http => format!("GET http://{}{}", self.address, self.path),
             ReadinessProtocol::Tcp => format!("TCP connect to {}", self.address),
@@ -156,7 +156,7 @@ impl Readiness {
     }
 
     /// Checks until ready or until `until` passes.
-    pub async fn wait(&self, until: Option<Instant>) -> Result<(), NotReady> {
+    pub(crate) async fn wait(&self, until: Option<Instant>) -> Result<(), NotReady> {
         let start = Instant::now();
         let mut next_report = start.checked_add(REPORT_EVERY).unwrap_or(start);
         let target = self.target();

@@ -25,7 +25,7 @@ use crate::readiness::Readiness;
 const HOOK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the sequence stopped.
-pub enum Stop {
+pub(crate) enum Stop {
     /// Before the snapshot: report through `init/error`.
     Init(AdapterError),
     /// The restore itself failed (the Runtime API): nothing to report to.
@@ -35,7 +35,7 @@ pub enum Stop {
 }
 
 /// The app's hook before the snapshot.
-pub async fn before_checkpoint(config: &Config) -> Result<(), Stop> {
+pub(crate) async fn before_checkpoint(config: &Config) -> Result<(), Stop> {
     match &config.snapstart_hooks.before_checkpoint {
         Some(path) => call_hook(config, path, "SNAPSTART_BEFORE_CHECKPOINT_PATH")
             .await
@@ -45,7 +45,7 @@ pub async fn before_checkpoint(config: &Config) -> Result<(), Stop> {
 }
 
 /// After `restore/next` answered: the app ready again, then its hook.
-pub async fn after_restore(config: &Config) -> Result<(), Stop> {
+pub(crate) async fn after_restore(config: &Config) -> Result<(), Stop> {
     let readiness = Readiness::new(config);
     let until = config.readiness_timeout.and_then(|timeout| Instant::now().checked_add(timeout));
     if let Err(not_ready) = readiness.wait(until).await {

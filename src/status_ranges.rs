@@ -8,16 +8,16 @@ use std::fmt;
 
 /// A parsed, non-empty list of inclusive status ranges.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StatusRanges(Vec<(u16, u16)>);
+pub(crate) struct StatusRanges(Vec<(u16, u16)>);
 
 impl StatusRanges {
     /// One inclusive range, such as the readiness check's default `100-499`.
-    pub fn range(low: u16, high: u16) -> Self {
+    pub(crate) fn range(low: u16, high: u16) -> Self {
         StatusRanges(vec![(low, high)])
     }
 
     /// Parses `a-b,c,d-e`. Spaces around items are allowed.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let mut ranges = Vec::new();
         for item in text.split(',') {
             let item = item.trim();
@@ -40,7 +40,7 @@ impl StatusRanges {
     }
 
     /// Whether `status` falls in any of the ranges.
-    pub fn contains(&self, status: u16) -> bool {
+    pub(crate) fn contains(&self, status: u16) -> bool {
         self.0.iter().any(|&(low, high)| (low..=high).contains(&status))
     }
 }

@@ -12,7 +12,7 @@
 //! `traceparent` and never fails the invocation.
 
 /// The `traceparent` for Lambda's trace header `xray`, when it has a well-formed `Root` and `Parent`.
-pub fn from_xray(xray: &str) -> Option<String> {
+pub(crate) fn from_xray(xray: &str) -> Option<String> {
     let (mut root, mut parent, mut sampled) = (None, None, false);
     for field in xray.split(';') {
         match field.trim().split_once('=') {
@@ -38,7 +38,7 @@ fn trace_id(root: &str) -> Option<String> {
 
 /// Whether `value` is a `traceparent` a W3C tracer accepts: version `00` exactly as specified, or a later
 /// version with at least the same fields (a tracer must read those as version `00`).
-pub fn is_valid(value: &[u8]) -> bool {
+pub(crate) fn is_valid(value: &[u8]) -> bool {
     let field = |range: std::ops::Range<usize>| value.get(range).unwrap_or_default();
     let dashes = [2, 35, 52].iter().all(|&i| value.get(i) == Some(&b'-'));
     let version = field(0..2);

@@ -31,7 +31,8 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Map, Value};
 
 use crate::response::meta::ResponseMeta;
-pub use crate::wire::{DecodeError, Format, Head, HeaderForm};
+pub(crate) use crate::wire::Head;
+pub use crate::wire::{DecodeError, Format, HeaderForm};
 use crate::wire::{add_cookies, add_multi, add_single, status};
 
 /// Builds the JSON document. `text` says whether `body` goes as text or base64.
@@ -88,7 +89,7 @@ pub fn encode(format: Format, meta: &ResponseMeta, body: &[u8], text: bool) -> B
 }
 
 /// `"200 OK"`, as ALB wants it.
-pub fn status_description(status: u16) -> String {
+pub(crate) fn status_description(status: u16) -> String {
     let reason = http::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())

@@ -18,11 +18,11 @@ use crate::response::{content, has_no_body};
 use document::{Format, HeaderForm};
 
 /// Lambda's limit for a buffered response payload (6 MB).
-pub const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
+pub(crate) const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
 
 /// Reads a whole body of the app's, at most [`MAX_PAYLOAD`] bytes and until `deadline`; `what` names it in
 /// messages (`response body`, `answer to POST /ws/message`).
-pub async fn collect(body: Body, deadline: Instant, what: &str) -> Result<Bytes, AdapterError> {
+pub(crate) async fn collect(body: Body, deadline: Instant, what: &str) -> Result<Bytes, AdapterError> {
     match tokio::time::timeout_at(deadline, Limited::new(body, MAX_PAYLOAD).collect()).await {
         Err(_) => Err(AdapterError::new(
             ErrorKind::DeadlineReached,
@@ -41,7 +41,7 @@ pub async fn collect(body: Body, deadline: Instant, what: &str) -> Result<Bytes,
 
 /// Reads the app's response and encodes the document in `format`; with no format (a pass-through event),
 /// the answer is the app's body as it is.
-pub async fn encode_response(
+pub(crate) async fn encode_response(
     format: Option<Format>,
     method: &Method,
     response: http::Response<Body>,

@@ -10,13 +10,13 @@ use super::{ConfigError, Settings};
 /// What [`CompressibleTypes::default`] holds: every type that is text or otherwise uncompressed. Images other
 /// than SVG (and the uncompressed icon and bitmap formats), audio, video, archives, WOFF fonts and
 /// `application/octet-stream` are left out: they are compressed already, or could be anything.
-pub const DEFAULT_TYPES: &str = "text/*,application/json,application/*+json,application/xml,application/*+xml,\
+pub(crate) const DEFAULT_TYPES: &str = "text/*,application/json,application/*+json,application/xml,application/*+xml,\
 application/javascript,application/x-javascript,application/ecmascript,application/x-ndjson,application/yaml,\
 application/x-yaml,application/graphql,image/svg+xml,image/x-icon,image/vnd.microsoft.icon,image/bmp,font/ttf,font/otf";
 
 /// The compression settings, typed; off with the default list by default.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CompressionConfig {
+pub(crate) struct CompressionConfig {
     /// `ENABLE_COMPRESSION`: compress responses whose client accepts it (`false` by default).
     pub enabled: bool,
     /// `COMPRESSIBLE_TYPES`: the content types compressed.
@@ -26,7 +26,7 @@ pub struct CompressionConfig {
 impl CompressionConfig {
     /// Reads `ENABLE_COMPRESSION` and `COMPRESSIBLE_TYPES`; the list is validated even when compression is
     /// off (with a warning that it has no effect then), so a typo does not wait for the day it is switched on.
-    pub fn from_settings<F: Fn(&str) -> Option<String>>(settings: &mut Settings<F>) -> Result<CompressionConfig, ConfigError> {
+    pub(crate) fn from_settings<F: Fn(&str) -> Option<String>>(settings: &mut Settings<F>) -> Result<CompressionConfig, ConfigError> {
         let enabled = settings.flag("ENABLE_COMPRESSION", false)?;
         let types = settings.parse("COMPRESSIBLE_TYPES", CompressibleTypes::parse)?;
         if types.is_some() && !enabled {
@@ -44,7 +44,7 @@ impl CompressionConfig {
 
 /// One entry of the list.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TypePattern {
+pub(crate) enum TypePattern {
     /// `type/subtype`: that type only.
     Exact { top: String, sub: String },
     /// `type/*`: every subtype of `type`.
@@ -70,7 +70,7 @@ impl TypePattern {
 
 /// The content types that are compressed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CompressibleTypes(Vec<TypePattern>);
+pub(crate) struct CompressibleTypes(Vec<TypePattern>);
 
 impl Default for CompressibleTypes {
     fn default() -> Self {
@@ -82,7 +82,7 @@ impl Default for CompressibleTypes {
 impl CompressibleTypes {
     /// Parses a comma-separated list of `type/subtype`, `type/*` and `type/*+suffix` entries (any case, no
     /// parameters). `*/*` is refused: it would recompress images, video and archives for nothing.
-    pub fn parse(text: &str) -> Result<CompressibleTypes, String> {
+    pub(crate) fn parse(text: &str) -> Result<CompressibleTypes, String> {
         let allowed = |problem: String| {
             format!(
                 "expected a comma-separated list of content types, each `type/subtype`, `type/*` or `type/*+suffix` without parameters, such as `text/*,application/json,application/*+json` (it replaces the default list); {problem}"
@@ -101,7 +101,7 @@ impl CompressibleTypes {
     }
 
     /// Whether a `Content-Type` value (parameters allowed, any case) is in the list.
-    pub fn matches(&self, content_type: &str) -> bool {
+    pub(crate) fn matches(&self, content_type: &str) -> bool {
         let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
         match essence.split_once('/') {
             Some((top, sub)) if is_token(top) && is_token(sub) => self.0.iter().any(|pattern| pattern.matches(top, sub)),
@@ -109,7 +109,8 @@ impl CompressibleTypes {
         }
     }
 
-    pub fn patterns(&self) -> &[TypePattern] {
+    #[cfg(test)]
+    pub(crate) fn patterns(&self) -> &[TypePattern] {
         &self.0
     }
 }

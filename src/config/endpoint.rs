@@ -17,7 +17,7 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Reads `text`; the error says what is allowed, for a message naming the variable.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         let rest = if let Some(rest) = text.strip_prefix("http://") {
             rest

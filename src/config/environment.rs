@@ -42,7 +42,7 @@ impl ProcessEnv {
 }
 
 /// The error for `name` set to the non-UTF-8 `bytes`.
-pub fn not_utf8(name: &str, bytes: &[u8]) -> ConfigError {
+pub(crate) fn not_utf8(name: &str, bytes: &[u8]) -> ConfigError {
     ConfigError {
         variable: name.into(),
         value: String::from_utf8_lossy(bytes).into_owned(),

@@ -14,16 +14,16 @@ use http::uri::Authority;
 
 use crate::status_ranges::StatusRanges;
 use parse::*;
-pub use parse::{MAX_CONCURRENCY, parse_bool, parse_host, parse_path, parse_port};
+pub(crate) use parse::{MAX_CONCURRENCY, parse_bool, parse_host, parse_path, parse_port};
 
-pub mod compression;
-pub mod endpoint;
+pub(crate) mod compression;
+pub(crate) mod endpoint;
 pub mod environment;
 mod parse;
 pub mod runtime_api;
-pub mod ws;
+pub(crate) mod ws;
 
-pub use ws::{ManagementEndpoint, ReplyMode, WsConfig};
+pub(crate) use ws::{ManagementEndpoint, ReplyMode, WsConfig};
 
 /// How the app's response goes back to Lambda.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub enum InvokeMode {
 
 /// How readiness is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReadinessProtocol {
+pub(crate) enum ReadinessProtocol {
     /// `GET` on the readiness path; healthy when the status is in the healthy ranges.
     Http,
     /// A TCP connection to the readiness port succeeds.
@@ -56,8 +56,8 @@ pub struct Config {
     pub readiness_port: u16,
     /// `host:port` of the readiness check.
     pub readiness_address: Authority,
-    pub readiness_protocol: ReadinessProtocol,
-    pub readiness_healthy_status: StatusRanges,
+    pub(crate) readiness_protocol: ReadinessProtocol,
+    pub(crate) readiness_healthy_status: StatusRanges,
     pub readiness_timeout: Option<Duration>,
     /// How long an idle connection to the app stays pooled (`POOL_IDLE_TIMEOUT_SECONDS`).
     pub pool_idle_timeout: Duration,
@@ -69,7 +69,7 @@ pub struct Config {
     pub snap_start: bool,
     /// App paths `POST`ed before the snapshot and after the restore (SnapStart), so the app can drop and
     /// re-open its connections. Clients asking for them get 403.
-    pub snapstart_hooks: SnapStartHooks,
+    pub(crate) snapstart_hooks: SnapStartHooks,
     pub async_init: bool,
     pub remove_base_path: Option<String>,
     pub pass_through_path: String,
@@ -77,7 +77,7 @@ pub struct Config {
     /// outside 2xx fails the invocation, so the event's source retries it.
     pub pass_through_any_status: bool,
     pub authorization_source: Option<HeaderName>,
-    pub error_status_codes: Option<StatusRanges>,
+    pub(crate) error_status_codes: Option<StatusRanges>,
     pub invoke_mode: InvokeMode,
     /// Stream responses to API Gateway REST (v1) events; only right when the integration uses
     /// `responseTransferMode: STREAM`, which the adapter cannot see.
@@ -88,12 +88,12 @@ pub struct Config {
     /// The WebSocket bridge's `LWA_WS_*` settings.
     pub ws: WsConfig,
     /// Response compression: `LWA_ENABLE_COMPRESSION` and `LWA_COMPRESSIBLE_TYPES`.
-    pub compression: compression::CompressionConfig,
+    pub(crate) compression: compression::CompressionConfig,
 }
 
 /// SnapStart's app hooks.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SnapStartHooks {
+pub(crate) struct SnapStartHooks {
     pub before_checkpoint: Option<String>,
     pub after_restore: Option<String>,
 }
@@ -101,7 +101,7 @@ pub struct SnapStartHooks {
 impl SnapStartHooks {
     /// Whether a request for `path_and_query` targets a hook: those are the adapter's, not the client's.
     /// Any spelling a common router would take to a hook path counts ([`crate::net::route_path`]).
-    pub fn is_hook(&self, path_and_query: &str) -> bool {
+    pub(crate) fn is_hook(&self, path_and_query: &str) -> bool {
         [&self.before_checkpoint, &self.after_restore]
             .into_iter()
             .flatten()
@@ -144,7 +144,7 @@ const DEPRECATED_PLAIN: [&str; 5] = [
 ];
 
 /// One resolved variable: the name it was found under and its value.
-pub struct Found {
+pub(crate) struct Found {
     pub variable: String,
     pub value: String,
 }
@@ -163,12 +163,12 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
     }
 
     /// Adds a warning for the caller to log.
-    pub fn warn(&mut self, warning: String) {
+    pub(crate) fn warn(&mut self, warning: String) {
         self.warnings.push(warning);
     }
 
     /// Finds `LWA_<name>`, else `AWS_LWA_<name>`. Empty values count as unset.
-    pub fn get(&mut self, name: &str) -> Option<Found> {
+    pub(crate) fn get(&mut self, name: &str) -> Option<Found> {
         let ours = format!("LWA_{name}");
         let theirs = format!("AWS_LWA_{name}");
         let read = |var: &str| (self.lookup)(var).filter(|v| !v.is_empty());
@@ -195,7 +195,7 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
     }
 
     /// Finds a plain variable (no prefix), such as `PORT`.
-    pub fn get_plain(&self, name: &str) -> Option<Found> {
+    pub(crate) fn get_plain(&self, name: &str) -> Option<Found> {
         (self.lookup)(name).filter(|v| !v.is_empty()).map(|value| Found {
             variable: name.into(),
             value,
@@ -217,7 +217,7 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
 }
 
 impl Found {
-    pub fn error(&self, allowed: impl Into<String>) -> ConfigError {
+    pub(crate) fn error(&self, allowed: impl Into<String>) -> ConfigError {
         ConfigError {
             variable: self.variable.clone(),
             value: self.value.clone(),
@@ -321,7 +321,7 @@ impl Config {
 
     /// Reads the process environment. Returns the warnings to log beside the result. A value that is not
     /// UTF-8 is an error naming its variable, before any other.
-    pub fn from_env() -> (Result<Config, ConfigError>, Vec<String>) {
+    pub(crate) fn from_env() -> (Result<Config, ConfigError>, Vec<String>) {
         let env = environment::ProcessEnv::new();
         let mut settings = Settings::new(|name: &str| env.get(name));
         let config = Config::from_settings(&mut settings);

@@ -10,7 +10,7 @@ use http::uri::{Authority, PathAndQuery};
 use super::{InvokeMode, ReadinessProtocol};
 
 /// `true/false/1/0/yes/no`, any case.
-pub fn parse_bool(text: &str) -> Result<bool, String> {
+pub(crate) fn parse_bool(text: &str) -> Result<bool, String> {
     match text.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
@@ -19,7 +19,7 @@ pub fn parse_bool(text: &str) -> Result<bool, String> {
 }
 
 /// A TCP port, 1..=65535.
-pub fn parse_port(text: &str) -> Result<u16, String> {
+pub(crate) fn parse_port(text: &str) -> Result<u16, String> {
     match text.parse::<u16>() {
         Ok(port) if port > 0 => Ok(port),
         _ => Err("expected a TCP port number from 1 to 65535".into()),
@@ -50,7 +50,7 @@ pub(super) fn parse_protocol(text: &str) -> Result<ReadinessProtocol, String> {
 }
 
 /// A path that a request line can carry, such as `/api/v1` (no query, fragment, spaces or control characters).
-pub fn parse_path(text: &str) -> Result<String, String> {
+pub(crate) fn parse_path(text: &str) -> Result<String, String> {
     const ALLOWED: &str = "expected an absolute path such as `/api/v1`: starting with `/`, without a query, spaces or characters a URL cannot carry (escape them as `%XX`)";
     if text.contains('?') {
         return Err(ALLOWED.into());
@@ -69,7 +69,7 @@ pub(super) fn parse_target(text: &str) -> Result<String, String> {
 }
 
 /// A host name or an IP literal, nothing else. IPv6 comes back in brackets, ready for an authority.
-pub fn parse_host(text: &str) -> Result<String, String> {
+pub(crate) fn parse_host(text: &str) -> Result<String, String> {
     const ALLOWED: &str =
         "expected a host name or an IP address, such as `127.0.0.1`, `::1` or `app.internal`, without a scheme, port or path";
     let inner = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')).unwrap_or(text);
@@ -128,7 +128,7 @@ pub(super) fn parse_concurrency(text: &str) -> Result<usize, String> {
 }
 
 /// The most concurrent invocations served (Lambda Managed Instances allow up to 64 per vCPU).
-pub const MAX_CONCURRENCY: usize = 4096;
+pub(crate) const MAX_CONCURRENCY: usize = 4096;
 
 pub(super) fn parse_header_name(text: &str) -> Result<HeaderName, String> {
     HeaderName::from_bytes(text.as_bytes()).map_err(|_| "expected an HTTP header name, such as `X-Auth-Token`".into())

@@ -1,8 +1,8 @@
 //! Every setting the adapter reads, in one table: its name without prefix, what it does and its default.
 //!
-//! `lambda-adapter --help` is printed from this table ([`help`]), and this module's tests hold the table to
-//! the code that reads the settings: reading the configuration ([`super::Config::from_settings`] and
-//! [`super::runtime_api::runtime_endpoint`]) with an empty environment must ask for exactly the variables the
+//! `lambda-adapter --help` is printed from this table ([`help`](crate::config::table::help)), and this module's tests hold the table to
+//! the code that reads the settings: reading the configuration ([`Config::from_settings`](crate::config::Config::from_settings) and
+//! [`runtime_endpoint`](crate::config::runtime_api::runtime_endpoint)) with an empty environment must ask for exactly the variables the
 //! table names, no more and no fewer, and every default written as a value must be the value the parser uses
 //! when the setting is unset. A setting added to the parser without a row here (or a row left behind after a
 //! setting is removed) fails those tests, so the help cannot drift from what the adapter does.
@@ -272,7 +272,8 @@ pub const LAMBDA_VARIABLES: &[LambdaVariable] = &[
 
 impl Setting {
     /// The variables this setting is read from, in the order they are looked up.
-    pub fn variables(&self) -> Vec<String> {
+    #[cfg(test)]
+    pub(crate) fn variables(&self) -> Vec<String> {
         let mut names = vec![format!("LWA_{}", self.name)];
         if self.reader != Reader::Logging {
             names.push(format!("AWS_LWA_{}", self.name));

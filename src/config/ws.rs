@@ -7,9 +7,9 @@
 use super::{ConfigError, Settings, parse_path, parse_port};
 
 /// Default base path of the app's WebSocket routes.
-pub const DEFAULT_PATH: &str = "/ws";
+pub(crate) const DEFAULT_PATH: &str = "/ws";
 /// Default port of the local `@connections` server.
-pub const DEFAULT_CALLBACK_PORT: u16 = 9002;
+pub(crate) const DEFAULT_CALLBACK_PORT: u16 = 9002;
 
 /// Where a message's reply goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub struct ManagementEndpoint {
 
 impl ManagementEndpoint {
     /// Reads `https://host[:port][/base]`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         const ALLOWED: &str = "expected the management API's base URL including the stage, such as `https://abc123.execute-api.us-east-1.amazonaws.com/prod` or `https://api.example.com/chat`";
         let (scheme, rest) = text.split_once("://").ok_or(ALLOWED)?;
         let scheme = scheme.to_ascii_lowercase();
@@ -102,7 +102,7 @@ impl Default for WsConfig {
 
 impl WsConfig {
     /// Reads the `WS_*` settings; `app_port` is the app's port, which the callback port may not equal.
-    pub fn from_settings<F: Fn(&str) -> Option<String>>(settings: &mut Settings<F>, app_port: u16) -> Result<WsConfig, ConfigError> {
+    pub(crate) fn from_settings<F: Fn(&str) -> Option<String>>(settings: &mut Settings<F>, app_port: u16) -> Result<WsConfig, ConfigError> {
         let path = settings.parse("WS_PATH", parse_base_path)?.unwrap_or_else(|| DEFAULT_PATH.into());
         let reply = settings.parse("WS_REPLY", parse_reply)?.unwrap_or(ReplyMode::Response);
         let callback_port = match settings.get("WS_CALLBACK_PORT") {

@@ -17,16 +17,16 @@ use super::error::DeployError;
 use super::zip::{self, Entry};
 
 /// The exec wrapper, layer/bootstrap, which scripts/build-layer.sh installs too.
-pub const WRAPPER: &str = include_str!("../../layer/bootstrap");
+pub(super) const WRAPPER: &str = include_str!("../../layer/bootstrap");
 
 /// The source tree this binary was built from, if it is still there.
-pub fn source_tree() -> Option<PathBuf> {
+pub(super) fn source_tree() -> Option<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     root.join("scripts/build-static.sh").is_file().then_some(root)
 }
 
 /// The static adapter for `arch`: `--adapter`, else the source tree's build.
-pub fn locate(explicit: Option<&Path>, arch: Arch) -> Result<PathBuf, DeployError> {
+pub(super) fn locate(explicit: Option<&Path>, arch: Arch) -> Result<PathBuf, DeployError> {
     let path = match explicit {
         Some(path) => path.to_path_buf(),
         None => build_from_source(arch)?,
@@ -86,7 +86,7 @@ fn build_from_source(arch: Arch) -> Result<PathBuf, DeployError> {
 }
 
 /// Refuses anything but a static ELF executable for `arch`.
-pub fn check(path: &Path, arch: Arch) -> Result<(), DeployError> {
+pub(super) fn check(path: &Path, arch: Arch) -> Result<(), DeployError> {
     let bytes = std::fs::read(path).map_err(|error| DeployError::io("read the adapter", path, error))?;
     let unfit = |why: String| DeployError::AdapterUnfit {
         path: path.to_path_buf(),
@@ -145,7 +145,7 @@ impl Elf {
 }
 
 /// The layer's zip, as scripts/build-layer.sh lays it out.
-pub fn layer_zip(binary: &Path) -> Result<Vec<u8>, DeployError> {
+pub(super) fn layer_zip(binary: &Path) -> Result<Vec<u8>, DeployError> {
     let data = std::fs::read(binary).map_err(|error| DeployError::io("read the adapter", binary, error))?;
     let entries = vec![
         Entry {

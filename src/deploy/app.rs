@@ -10,7 +10,7 @@ use super::error::DeployError;
 
 /// The kinds of app `deploy` packages as a zip function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(super) enum Kind {
     /// `go.mod`: built with the local Go toolchain as a static `bootstrap` for provided.al2023.
     Go,
     /// `package.json`: nodejs22.x, started by the generated run.sh through the layer's exec wrapper.
@@ -22,7 +22,7 @@ pub enum Kind {
 }
 
 /// What the detection looked for, in the order it looks; printed when nothing matches.
-pub const LOOKED_FOR: &[&str] = &[
+pub(super) const LOOKED_FOR: &[&str] = &[
     "go.mod (Go)",
     "package.json (Node)",
     "requirements.txt, pyproject.toml or *.py (Python)",
@@ -31,7 +31,7 @@ pub const LOOKED_FOR: &[&str] = &[
 
 impl Kind {
     /// The Lambda runtime the function gets.
-    pub fn runtime(self) -> &'static str {
+    pub(super) fn runtime(self) -> &'static str {
         match self {
             Kind::Go | Kind::Command => "provided.al2023",
             Kind::Node => "nodejs22.x",
@@ -40,7 +40,7 @@ impl Kind {
     }
 
     /// The function's `Handler`: the file Lambda (or the exec wrapper) runs from the code.
-    pub fn handler(self) -> &'static str {
+    pub(super) fn handler(self) -> &'static str {
         match self {
             Kind::Go | Kind::Command => "bootstrap",
             Kind::Node | Kind::Python => "run.sh",
@@ -48,11 +48,11 @@ impl Kind {
     }
 
     /// Whether a managed runtime must hand over to the layer's wrapper (`AWS_LAMBDA_EXEC_WRAPPER`).
-    pub fn exec_wrapper(self) -> bool {
+    pub(super) fn exec_wrapper(self) -> bool {
         matches!(self, Kind::Node | Kind::Python)
     }
 
-    pub fn label(self) -> &'static str {
+    pub(super) fn label(self) -> &'static str {
         match self {
             Kind::Go => "Go",
             Kind::Node => "Node",
@@ -65,14 +65,14 @@ impl Kind {
 /// A detected app: its kind, what gave it away, and the command that starts it (none for Go, whose
 /// `bootstrap` is the app).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct App {
+pub(super) struct App {
     pub kind: Kind,
     pub found: String,
     pub start: Vec<String>,
 }
 
 /// Looks at `dir` and the start command given after `--`.
-pub fn detect(dir: &Path, command: &[String]) -> Result<App, DeployError> {
+pub(super) fn detect(dir: &Path, command: &[String]) -> Result<App, DeployError> {
     if !dir.is_dir() {
         return Err(DeployError::io(
             "read the app's folder",

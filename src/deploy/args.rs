@@ -9,7 +9,7 @@ use super::error::DeployError;
 
 /// Who may call the Function URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Auth {
+pub(crate) enum Auth {
     /// Public: `AuthType: NONE`, with both resource-policy statements that allow it.
     None,
     /// Signed requests only: `AuthType: AWS_IAM`.
@@ -18,7 +18,7 @@ pub enum Auth {
 
 impl Auth {
     /// The Function URL's `AuthType`.
-    pub fn auth_type(self) -> &'static str {
+    pub(crate) fn auth_type(self) -> &'static str {
         match self {
             Auth::None => "NONE",
             Auth::Iam => "AWS_IAM",
@@ -28,14 +28,14 @@ impl Auth {
 
 /// The function's instruction set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arch {
+pub(crate) enum Arch {
     X86_64,
     Arm64,
 }
 
 impl Arch {
     /// Lambda's name (`Architectures`, `CompatibleArchitectures`).
-    pub fn lambda_name(self) -> &'static str {
+    pub(crate) fn lambda_name(self) -> &'static str {
         match self {
             Arch::X86_64 => "x86_64",
             Arch::Arm64 => "arm64",
@@ -43,7 +43,7 @@ impl Arch {
     }
 
     /// The name scripts/build-static.sh and Rust's target triples use.
-    pub fn rust_name(self) -> &'static str {
+    pub(crate) fn rust_name(self) -> &'static str {
         match self {
             Arch::X86_64 => "x86_64",
             Arch::Arm64 => "aarch64",
@@ -51,7 +51,7 @@ impl Arch {
     }
 
     /// Go's GOARCH.
-    pub fn go_name(self) -> &'static str {
+    pub(crate) fn go_name(self) -> &'static str {
         match self {
             Arch::X86_64 => "amd64",
             Arch::Arm64 => "arm64",
@@ -59,7 +59,7 @@ impl Arch {
     }
 
     /// The manylinux platform tag pip installs wheels for.
-    pub fn manylinux(self) -> &'static str {
+    pub(crate) fn manylinux(self) -> &'static str {
         match self {
             Arch::X86_64 => "manylinux2014_x86_64",
             Arch::Arm64 => "manylinux2014_aarch64",
@@ -67,7 +67,7 @@ impl Arch {
     }
 
     /// This machine's architecture, when it is one Lambda runs.
-    pub fn host() -> Option<Arch> {
+    pub(crate) fn host() -> Option<Arch> {
         match std::env::consts::ARCH {
             "x86_64" => Some(Arch::X86_64),
             "aarch64" => Some(Arch::Arm64),
@@ -78,7 +78,7 @@ impl Arch {
 
 /// Everything `deploy` and `init` were asked to do.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     pub dir: PathBuf,
     /// The function's name: `--name`, else the folder's name made valid.
     pub name: String,
@@ -104,7 +104,7 @@ pub enum Which {
     Init,
 }
 
-pub const DEPLOY_USAGE: &str = "\
+pub(crate) const DEPLOY_USAGE: &str = "\
 lambda-adapter deploy [DIR] [OPTIONS] [-- START COMMAND...]
     Packages the app in DIR (default: .) as a zip function with the lambda-adapter layer, or deploys an image,
     and gives it a Function URL; prints the URL as the last line. Run it again to update in place.
@@ -123,7 +123,7 @@ lambda-adapter deploy [DIR] [OPTIONS] [-- START COMMAND...]
     -h, --help         print this help
 ";
 
-pub const INIT_USAGE: &str = "\
+pub(crate) const INIT_USAGE: &str = "\
 lambda-adapter init [DIR] [OPTIONS] [-- START COMMAND...]
     Writes the deployment `deploy` would make as a SAM project in DIR (default: .): template.yaml, a Makefile
     that packages the app, and adapter-layer/Makefile that builds the adapter's layer from source.
@@ -139,7 +139,7 @@ const DEPLOY_FLAGS: &str = "--name, --region, --memory, --timeout, --buffered, -
 const INIT_FLAGS: &str = "--name, --memory, --timeout, --buffered, --auth, --env, --arch, --help";
 
 /// Parses the arguments after `deploy` or `init`, those before `--` (see [`split_command`]).
-pub fn parse(which: Which, args: Vec<OsString>) -> Result<Options, DeployError> {
+pub(crate) fn parse(which: Which, args: Vec<OsString>) -> Result<Options, DeployError> {
     use lexopt::prelude::*;
     let (command_name, flags) = match which {
         Which::Deploy => ("deploy", DEPLOY_FLAGS),
@@ -273,7 +273,7 @@ pub fn parse(which: Which, args: Vec<OsString>) -> Result<Options, DeployError> 
 }
 
 /// Splits the arguments at the first `--`: the start command comes after it, untouched by option parsing.
-pub fn split_command(args: Vec<OsString>) -> Result<(Vec<OsString>, Vec<String>), DeployError> {
+pub(crate) fn split_command(args: Vec<OsString>) -> Result<(Vec<OsString>, Vec<String>), DeployError> {
     let Some(at) = args.iter().position(|arg| arg == "--") else {
         return Ok((args, Vec::new()));
     };
@@ -309,7 +309,7 @@ fn env_pair(raw: &str) -> Option<(String, String)> {
 }
 
 /// Lambda's rule for function names.
-pub fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 

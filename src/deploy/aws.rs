@@ -16,7 +16,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use super::error::DeployError;
 
 /// The clients `deploy` calls, for one region.
-pub struct Aws {
+pub(super) struct Aws {
     pub lambda: aws_sdk_lambda::Client,
     pub iam: aws_sdk_iam::Client,
     pub region: String,
@@ -24,14 +24,14 @@ pub struct Aws {
 
 /// A call `deploy` makes: the IAM action it needs, and what it is for (both end up in error messages).
 #[derive(Debug, Clone, Copy)]
-pub struct Call {
+pub(super) struct Call {
     pub permission: &'static str,
     pub purpose: &'static str,
 }
 
 /// Loads the configuration, and checks that it has a region and that credentials can be had, before any
 /// call: these are the two mistakes every first deployment makes.
-pub async fn connect(region: Option<&str>) -> Result<Aws, DeployError> {
+pub(super) async fn connect(region: Option<&str>) -> Result<Aws, DeployError> {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
         .build_https();
@@ -59,7 +59,7 @@ pub async fn connect(region: Option<&str>) -> Result<Aws, DeployError> {
 }
 
 /// Turns an SDK error into what the user can act on.
-pub fn classify<E>(call: Call, error: SdkError<E, HttpResponse>) -> DeployError
+pub(super) fn classify<E>(call: Call, error: SdkError<E, HttpResponse>) -> DeployError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// One failure of `deploy` or `init`. A usage error exits 2; everything else exits 1.
 #[derive(Debug)]
-pub enum DeployError {
+pub(crate) enum DeployError {
     /// A command-line problem: the message, and the list of valid flags is printed after it.
     Usage(String),
     /// The folder holds nothing `deploy` knows how to package, and no start command was given.
@@ -70,7 +70,7 @@ pub enum DeployError {
 
 impl DeployError {
     /// The process's exit status for this error.
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         match self {
             DeployError::Usage(_) => 2,
             _ => 1,

@@ -41,7 +41,7 @@ const ROLE_RETRY_EVERY: Duration = Duration::from_secs(3);
 const READY_WITHIN: Duration = Duration::from_secs(300);
 
 /// The function's code.
-pub enum Code {
+pub(super) enum Code {
     /// A zip, with the runtime and handler it runs under and the layers it needs.
     Zip {
         zip: Vec<u8>,
@@ -54,7 +54,7 @@ pub enum Code {
 }
 
 /// Everything the function is set to.
-pub struct Spec {
+pub(super) struct Spec {
     pub name: String,
     pub role: String,
     pub role_is_new: bool,
@@ -81,7 +81,7 @@ impl Spec {
 }
 
 /// Creates or updates the function; its ARN.
-pub async fn ensure(aws: &Aws, spec: &Spec) -> Result<String, DeployError> {
+pub(super) async fn ensure(aws: &Aws, spec: &Spec) -> Result<String, DeployError> {
     let existing = match aws.lambda.get_function().function_name(&spec.name).send().await {
         Ok(found) => found.configuration().cloned(),
         Err(error) if error.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => None,

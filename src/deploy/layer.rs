@@ -14,7 +14,7 @@ use super::error::DeployError;
 use super::progress;
 
 /// The layer's name.
-pub const LAYER: &str = "lambda-adapter";
+pub(super) const LAYER: &str = "lambda-adapter";
 
 const LIST: Call = Call {
     permission: "lambda:ListLayerVersions",
@@ -26,14 +26,14 @@ const PUBLISH: Call = Call {
 };
 
 /// The hash a version's description carries.
-pub fn content_marker(zip: &[u8]) -> String {
+pub(super) fn content_marker(zip: &[u8]) -> String {
     let digest = Sha256::digest(zip);
     let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
     format!("sha256:{hex}")
 }
 
 /// The ARN of a layer version with exactly this content, published now if none has it.
-pub async fn ensure(aws: &Aws, zip: &[u8], arch: Arch) -> Result<String, DeployError> {
+pub(super) async fn ensure(aws: &Aws, zip: &[u8], arch: Arch) -> Result<String, DeployError> {
     let marker = content_marker(zip);
     let mut marker_page = None::<String>;
     loop {

@@ -17,7 +17,7 @@
 
 mod adapter;
 mod app;
-pub mod args;
+pub(crate) mod args;
 mod aws;
 mod error;
 mod function;
@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 
 pub use args::Which;
-pub use error::DeployError;
+pub(crate) use error::DeployError;
 
 /// Runs `deploy` or `init` with the arguments after the command's name; the exit status.
 pub async fn main(which: Which, args: Vec<OsString>) -> i32 {

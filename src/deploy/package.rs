@@ -29,10 +29,10 @@ const SKIPPED: &[&str] = &[
 ];
 
 /// The largest zip Lambda takes in a direct upload (CreateFunction's and PublishLayerVersion's ZipFile).
-pub const DIRECT_UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
+pub(super) const DIRECT_UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
 
 /// Builds the function's zip for `app` in `dir`.
-pub fn function_zip(app: &App, dir: &Path, arch: Arch) -> Result<Vec<u8>, DeployError> {
+pub(super) fn function_zip(app: &App, dir: &Path, arch: Arch) -> Result<Vec<u8>, DeployError> {
     let scratch = Scratch::new()?;
     let mut entries = Vec::new();
     match app.kind {
@@ -95,7 +95,7 @@ pub fn function_zip(app: &App, dir: &Path, arch: Arch) -> Result<Vec<u8>, Deploy
 }
 
 /// The generated start script: `run.sh` for the exec wrapper, or `bootstrap` for provided.al2023.
-pub fn script(name: &str, app: &App) -> Entry {
+pub(super) fn script(name: &str, app: &App) -> Entry {
     Entry {
         name: name.to_string(),
         data: script_text(app).into_bytes(),
@@ -104,7 +104,7 @@ pub fn script(name: &str, app: &App) -> Entry {
 }
 
 /// The text of the start script for `app`.
-pub fn script_text(app: &App) -> String {
+pub(super) fn script_text(app: &App) -> String {
     let mut text = format!(
         "#!/bin/sh\n# Written by lambda-adapter: the function's handler on {}. It starts the web app, which listens on \
          $PORT;\n# lambda-adapter (the layer's extension) turns each invocation into a request to it.\n",
@@ -125,7 +125,7 @@ pub fn script_text(app: &App) -> String {
 }
 
 /// `arg` in single quotes for sh.
-pub fn shell_quote(arg: &str) -> String {
+pub(super) fn shell_quote(arg: &str) -> String {
     format!("'{}'", arg.replace('\'', "'\\''"))
 }
 

@@ -7,17 +7,17 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 /// Prints a step.
-pub fn step(text: &str) {
+pub(super) fn step(text: &str) {
     eprintln!("==> {text}");
 }
 
 /// Prints a detail under the current step.
-pub fn detail(text: &str) {
+pub(super) fn detail(text: &str) {
     eprintln!("    {text}");
 }
 
 /// Runs `call`, an upload of `bytes` bytes described by `what`, with a progress indication.
-pub async fn uploading<F: Future>(what: &str, bytes: usize, call: F) -> F::Output {
+pub(super) async fn uploading<F: Future>(what: &str, bytes: usize, call: F) -> F::Output {
     let size = format!("{:.1} MB", bytes as f64 / 1e6);
     let terminal = std::io::stderr().is_terminal();
     let started = Instant::now();

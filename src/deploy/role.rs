@@ -6,9 +6,9 @@ use super::aws::{Aws, Call, classify};
 use super::error::DeployError;
 use super::progress;
 
-pub const BASIC_EXECUTION: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
+pub(super) const BASIC_EXECUTION: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
 
-pub const TRUST: &str =
+pub(super) const TRUST: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 const GET: Call = Call {
@@ -25,18 +25,18 @@ const ATTACH: Call = Call {
 };
 
 /// The role, and whether this run created it (so that Lambda may not see it yet).
-pub struct Role {
+pub(super) struct Role {
     pub arn: String,
     pub created: bool,
 }
 
 /// The role's name for a function: at most 64 characters, as IAM allows.
-pub fn role_name(function: &str) -> String {
+pub(super) fn role_name(function: &str) -> String {
     format!("lambda-adapter-{function}").chars().take(64).collect()
 }
 
 /// Finds or creates the role for `function`, with the basic execution policy attached.
-pub async fn ensure(aws: &Aws, function: &str) -> Result<Role, DeployError> {
+pub(super) async fn ensure(aws: &Aws, function: &str) -> Result<Role, DeployError> {
     let name = role_name(function);
     let role = match aws.iam.get_role().role_name(&name).send().await {
         Ok(found) => {

@@ -16,13 +16,13 @@ use super::error::DeployError;
 use super::package;
 
 /// The first comment of every file `init` writes.
-pub const MARKER: &str = "Written by lambda-adapter init";
+pub(super) const MARKER: &str = "Written by lambda-adapter init";
 
 /// The function's logical id; SAM names its Function URL resource `AppUrl`.
 const LOGICAL_ID: &str = "App";
 
 /// Writes the SAM project for `options`.
-pub fn init(options: &Options) -> Result<(), DeployError> {
+pub(super) fn init(options: &Options) -> Result<(), DeployError> {
     let app = app::detect(&options.dir, &options.command)?;
     let mut files: Vec<(PathBuf, String)> = vec![
         (options.dir.join("template.yaml"), template(options, &app)),
@@ -73,7 +73,7 @@ fn yaml_string(value: &str) -> String {
 }
 
 /// template.yaml: the layer, the function and its URL.
-pub fn template(options: &Options, app: &App) -> String {
+pub(super) fn template(options: &Options, app: &App) -> String {
     let arch = options.arch.lambda_name();
     let env = super::environment(options, Some(app.kind));
     let variables: String = env.iter().map(|(k, v)| format!("          {k}: {}\n", yaml_string(v))).collect();

@@ -14,8 +14,8 @@ use super::error::DeployError;
 use super::progress;
 
 /// The statement ids, as the Lambda console names them.
-pub const URL_STATEMENT: &str = "FunctionURLAllowPublicAccess";
-pub const INVOKE_STATEMENT: &str = "FunctionURLInvokeAllowPublicAccess";
+pub(super) const URL_STATEMENT: &str = "FunctionURLAllowPublicAccess";
+pub(super) const INVOKE_STATEMENT: &str = "FunctionURLInvokeAllowPublicAccess";
 
 const GET: Call = Call {
     permission: "lambda:GetFunctionUrlConfig",
@@ -43,7 +43,7 @@ const REMOVE: Call = Call {
 };
 
 /// Creates or updates the Function URL; the URL.
-pub async fn ensure(aws: &Aws, function: &str, auth: Auth, buffered: bool) -> Result<String, DeployError> {
+pub(super) async fn ensure(aws: &Aws, function: &str, auth: Auth, buffered: bool) -> Result<String, DeployError> {
     let auth_type = FunctionUrlAuthType::from(auth.auth_type());
     let mode = if buffered {
         InvokeMode::Buffered

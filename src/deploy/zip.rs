@@ -13,7 +13,7 @@ use flate2::write::DeflateEncoder;
 
 /// One file of the archive.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(super) struct Entry {
     /// The path inside the zip, with `/` separators.
     pub name: String,
     pub data: Vec<u8>,
@@ -23,7 +23,7 @@ pub struct Entry {
 
 /// Why an archive could not be written.
 #[derive(Debug)]
-pub enum ZipError {
+pub(super) enum ZipError {
     /// A size or count beyond what a zip without zip64 holds.
     TooBig(&'static str),
     Deflate(std::io::Error),
@@ -52,7 +52,7 @@ const DOS_DATE: u16 = (1 << 5) | 1;
 const DOS_TIME: u16 = 0;
 
 /// Writes `entries` (sorted by name here) as a zip archive.
-pub fn write(mut entries: Vec<Entry>) -> Result<Vec<u8>, ZipError> {
+pub(super) fn write(mut entries: Vec<Entry>) -> Result<Vec<u8>, ZipError> {
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     entries.dedup_by(|later, earlier| later.name == earlier.name);
     let count = u16::try_from(entries.len()).map_err(|_| ZipError::TooBig("more than 65,535 files"))?;

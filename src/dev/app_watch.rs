@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::environment::PortSource;
-use super::front_door::cold_start::Readiness;
+use super::front_door::cold_start::InitState;
 use super::listening::{self, Finding};
 use crate::config::{Config, ReadinessProtocol, Settings};
 
@@ -68,10 +68,10 @@ impl AppWatch {
 
     /// What the front door does with a request now: wait, or answer 503 at once when the app listens where
     /// the adapter does not look (it will never become ready there).
-    pub(super) fn readiness(&self) -> Readiness {
+    pub(super) fn init_state(&self) -> InitState {
         match self.advice() {
-            Some(_) => Readiness::WillNotCome(self.reason()),
-            None => Readiness::Starting(self.reason()),
+            Some(_) => InitState::WillNotCome(self.reason()),
+            None => InitState::Starting(self.reason()),
         }
     }
 
@@ -193,11 +193,11 @@ mod tests {
     fn requests_wait_unless_the_app_listens_where_the_adapter_does_not_look() {
         let mut watch = app_watch(PortSource::Free, &[("PORT", "43761")]);
         assert_eq!(watch.init_timeout(), LAMBDA_INIT);
-        assert_eq!(watch.readiness(), Readiness::Starting(watch.reason()));
+        assert_eq!(watch.init_state(), InitState::Starting(watch.reason()));
         watch.update(&addrs(&["127.0.0.1:8000"]));
-        assert_eq!(watch.readiness(), Readiness::WillNotCome(watch.reason()));
+        assert_eq!(watch.init_state(), InitState::WillNotCome(watch.reason()));
         watch.update(&addrs(&["127.0.0.1:8000", "127.0.0.1:43761"]));
-        assert_eq!(watch.readiness(), Readiness::Starting(watch.reason()), "it may still come");
+        assert_eq!(watch.init_state(), InitState::Starting(watch.reason()), "it may still come");
         let set = app_watch(PortSource::Free, &[("PORT", "43761"), ("LWA_READINESS_CHECK_TIMEOUT", "2.5")]);
         assert_eq!(set.init_timeout(), Duration::from_millis(2500));
     }

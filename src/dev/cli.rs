@@ -19,16 +19,16 @@ use crate::sources::registry;
 use crate::sources::{Source, function_url};
 
 /// The most invocations `dev --concurrency` runs at once.
-pub const MAX_CONCURRENCY: usize = 1024;
+pub(crate) const MAX_CONCURRENCY: usize = 1024;
 /// Lambda's longest function timeout, and `dev`'s default.
-pub const MAX_TIMEOUT_SECS: u64 = 900;
+pub(crate) const MAX_TIMEOUT_SECS: u64 = 900;
 /// API Gateway's WebSocket idle timeout and longest connection, `dev`'s defaults and ceilings.
-pub const WS_IDLE_SECS: u64 = 600;
-pub const WS_MAX_DURATION_SECS: u64 = 7200;
+pub(crate) const WS_IDLE_SECS: u64 = 600;
+pub(crate) const WS_MAX_DURATION_SECS: u64 = 7200;
 
 /// How the WebSocket front door behaves (API Gateway WebSocket API settings).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WsOptions {
+pub(crate) struct WsOptions {
     /// The message routes; `$default` takes what matches no other.
     pub routes: Vec<String>,
     pub idle_timeout: Duration,
@@ -47,7 +47,7 @@ impl Default for WsOptions {
 
 /// The parsed arguments.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DevArgs {
+pub(crate) struct DevArgs {
     pub listen: SocketAddr,
     /// Whether `--listen` was given: the default address moves to a free port when it is taken.
     pub listen_given: bool,
@@ -67,7 +67,7 @@ pub struct DevArgs {
 
 /// Why the arguments were not accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CliError {
+pub(crate) enum CliError {
     /// `--help`: print [`USAGE`] and exit 0.
     Help,
     /// A usage error, with a message that names the flag.
@@ -97,9 +97,9 @@ macro_rules! example {
 pub const EXAMPLE: &str = example!();
 
 /// The address of the front door when `--listen` is not given.
-pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9000);
+pub(crate) const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9000);
 
-pub const USAGE: &str = concat!(
+pub(crate) const USAGE: &str = concat!(
     "\
 USAGE:
     lambda-adapter dev [OPTIONS] -- APP COMMAND...
@@ -150,7 +150,7 @@ const VALUED: [&str; 8] = [
 ];
 
 /// Parses the arguments that follow `dev`.
-pub fn parse<I>(args: I) -> Result<DevArgs, CliError>
+pub(crate) fn parse<I>(args: I) -> Result<DevArgs, CliError>
 where
     I: IntoIterator,
     I::Item: Into<OsString>,

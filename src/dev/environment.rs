@@ -13,7 +13,7 @@ use crate::config::{Settings, parse_port};
 
 /// Where the app's port came from, for the banner.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PortSource {
+pub(crate) enum PortSource {
     Flag,
     /// A variable the user set (`LWA_PORT`, `AWS_LWA_PORT` or `PORT`).
     Variable(String),
@@ -23,7 +23,7 @@ pub enum PortSource {
 
 /// The app's port: `--app-port`, else `LWA_PORT`/`AWS_LWA_PORT`/`PORT` as the adapter itself reads them,
 /// else `free()`. An invalid variable is an error naming it.
-pub fn app_port(
+pub(crate) fn app_port(
     args: &DevArgs,
     lookup: impl Fn(&str) -> Option<String>,
     free: impl FnOnce() -> std::io::Result<u16>,
@@ -42,10 +42,10 @@ pub fn app_port(
 }
 
 /// The function name `dev` reports when the user set none.
-pub const DEFAULT_FUNCTION_NAME: &str = "lambda-adapter-dev";
+pub(crate) const DEFAULT_FUNCTION_NAME: &str = "lambda-adapter-dev";
 
 /// The Lambda variables both children get, for those the user did not set.
-pub fn lambda_defaults(lookup: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+pub(crate) fn lambda_defaults(lookup: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
     let name = lookup("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| DEFAULT_FUNCTION_NAME.into());
     let region = lookup("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
     let defaults = [
@@ -67,7 +67,7 @@ pub fn lambda_defaults(lookup: impl Fn(&str) -> Option<String>) -> Vec<(String, 
 
 /// The port variables for both children. `AWS_LWA_PORT` is overwritten only when the user set it, so the
 /// adapter never sees two different values.
-pub fn port_vars(port: u16, lookup: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+pub(crate) fn port_vars(port: u16, lookup: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
     let mut vars = vec![("PORT".to_string(), port.to_string()), ("LWA_PORT".to_string(), port.to_string())];
     if lookup("AWS_LWA_PORT").is_some() {
         vars.push(("AWS_LWA_PORT".into(), port.to_string()));
@@ -79,7 +79,7 @@ pub fn port_vars(port: u16, lookup: impl Fn(&str) -> Option<String>) -> Vec<(Str
 /// `LWA_WS_CALLBACK_PORT` or `AWS_LWA_WS_CALLBACK_PORT` (then nothing is set and the adapter reads theirs).
 /// The adapter's default, 9002, is a fixed port: with something else on it (another `dev`, another tool)
 /// the adapter would log an error at every start. The port is never the app's.
-pub fn callback_port_vars(
+pub(crate) fn callback_port_vars(
     app_port: u16,
     lookup: impl Fn(&str) -> Option<String>,
     mut free: impl FnMut() -> std::io::Result<u16>,
@@ -100,7 +100,7 @@ pub fn callback_port_vars(
 }
 
 /// The invoke mode the adapter will use, as the banner shows it.
-pub fn invoke_mode(lookup: impl Fn(&str) -> Option<String>) -> String {
+pub(crate) fn invoke_mode(lookup: impl Fn(&str) -> Option<String>) -> String {
     let mut settings = Settings::new(lookup);
     match settings.get("INVOKE_MODE") {
         Some(found) => format!("{} ({})", found.value.to_ascii_lowercase(), found.variable),

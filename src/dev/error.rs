@@ -12,7 +12,7 @@ use crate::config::ConfigError;
 
 /// `dev` could not start (or start serving).
 #[derive(Debug)]
-pub enum DevError {
+pub(crate) enum DevError {
     /// `LWA_PORT`, `AWS_LWA_PORT` or `PORT` is not a port.
     AppPort(ConfigError),
     /// No port was free for the app.

@@ -19,7 +19,7 @@ const GUARD_GRACE: Duration = Duration::from_secs(2);
 
 /// `dev`'s end of the guardian: a child process and the pipe to it. Dropping it (or `dev` dying) closes the
 /// pipe, and the guardian stops every group it still guards, then exits.
-pub struct Guardian {
+pub(crate) struct Guardian {
     child: std::process::Child,
     pipe: Option<std::process::ChildStdin>,
 }
@@ -27,7 +27,7 @@ pub struct Guardian {
 impl Guardian {
     /// Starts `program` (this binary) as the guardian, in a process group of its own so that neither a
     /// Ctrl-C at the terminal nor a kill of `dev`'s group reaches it.
-    pub fn spawn(program: &std::path::Path) -> io::Result<Guardian> {
+    pub(crate) fn spawn(program: &std::path::Path) -> io::Result<Guardian> {
         let mut command = std::process::Command::new(program);
         command
             .arg(GUARD_COMMAND)
@@ -42,19 +42,19 @@ impl Guardian {
     }
 
     /// The guardian's pid.
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// Asks the guardian to stop the process group `pgid` if `dev` ends without doing it.
-    pub fn guard(&mut self, pgid: Option<u32>) {
+    pub(crate) fn guard(&mut self, pgid: Option<u32>) {
         if let Some(pgid) = pgid {
             self.send(&format!("{pgid}\n"));
         }
     }
 
     /// `dev` stopped the group itself: the guardian forgets it (its number may be reused later).
-    pub fn release(&mut self, pgid: Option<u32>) {
+    pub(crate) fn release(&mut self, pgid: Option<u32>) {
         if let Some(pgid) = pgid {
             self.send(&format!("-{pgid}\n"));
         }
@@ -74,7 +74,7 @@ impl Guardian {
 
     /// Closes the pipe and waits up to `wait` for the guardian to exit (at once, when every group it guarded
     /// was released or is gone).
-    pub async fn finish(mut self, wait: Duration) {
+    pub(crate) async fn finish(mut self, wait: Duration) {
         self.pipe = None;
         let start = std::time::Instant::now();
         while start.elapsed() < wait && matches!(self.child.try_wait(), Ok(None)) {
@@ -130,7 +130,7 @@ pub fn guard_main(args: &[String]) -> i32 {
 
 /// Applies one guardian instruction: `PGID` adds a group, `-PGID` removes it. Groups 0 and 1 (which
 /// `kill` would read as "my own group" and "every process") and anything unparsable are ignored.
-pub fn apply(groups: &mut BTreeSet<u32>, instruction: &str) {
+pub(crate) fn apply(groups: &mut BTreeSet<u32>, instruction: &str) {
     let instruction = instruction.trim();
     let (remove, number) = match instruction.strip_prefix('-') {
         Some(number) => (true, number),

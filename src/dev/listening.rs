@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// The fields of `/proc/<pid>/stat` that `dev` needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stat {
+pub(crate) struct Stat {
     pub pid: u32,
     pub ppid: u32,
     /// The process group.
@@ -20,7 +20,7 @@ pub struct Stat {
 
 /// Parses `/proc/<pid>/stat`: `pid (comm) state ppid pgrp ...`. The command name may hold spaces and
 /// parentheses, so the fields are read after its last `)`.
-pub fn parse_stat(text: &str) -> Option<Stat> {
+pub(crate) fn parse_stat(text: &str) -> Option<Stat> {
     let (head, rest) = text.rsplit_once(')')?;
     let pid = head.split_once('(')?.0.trim().parse().ok()?;
     let mut fields = rest.split_whitespace();
@@ -37,7 +37,7 @@ pub fn parse_stat(text: &str) -> Option<Stat> {
 
 /// The app's processes: every process of the group `root` leads, and every descendant of `root` (by parent
 /// pid), even one that moved to a group of its own.
-pub fn tree(stats: &[Stat], root: u32) -> BTreeSet<u32> {
+pub(crate) fn tree(stats: &[Stat], root: u32) -> BTreeSet<u32> {
     let mut members: BTreeSet<u32> = stats.iter().filter(|s| s.pid == root || s.pgid == root).map(|s| s.pid).collect();
     loop {
         let before = members.len();
@@ -54,14 +54,14 @@ pub fn tree(stats: &[Stat], root: u32) -> BTreeSet<u32> {
 }
 
 /// The inode of a `/proc/<pid>/fd/<n>` link that names a socket: `socket:[12345]`.
-pub fn socket_inode(link: &str) -> Option<u64> {
+pub(crate) fn socket_inode(link: &str) -> Option<u64> {
     link.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
 }
 
 /// The listening sockets of a `/proc/<pid>/net/tcp` or `tcp6` table, with their inodes. Each line is
 /// `sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...`, the
 /// addresses `HEXIP:HEXPORT`, and state `0A` is LISTEN.
-pub fn parse_listeners(table: &str) -> Vec<(SocketAddr, u64)> {
+pub(crate) fn parse_listeners(table: &str) -> Vec<(SocketAddr, u64)> {
     table
         .lines()
         .skip(1)
@@ -103,7 +103,7 @@ fn parse_address(text: &str) -> Option<SocketAddr> {
 /// The TCP addresses the processes of `root`'s tree ([`tree`]) listen on, sorted, from `/proc`: their
 /// sockets' inodes from `/proc/<pid>/fd`, matched with the LISTEN sockets of `/proc/<root>/net/tcp` and
 /// `tcp6`. Empty where there is no `/proc`.
-pub fn listening(root: u32) -> Vec<SocketAddr> {
+pub(crate) fn listening(root: u32) -> Vec<SocketAddr> {
     #[cfg(target_os = "linux")]
     {
         use std::collections::HashSet;
@@ -167,7 +167,7 @@ pub(crate) fn all_stats() -> Vec<Stat> {
 
 /// What the app's listening sockets say about where the adapter looks for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Finding {
+pub(crate) enum Finding {
     /// It listens on no TCP port yet.
     NotListening,
     /// It listens where the adapter connects.
@@ -180,7 +180,7 @@ pub enum Finding {
 
 /// Compares the addresses the app listens on with the port the adapter connects to and its host (when the
 /// host is an IP address or `localhost`; a name the adapter resolves is taken on trust).
-pub fn find(listening: &[SocketAddr], port: u16, host: &str) -> Finding {
+pub(crate) fn find(listening: &[SocketAddr], port: u16, host: &str) -> Finding {
     if listening.is_empty() {
         return Finding::NotListening;
     }

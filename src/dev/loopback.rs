@@ -14,7 +14,7 @@ use http::{HeaderMap, StatusCode, Uri, header};
 
 /// Why a request was refused, with the status to answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refused {
+pub(crate) enum Refused {
     /// `Host` (or the request target's authority) is missing, not a loopback name, or another port.
     Host,
     /// The request came from a web page.
@@ -23,7 +23,7 @@ pub enum Refused {
 
 impl Refused {
     /// 421 Misdirected Request for a `Host` this server is not, 403 for a web page.
-    pub fn status(self) -> StatusCode {
+    pub(crate) fn status(self) -> StatusCode {
         match self {
             Refused::Host => StatusCode::MISDIRECTED_REQUEST,
             Refused::Origin => StatusCode::FORBIDDEN,
@@ -31,7 +31,7 @@ impl Refused {
     }
 
     /// A short reason for the client and the log, which never repeats the request's header values.
-    pub fn reason(self) -> &'static str {
+    pub(crate) fn reason(self) -> &'static str {
         match self {
             Refused::Host => "this local API answers only Host 127.0.0.1, localhost or [::1] with its own port",
             Refused::Origin => "this local API does not answer requests from web pages (they carry an Origin header)",
@@ -41,7 +41,7 @@ impl Refused {
 
 /// Checks a request to a server listening on `port`: its `Host`, the authority of an absolute request target
 /// (`GET http://host/...`) if it has one, and the absence of `Origin`.
-pub fn check(uri: &Uri, headers: &HeaderMap, port: u16) -> Result<(), Refused> {
+pub(crate) fn check(uri: &Uri, headers: &HeaderMap, port: u16) -> Result<(), Refused> {
     if headers.contains_key(header::ORIGIN) {
         return Err(Refused::Origin);
     }

@@ -21,10 +21,6 @@
 //! API, the [`children`] and the front door), [`supervise`] (init, then serving) and [`stop`]; [`signals`]
 //! watches for what stops `dev` at any phase, and why it could not start at all is a [`DevError`].
 
-// This doc links to dev's internal modules, which `cargo doc --document-private-items` shows; the public
-// docs only lose the links.
-#![allow(rustdoc::private_intra_doc_links)]
-
 mod app_watch;
 mod banner;
 mod children;

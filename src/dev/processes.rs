@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::process::{Child, Command};
 
 /// A running child and its process group.
-pub struct Process {
+pub(crate) struct Process {
     child: Child,
     pid: Option<u32>,
     status: Option<ExitStatus>,
@@ -23,7 +23,7 @@ pub struct Process {
 
 /// What went wrong starting a child.
 #[derive(Debug)]
-pub struct SpawnError {
+pub(crate) struct SpawnError {
     /// `app` or `adapter`.
     pub name: &'static str,
     pub program: String,
@@ -50,7 +50,7 @@ impl std::error::Error for SpawnError {
 impl Process {
     /// Starts `command` (program and arguments) with `env` added to the inherited environment, in its own
     /// process group, sharing `dev`'s stdout and stderr.
-    pub fn spawn(
+    pub(crate) fn spawn(
         name: &'static str,
         program: impl Into<OsString>,
         args: &[String],
@@ -84,12 +84,12 @@ impl Process {
     }
 
     /// The child's pid (and process group id).
-    pub fn pid(&self) -> Option<u32> {
+    pub(crate) fn pid(&self) -> Option<u32> {
         self.pid
     }
 
     /// Waits for the child to exit. Cancel-safe; once it has exited, returns the same status again.
-    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
+    pub(crate) async fn wait(&mut self) -> io::Result<ExitStatus> {
         if let Some(status) = self.status {
             return Ok(status);
         }
@@ -100,7 +100,7 @@ impl Process {
 
     /// Stops the whole process group: SIGTERM, up to `grace` for the leader to exit, then SIGKILL to every
     /// process left in the group. Returns the leader's exit status when it could be read.
-    pub async fn stop(&mut self, grace: Duration) -> Option<ExitStatus> {
+    pub(crate) async fn stop(&mut self, grace: Duration) -> Option<ExitStatus> {
         if self.status.is_none() {
             self.signal_group(Signal::Term);
             if let Ok(Ok(status)) = tokio::time::timeout(grace, self.wait()).await {
@@ -151,7 +151,7 @@ enum Signal {
 }
 
 /// `exit status 3`, `killed by SIGKILL`, for messages.
-pub fn describe(status: ExitStatus) -> String {
+pub(crate) fn describe(status: ExitStatus) -> String {
     if let Some(code) = status.code() {
         return format!("exit status {code}");
     }

@@ -20,7 +20,7 @@ use super::environment::{self, PortSource};
 use super::error::DevError;
 use super::free_port::free_port;
 use super::front_door::FrontDoor;
-use super::front_door::cold_start::{ColdStart, Readiness};
+use super::front_door::cold_start::{ColdStart, InitState};
 use super::signals::Signals;
 use super::websocket::{self, WsFront, connections::Connections, management::Management};
 
@@ -36,7 +36,7 @@ pub(super) struct Running {
     /// Where the app listens, compared with where the adapter looks.
     pub(super) app_watch: AppWatch,
     /// What requests waiting for init are told.
-    pub(super) gate: watch::Sender<Readiness>,
+    pub(super) gate: watch::Sender<InitState>,
     /// The front door and the `@connections` API.
     pub(super) servers: [AbortHandle; 2],
 }
@@ -80,7 +80,7 @@ pub(super) async fn start(args: &DevArgs, app_port: u16, port_source: &PortSourc
             .or_else(|| lookup(name))
     };
     let app_watch = AppWatch::new(app_port, port_source.clone(), adapter_lookup);
-    let (gate, readiness) = watch::channel(app_watch.readiness());
+    let (gate, readiness) = watch::channel(app_watch.init_state());
     let cold_start = ColdStart::new(readiness, app_watch.init_timeout());
     let websocket = WsFront::new(emulator.clone(), ws.connections, args.ws.clone(), args.timeout, listen.port());
     let door = FrontDoor::new(emulator.clone(), args.event, args.timeout, listen.port())

@@ -9,7 +9,7 @@ use super::banner::print_banner;
 use super::cli::DevArgs;
 use super::emulator::Emulator;
 use super::environment::PortSource;
-use super::front_door::cold_start::Readiness;
+use super::front_door::cold_start::InitState;
 use super::listening;
 use super::processes::describe;
 use super::start::Running;
@@ -55,7 +55,7 @@ pub(super) async fn init(dev: &mut Running) -> Option<Stop> {
                     tracing::warn!("{warning}");
                 }
                 if changed {
-                    dev.gate.send_replace(dev.app_watch.readiness());
+                    dev.gate.send_replace(dev.app_watch.init_state());
                 }
             }
             _ = &mut hint, if !hinted => {
@@ -70,14 +70,14 @@ pub(super) async fn init(dev: &mut Running) -> Option<Stop> {
 
 /// Init will not end: requests waiting for it learn why, before the server goes.
 pub(super) async fn init_failed(dev: &Running, stop: Stop) -> Stop {
-    dev.gate.send_replace(Readiness::WillNotCome(stop.during_init()));
+    dev.gate.send_replace(InitState::WillNotCome(stop.during_init()));
     tokio::time::sleep(ANSWER_WAITING).await;
     stop
 }
 
 /// Serving: the banner, then requests until a child exits or a signal comes.
 pub(super) async fn serve(dev: &mut Running, args: &DevArgs, app_port: u16, port_source: &PortSource) -> Stop {
-    dev.gate.send_replace(Readiness::Ready);
+    dev.gate.send_replace(InitState::Ready);
     let runtime_api = dev.emulator.runtime_api();
     print_banner(
         args,

@@ -18,13 +18,13 @@ use crate::config::Config;
 use crate::error::{AdapterError, ErrorKind, chain};
 
 /// The pooled client to the app at one address.
-pub struct AppClient {
+pub(crate) struct AppClient {
     pooled: HttpClient,
     app: http::uri::Authority,
 }
 
 impl AppClient {
-    pub fn new(config: &Config) -> Self {
+    pub(crate) fn new(config: &Config) -> Self {
         AppClient {
             pooled: client::app_client(config.pool_idle_timeout, config.max_concurrency),
             app: config.app_address.clone(),
@@ -33,7 +33,7 @@ impl AppClient {
 
     /// Sends `request` (`target` names it in messages) and returns the app's response, its head checked
     /// ([`checked_head`]), or the invocation's error.
-    pub async fn send(&self, request: Request<Bytes>, target: &str) -> Result<Response<Body>, AdapterError> {
+    pub(crate) async fn send(&self, request: Request<Bytes>, target: &str) -> Result<Response<Body>, AdapterError> {
         match self.request(request).await {
             Ok(response) => checked_head(response.map(body::incoming), target),
             Err(error) => Err(app_failed(&self.app, target, &error)),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::body::Body;
 
 /// A pooled HTTP/1.1 client.
-pub type HttpClient = Client<HttpConnector, Body>;
+pub(crate) type HttpClient = Client<HttpConnector, Body>;
 
 /// A client with TCP_NODELAY and keep-alive, for the Runtime API. Every concurrent invocation holds a
 /// `next` poll and then a post, so as many connections as that may stay pooled. An idle one is dropped after
@@ -21,22 +21,22 @@ pub fn client() -> HttpClient {
 }
 
 /// How long an idle Runtime API connection stays pooled.
-pub const RUNTIME_API_IDLE: Duration = Duration::from_secs(5);
+pub(crate) const RUNTIME_API_IDLE: Duration = Duration::from_secs(5);
 
 /// Header lines an app's response head may have. hyper's default of 100 fails an ordinary app that sets many
 /// cookies; past this limit the response is refused as invalid rather than held in memory.
-pub const MAX_APP_HEADERS: usize = 512;
+pub(crate) const MAX_APP_HEADERS: usize = 512;
 
 /// A client for the app: idle connections are dropped after `idle_timeout` (`POOL_IDLE_TIMEOUT_SECONDS`,
 /// 4 s by default, before the 5 s keep-alive timeout of Node.js and many other servers), and up to
 /// `concurrency` of them (at least 4) stay pooled, one per invocation in flight.
-pub fn app_client(idle_timeout: Duration, concurrency: usize) -> HttpClient {
+pub(crate) fn app_client(idle_timeout: Duration, concurrency: usize) -> HttpClient {
     build(idle_timeout, concurrency.max(4))
 }
 
 /// A client that keeps no connection: every request opens a fresh one. For a retry after a pooled
 /// connection turned out dead, where another pooled one may be dead too.
-pub fn fresh_client() -> HttpClient {
+pub(crate) fn fresh_client() -> HttpClient {
     build(Duration::ZERO, 0)
 }
 

@@ -18,13 +18,13 @@ pub const HOP_BY_HOP: [&str; 7] = [
 ];
 
 /// Whether `name` (lower case) describes a hop.
-pub fn is_hop_by_hop(name: &str) -> bool {
+pub(crate) fn is_hop_by_hop(name: &str) -> bool {
     HOP_BY_HOP.contains(&name)
 }
 
 /// Removes the hop-by-hop headers, those that `Connection` names (`Connection: close, X-Secret`), and
 /// `extra` names on top (a relay that re-frames also drops `content-length`; a request relay drops `expect`).
-pub fn remove_hop_by_hop(headers: &mut HeaderMap, extra: &[&str]) {
+pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap, extra: &[&str]) {
     let nominated: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()

@@ -1,7 +1,7 @@
 //! HTTP plumbing every part shares: the pooled client, body helpers, hop-by-hop headers, percent-encoding,
 //! route-path equivalence, and the accept loop of the servers the adapter and `dev` run.
 
-pub mod app_client;
+pub(crate) mod app_client;
 pub mod body;
 pub mod client;
 pub mod headers;

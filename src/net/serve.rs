@@ -44,34 +44,34 @@ use super::body::BoxError;
 /// head in well under a millisecond; 10 s leaves room for a stalled debugger or a loaded laptop while a
 /// connection that sends nothing is gone quickly. Idle connections a client keeps in its pool are closed
 /// after it too, which clients expect (Node.js closes them after 5 s, hyper's pool after 90 s).
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a request body may go without a byte where a server reads it whole before answering (`dev`'s
 /// front door, its `@connections` API): 408 then. Chosen as [`HEADER_READ_TIMEOUT`], for the same reasons;
 /// a request in progress is never evicted to make room, so a stalled upload must end by itself.
-pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connections one server holds at once, besides those it holds by design (see [`cap_with`]). `dev` runs
 /// three servers in one process, so 3 × 256 file descriptors stay under the common soft limit of 1,024; one
 /// local user needs far fewer (a browser opens six per host).
-pub const MAX_CONNECTIONS: usize = 256;
+pub(crate) const MAX_CONNECTIONS: usize = 256;
 
 /// The cap of a server that, by design, holds `held` connections with a request in progress: `dev`'s
 /// Runtime API holds a `next` long-poll and a response post per concurrent invocation, and its front door a
 /// request per invocation. Those come on top of [`MAX_CONNECTIONS`], so that `--concurrency 1024` does not
 /// starve the adapter of connections.
-pub fn cap_with(held: usize) -> usize {
+pub(crate) fn cap_with(held: usize) -> usize {
     MAX_CONNECTIONS.saturating_add(held)
 }
 
 /// How long a connection must have been idle before it may be closed to make room: long enough for a client
 /// that has just connected to send its head and for the server to read it, even on a loaded machine; short
 /// enough that a client waiting for the place does not notice.
-pub const EVICTABLE_AFTER: Duration = Duration::from_millis(250);
+pub(crate) const EVICTABLE_AFTER: Duration = Duration::from_millis(250);
 
 /// Serves `listener` with `handler` until the task is dropped, holding at most [`MAX_CONNECTIONS`]
 /// connections; `name` labels the log lines.
-pub async fn accept_loop<H, F, B>(listener: TcpListener, name: &'static str, handler: H)
+pub(crate) async fn accept_loop<H, F, B>(listener: TcpListener, name: &'static str, handler: H)
 where
     H: Fn(Request<Incoming>, SocketAddr) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Response<B>> + Send + 'static,
@@ -83,7 +83,7 @@ where
 }
 
 /// [`accept_loop`] holding at most `cap` connections ([`cap_with`]).
-pub async fn accept_loop_capped<H, F, B>(listener: TcpListener, name: &'static str, cap: usize, handler: H)
+pub(crate) async fn accept_loop_capped<H, F, B>(listener: TcpListener, name: &'static str, cap: usize, handler: H)
 where
     H: Fn(Request<Incoming>, SocketAddr) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Response<B>> + Send + 'static,

@@ -59,7 +59,7 @@ pub fn raw_path(text: &str) -> String {
 /// still reaches the app at the path meant. What matters is that no event text can ever become an authority
 /// (`@evil:9/x` or `.x` once moved the connection to another host or port): the authority is a separate,
 /// configured part here, and the target is parsed on its own.
-pub fn app_uri(app: &Authority, path: &str, query: &str) -> Result<Uri, InvalidTarget> {
+pub(crate) fn app_uri(app: &Authority, path: &str, query: &str) -> Result<Uri, InvalidTarget> {
     let mut target = String::with_capacity(path.len().saturating_add(query.len()).saturating_add(2));
     if !path.starts_with('/') {
         target.push('/');
@@ -83,7 +83,7 @@ pub fn app_uri(app: &Authority, path: &str, query: &str) -> Result<Uri, InvalidT
 
 /// A path and query that make no request target (a character a request line cannot carry).
 #[derive(Debug)]
-pub struct InvalidTarget {
+pub(crate) struct InvalidTarget {
     /// The target as it was put together, `/path?query`.
     pub target: String,
     pub error: http::Error,
@@ -98,17 +98,17 @@ impl fmt::Display for InvalidTarget {
 impl std::error::Error for InvalidTarget {}
 
 /// A decoded path, encoded again.
-pub fn encode_path(decoded: &str) -> String {
+pub(crate) fn encode_path(decoded: &str) -> String {
     utf8_percent_encode(decoded, PATH_SEGMENT).to_string()
 }
 
 /// `k=v&k=v` from decoded pairs; repeated keys stay in order.
-pub fn encode_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub(crate) fn encode_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     join_query(pairs.into_iter().map(|(k, v)| (component(k), component(v))))
 }
 
 /// `k=v&k=v` from pairs that are already encoded (ALB).
-pub fn raw_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub(crate) fn raw_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     join_query(pairs.into_iter().map(|(k, v)| (raw(k), raw(v))))
 }
 

@@ -8,7 +8,7 @@
 use http::{HeaderMap, header};
 
 /// Whether `body`, with these response headers, goes out as text.
-pub fn is_text(headers: &HeaderMap, body: &[u8]) -> bool {
+pub(crate) fn is_text(headers: &HeaderMap, body: &[u8]) -> bool {
     let encoded = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
@@ -24,7 +24,7 @@ pub fn is_text(headers: &HeaderMap, body: &[u8]) -> bool {
 }
 
 /// Whether a content type names text.
-pub fn is_text_type(content_type: &str) -> bool {
+pub(crate) fn is_text_type(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     essence.starts_with("text/")
         || essence.ends_with("+json")

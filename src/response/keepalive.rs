@@ -24,7 +24,7 @@ use crate::net::body::{Body, BoxError};
 const COMMENT: &[u8] = b":\n\n";
 
 /// The layer: wraps streamed event streams.
-pub struct SseKeepAlive {
+pub(crate) struct SseKeepAlive {
     pub every: Duration,
 }
 

@@ -43,7 +43,7 @@ impl ResponseMeta {
     }
 
     /// `{"name": "v1,v2"}`, repeated values joined with `,` (payload 2.0, streaming prelude).
-    pub fn joined_headers(&self) -> Map<String, Value> {
+    pub(crate) fn joined_headers(&self) -> Map<String, Value> {
         self.headers
             .iter()
             .map(|(name, values)| (name.clone(), Value::String(values.join(","))))
@@ -64,7 +64,7 @@ impl ResponseMeta {
     }
 
     /// The `Set-Cookie` values as a JSON array.
-    pub fn cookies_json(&self) -> Value {
+    pub(crate) fn cookies_json(&self) -> Value {
         Value::from(self.cookies.clone())
     }
 }

@@ -6,9 +6,9 @@
 //! compression, for one, belongs here, after the app and before buffering or streaming, so that it applies
 //! to both alike and the buffered size limit is checked on what is actually sent.
 
-pub mod compress;
+pub(crate) mod compress;
 pub(crate) mod content;
-pub mod keepalive;
+pub(crate) mod keepalive;
 pub mod meta;
 
 use http::{Method, Response};
@@ -18,7 +18,7 @@ use crate::net::body::Body;
 
 /// What a layer may know about the request the response answers.
 #[derive(Clone, Debug)]
-pub struct RequestHead {
+pub(crate) struct RequestHead {
     pub method: Method,
     pub headers: http::HeaderMap,
     /// The answer goes back streamed (else as one buffered document).
@@ -26,23 +26,24 @@ pub struct RequestHead {
 }
 
 /// A transformation of the app's response, applied before it is encoded in either mode.
-pub trait Layer: Send + Sync {
+pub(crate) trait Layer: Send + Sync {
     /// Returns the response to encode instead of `response`.
     fn apply(&self, request: &RequestHead, response: Response<Body>) -> Response<Body>;
 }
 
 /// The layers an invocation's response passes through, in order.
 #[derive(Default)]
-pub struct Layers(Vec<Box<dyn Layer>>);
+pub(crate) struct Layers(Vec<Box<dyn Layer>>);
 
 impl Layers {
-    pub fn new(layers: Vec<Box<dyn Layer>>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new(layers: Vec<Box<dyn Layer>>) -> Self {
         Layers(layers)
     }
 
     /// The layers `config` asks for, in order: SSE keep-alive on the app's own bytes, then compression.
     /// None when neither is set, so a function without them pays nothing per invocation.
-    pub fn from_config(config: &Config) -> Self {
+    pub(crate) fn from_config(config: &Config) -> Self {
         let keepalive = config
             .sse_keepalive
             .map(|every| Box::new(keepalive::SseKeepAlive { every }) as Box<dyn Layer>);
@@ -50,18 +51,18 @@ impl Layers {
     }
 
     /// Whether any layer is set: without one, the request head need not be kept.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// `response` through every layer.
-    pub fn apply(&self, request: &RequestHead, response: Response<Body>) -> Response<Body> {
+    pub(crate) fn apply(&self, request: &RequestHead, response: Response<Body>) -> Response<Body> {
         self.0.iter().fold(response, |response, layer| layer.apply(request, response))
     }
 }
 
 /// Whether a response to `method` with `status` has no body (RFC 9110: HEAD, 1xx, 204, 304).
-pub fn has_no_body(method: &Method, status: u16) -> bool {
+pub(crate) fn has_no_body(method: &Method, status: u16) -> bool {
     method == Method::HEAD || status == 204 || status == 304 || (100..200).contains(&status)
 }
 

@@ -13,29 +13,29 @@ use crate::net::client::{self as http_client, HttpClient};
 
 /// One invocation as `next` delivers it.
 #[derive(Debug)]
-pub struct Invocation {
+pub(crate) struct Invocation {
     pub context: InvocationContext,
     pub event: Bytes,
 }
 
 /// What the Extensions API's `event/next` answered.
 #[derive(Debug, PartialEq, Eq)]
-pub enum ExtensionEvent {
+pub(crate) enum ExtensionEvent {
     Shutdown { reason: String },
     Invoke,
 }
 
 /// A Runtime API call that failed: which call, the status when there was an answer, and why.
 #[derive(Debug)]
-pub struct RuntimeError {
+pub(crate) struct RuntimeError {
     pub call: &'static str,
     pub status: Option<StatusCode>,
-    pub failure: Failure,
+    pub failure: CallFailure,
 }
 
 /// Why a Runtime API call failed.
 #[derive(Debug)]
-pub enum Failure {
+pub(crate) enum CallFailure {
     /// The request could not be built (an endpoint or id that makes no URI).
     Unbuildable(http::Error),
     /// The request failed before an answer.
@@ -59,15 +59,15 @@ impl fmt::Display for RuntimeError {
     }
 }
 
-impl fmt::Display for Failure {
+impl fmt::Display for CallFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Unbuildable(e) => write!(f, "the request cannot be built: {e}"),
-            Failure::Request(e) => f.write_str(&chain(e)),
-            Failure::Body(e) => f.write_str(&chain(e)),
-            Failure::Refused(text) => f.write_str(text),
-            Failure::NoRequestId(e) => e.fmt(f),
-            Failure::NoExtensionId => f.write_str("no Lambda-Extension-Identifier header"),
+            CallFailure::Unbuildable(e) => write!(f, "the request cannot be built: {e}"),
+            CallFailure::Request(e) => f.write_str(&chain(e)),
+            CallFailure::Body(e) => f.write_str(&chain(e)),
+            CallFailure::Refused(text) => f.write_str(text),
+            CallFailure::NoRequestId(e) => e.fmt(f),
+            CallFailure::NoExtensionId => f.write_str("no Lambda-Extension-Identifier header"),
         }
     }
 }
@@ -75,24 +75,24 @@ impl fmt::Display for Failure {
 impl std::error::Error for RuntimeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.failure {
-            Failure::Unbuildable(e) => Some(e),
-            Failure::Request(e) => Some(e),
-            Failure::Body(e) => Some(e),
-            Failure::NoRequestId(e) => Some(e),
-            Failure::Refused(_) | Failure::NoExtensionId => None,
+            CallFailure::Unbuildable(e) => Some(e),
+            CallFailure::Request(e) => Some(e),
+            CallFailure::Body(e) => Some(e),
+            CallFailure::NoRequestId(e) => Some(e),
+            CallFailure::Refused(_) | CallFailure::NoExtensionId => None,
         }
     }
 }
 
 /// A client for the Runtime and Extensions APIs.
 #[derive(Clone)]
-pub struct RuntimeClient {
+pub(crate) struct RuntimeClient {
     endpoint: Endpoint,
     http: HttpClient,
 }
 
 impl RuntimeClient {
-    pub fn new(endpoint: Endpoint) -> Self {
+    pub(crate) fn new(endpoint: Endpoint) -> Self {
         RuntimeClient {
             endpoint,
             http: http_client::client(),
@@ -101,28 +101,28 @@ impl RuntimeClient {
 
     /// A client for the same endpoint with a connection pool of its own, for a long poll that would otherwise
     /// hold a connection this client's other calls could reuse.
-    pub fn with_own_connections(&self) -> Self {
+    pub(crate) fn with_own_connections(&self) -> Self {
         RuntimeClient::new(self.endpoint.clone())
     }
 
-    pub fn endpoint(&self) -> &Endpoint {
+    pub(crate) fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
 
     async fn send(&self, call: &'static str, request: Request<Body>) -> Result<(StatusCode, http::HeaderMap, Bytes), RuntimeError> {
         let fail = |failure, status| RuntimeError { call, status, failure };
-        let response = self.http.request(request).await.map_err(|e| fail(Failure::Request(e), None))?;
+        let response = self.http.request(request).await.map_err(|e| fail(CallFailure::Request(e), None))?;
         let (parts, body) = response.into_parts();
         let body = body
             .collect()
             .await
-            .map_err(|e| fail(Failure::Body(e), Some(parts.status)))?
+            .map_err(|e| fail(CallFailure::Body(e), Some(parts.status)))?
             .to_bytes();
         if parts.status.is_success() {
             Ok((parts.status, parts.headers, body))
         } else {
             let text = String::from_utf8_lossy(&body).trim().to_string();
-            Err(fail(Failure::Refused(text), Some(parts.status)))
+            Err(fail(CallFailure::Refused(text), Some(parts.status)))
         }
     }
 
@@ -132,20 +132,20 @@ impl RuntimeClient {
     }
 
     /// Waits for the next invocation. Never times out: Lambda freezes the environment while it waits.
-    pub async fn next(&self) -> Result<Invocation, RuntimeError> {
+    pub(crate) async fn next(&self) -> Result<Invocation, RuntimeError> {
         let (_, headers, event) = self
             .send_bytes("invocation/next", requests::next_invocation(&self.endpoint))
             .await?;
         let context = InvocationContext::from_headers(&headers).map_err(|error| RuntimeError {
             call: "invocation/next",
             status: None,
-            failure: Failure::NoRequestId(error),
+            failure: CallFailure::NoRequestId(error),
         })?;
         Ok(Invocation { context, event })
     }
 
     /// Posts a whole response.
-    pub async fn respond(&self, ctx: &InvocationContext, payload: Bytes) -> Result<(), RuntimeError> {
+    pub(crate) async fn respond(&self, ctx: &InvocationContext, payload: Bytes) -> Result<(), RuntimeError> {
         self.send_bytes(
             "invocation/response",
             requests::invocation_response(&self.endpoint, target(ctx), payload),
@@ -155,7 +155,7 @@ impl RuntimeClient {
     }
 
     /// Posts a streamed response; returns when the body has been sent and the Runtime API has answered.
-    pub async fn respond_streaming(&self, ctx: &InvocationContext, body: Body) -> Result<(), RuntimeError> {
+    pub(crate) async fn respond_streaming(&self, ctx: &InvocationContext, body: Body) -> Result<(), RuntimeError> {
         const CALL: &str = "invocation/response (streaming)";
         let request = requests::streaming_response_head(&self.endpoint, target(ctx))
             .body(body)
@@ -164,7 +164,7 @@ impl RuntimeClient {
     }
 
     /// Reports a failed invocation.
-    pub async fn error(&self, ctx: &InvocationContext, diagnostic: &Diagnostic) -> Result<(), RuntimeError> {
+    pub(crate) async fn error(&self, ctx: &InvocationContext, diagnostic: &Diagnostic) -> Result<(), RuntimeError> {
         self.send_bytes(
             "invocation/error",
             requests::invocation_error(&self.endpoint, target(ctx), diagnostic),
@@ -174,28 +174,28 @@ impl RuntimeClient {
     }
 
     /// Reports a failed init.
-    pub async fn init_error(&self, diagnostic: &Diagnostic) -> Result<(), RuntimeError> {
+    pub(crate) async fn init_error(&self, diagnostic: &Diagnostic) -> Result<(), RuntimeError> {
         self.send_bytes("init/error", requests::init_error(&self.endpoint, diagnostic))
             .await
             .map(drop)
     }
 
     /// Waits until the environment is restored from its snapshot (SnapStart).
-    pub async fn restore_next(&self) -> Result<(), RuntimeError> {
+    pub(crate) async fn restore_next(&self) -> Result<(), RuntimeError> {
         self.send_bytes("restore/next", requests::restore_next(&self.endpoint))
             .await
             .map(drop)
     }
 
     /// Reports a failed restore (SnapStart).
-    pub async fn restore_error(&self, diagnostic: &Diagnostic) -> Result<(), RuntimeError> {
+    pub(crate) async fn restore_error(&self, diagnostic: &Diagnostic) -> Result<(), RuntimeError> {
         self.send_bytes("restore/error", requests::restore_error(&self.endpoint, diagnostic))
             .await
             .map(drop)
     }
 
     /// Registers the extension; returns its identifier.
-    pub async fn register_extension(&self) -> Result<String, RuntimeError> {
+    pub(crate) async fn register_extension(&self) -> Result<String, RuntimeError> {
         let (_, headers, _) = self
             .send_bytes("extension/register", requests::extension_register(&self.endpoint))
             .await?;
@@ -206,12 +206,12 @@ impl RuntimeClient {
             .ok_or_else(|| RuntimeError {
                 call: "extension/register",
                 status: None,
-                failure: Failure::NoExtensionId,
+                failure: CallFailure::NoExtensionId,
             })
     }
 
     /// Waits for the extension's next event.
-    pub async fn extension_next(&self, extension_id: &str) -> Result<ExtensionEvent, RuntimeError> {
+    pub(crate) async fn extension_next(&self, extension_id: &str) -> Result<ExtensionEvent, RuntimeError> {
         let (_, _, body) = self
             .send_bytes("extension/event/next", requests::extension_next(&self.endpoint, extension_id))
             .await?;
@@ -219,8 +219,8 @@ impl RuntimeClient {
     }
 }
 
-fn target(ctx: &InvocationContext) -> requests::Invocation<'_> {
-    requests::Invocation {
+fn target(ctx: &InvocationContext) -> requests::PostTarget<'_> {
+    requests::PostTarget {
         request_id: &ctx.request_id,
         invocation_id: ctx.invocation_id.as_deref(),
     }
@@ -230,12 +230,12 @@ fn unbuildable(call: &'static str, error: http::Error) -> RuntimeError {
     RuntimeError {
         call,
         status: None,
-        failure: Failure::Unbuildable(error),
+        failure: CallFailure::Unbuildable(error),
     }
 }
 
 /// Reads an Extensions API event: SHUTDOWN with its reason, anything else as INVOKE.
-pub fn parse_extension_event(body: &[u8]) -> ExtensionEvent {
+pub(crate) fn parse_extension_event(body: &[u8]) -> ExtensionEvent {
     let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     match value["eventType"].as_str() {
         Some("SHUTDOWN") => ExtensionEvent::Shutdown {

@@ -3,5 +3,5 @@
 mod client;
 pub(crate) mod requests;
 
-pub use crate::config::endpoint::Endpoint;
-pub use client::{ExtensionEvent, Failure, Invocation, RuntimeClient, RuntimeError, parse_extension_event};
+pub(crate) use crate::config::endpoint::Endpoint;
+pub(crate) use client::{ExtensionEvent, Invocation, RuntimeClient, RuntimeError};

@@ -10,21 +10,21 @@ use http::{Method, Request, header};
 use super::Endpoint;
 use crate::error::Diagnostic;
 
-pub const RUNTIME: &str = "/2018-06-01/runtime";
-pub const EXTENSION: &str = "/2020-01-01/extension";
+pub(crate) const RUNTIME: &str = "/2018-06-01/runtime";
+pub(crate) const EXTENSION: &str = "/2020-01-01/extension";
 
 /// The extension's name; Lambda requires it to match the file name in `/opt/extensions`.
-pub const EXTENSION_NAME: &str = "lambda-adapter";
+pub(crate) const EXTENSION_NAME: &str = "lambda-adapter";
 
-pub const ERROR_TYPE_HEADER: &str = "lambda-runtime-function-error-type";
+pub(crate) const ERROR_TYPE_HEADER: &str = "lambda-runtime-function-error-type";
 /// Echoed on an invocation's `/response` and `/error` when `next` carried it.
-pub const INVOCATION_ID_HEADER: &str = "lambda-runtime-invocation-id";
-pub const ERROR_BODY_TRAILER: &str = "lambda-runtime-function-error-body";
-pub const STREAMING_CONTENT_TYPE: &str = "application/vnd.awslambda.http-integration-response";
+pub(crate) const INVOCATION_ID_HEADER: &str = "lambda-runtime-invocation-id";
+pub(crate) const ERROR_BODY_TRAILER: &str = "lambda-runtime-function-error-body";
+pub(crate) const STREAMING_CONTENT_TYPE: &str = "application/vnd.awslambda.http-integration-response";
 
 /// A call as built: the endpoint was checked at start-up and request ids are percent-encoded, so an error
 /// here means a value slipped past those checks; it fails the call with a message instead of the process.
-pub type Built = Result<Request<Bytes>, http::Error>;
+pub(crate) type Built = Result<Request<Bytes>, http::Error>;
 
 fn request(method: Method, url: String) -> http::request::Builder {
     Request::builder().method(method).uri(url)
@@ -32,12 +32,12 @@ fn request(method: Method, url: String) -> http::request::Builder {
 
 /// Which invocation a post is about: its request id, and the invocation id `next` gave with it, if any.
 #[derive(Clone, Copy, Debug)]
-pub struct Invocation<'a> {
+pub(crate) struct PostTarget<'a> {
     pub request_id: &'a str,
     pub invocation_id: Option<&'a str>,
 }
 
-impl Invocation<'_> {
+impl PostTarget<'_> {
     /// `POST /runtime/invocation/{request id}/{what}`, with the invocation id when there is one.
     fn post(&self, endpoint: &Endpoint, what: &str) -> http::request::Builder {
         let url = endpoint.url(&format!("{RUNTIME}/invocation/{}/{what}", segment(self.request_id)));
@@ -50,12 +50,12 @@ impl Invocation<'_> {
 }
 
 /// `GET /runtime/invocation/next`.
-pub fn next_invocation(endpoint: &Endpoint) -> Built {
+pub(crate) fn next_invocation(endpoint: &Endpoint) -> Built {
     request(Method::GET, endpoint.url(&format!("{RUNTIME}/invocation/next"))).body(Bytes::new())
 }
 
 /// `POST /runtime/invocation/{id}/response` with a whole (buffered) payload.
-pub fn invocation_response(endpoint: &Endpoint, invocation: Invocation, payload: Bytes) -> Built {
+pub(crate) fn invocation_response(endpoint: &Endpoint, invocation: PostTarget, payload: Bytes) -> Built {
     invocation
         .post(endpoint, "response")
         .header(header::CONTENT_TYPE, "application/json")
@@ -64,7 +64,7 @@ pub fn invocation_response(endpoint: &Endpoint, invocation: Invocation, payload:
 
 /// The head of a streamed `POST /runtime/invocation/{id}/response`: the body (prelude, separator, chunks,
 /// trailers) is attached by the caller.
-pub fn streaming_response_head(endpoint: &Endpoint, invocation: Invocation) -> http::request::Builder {
+pub(crate) fn streaming_response_head(endpoint: &Endpoint, invocation: PostTarget) -> http::request::Builder {
     invocation
         .post(endpoint, "response")
         .header("lambda-runtime-function-response-mode", "streaming")
@@ -89,28 +89,28 @@ fn error_request(builder: http::request::Builder, diagnostic: &Diagnostic) -> Bu
 }
 
 /// `POST /runtime/invocation/{id}/error`.
-pub fn invocation_error(endpoint: &Endpoint, invocation: Invocation, diagnostic: &Diagnostic) -> Built {
+pub(crate) fn invocation_error(endpoint: &Endpoint, invocation: PostTarget, diagnostic: &Diagnostic) -> Built {
     error_request(invocation.post(endpoint, "error"), diagnostic)
 }
 
 /// `GET /runtime/restore/next` (SnapStart): answers once the environment is restored from its snapshot.
-pub fn restore_next(endpoint: &Endpoint) -> Built {
+pub(crate) fn restore_next(endpoint: &Endpoint) -> Built {
     request(Method::GET, endpoint.url(&format!("{RUNTIME}/restore/next"))).body(Bytes::new())
 }
 
 /// `POST /runtime/restore/error` (SnapStart): the restore failed.
-pub fn restore_error(endpoint: &Endpoint, diagnostic: &Diagnostic) -> Built {
+pub(crate) fn restore_error(endpoint: &Endpoint, diagnostic: &Diagnostic) -> Built {
     error_request(request(Method::POST, endpoint.url(&format!("{RUNTIME}/restore/error"))), diagnostic)
 }
 
 /// `POST /runtime/init/error`.
-pub fn init_error(endpoint: &Endpoint, diagnostic: &Diagnostic) -> Built {
+pub(crate) fn init_error(endpoint: &Endpoint, diagnostic: &Diagnostic) -> Built {
     error_request(request(Method::POST, endpoint.url(&format!("{RUNTIME}/init/error"))), diagnostic)
 }
 
 /// `POST /extension/register`, for the `SHUTDOWN` event only: registering for `INVOKE` would make every
 /// invocation wait for the extension to ask for its next event.
-pub fn extension_register(endpoint: &Endpoint) -> Built {
+pub(crate) fn extension_register(endpoint: &Endpoint) -> Built {
     request(Method::POST, endpoint.url(&format!("{EXTENSION}/register")))
         .header("lambda-extension-name", EXTENSION_NAME)
         .header(header::CONTENT_TYPE, "application/json")
@@ -118,7 +118,7 @@ pub fn extension_register(endpoint: &Endpoint) -> Built {
 }
 
 /// `GET /extension/event/next`.
-pub fn extension_next(endpoint: &Endpoint, extension_id: &str) -> Built {
+pub(crate) fn extension_next(endpoint: &Endpoint, extension_id: &str) -> Built {
     request(Method::GET, endpoint.url(&format!("{EXTENSION}/event/next")))
         .header("lambda-extension-identifier", header_safe(extension_id))
         .body(Bytes::new())
@@ -143,8 +143,8 @@ mod tests {
         Endpoint::parse("http://127.0.0.1:9000/.rt").unwrap()
     }
 
-    fn plain(request_id: &str) -> Invocation<'_> {
-        Invocation {
+    fn plain(request_id: &str) -> PostTarget<'_> {
+        PostTarget {
             request_id,
             invocation_id: None,
         }
@@ -194,7 +194,7 @@ mod tests {
 
     #[test]
     fn the_invocation_id_is_echoed_only_when_next_gave_one() {
-        let with = Invocation {
+        let with = PostTarget {
             request_id: "r",
             invocation_id: Some("inv-7"),
         };
@@ -210,7 +210,7 @@ mod tests {
         assert_eq!(stream.headers()[INVOCATION_ID_HEADER], "inv-7");
         let without = invocation_response(&endpoint(), plain("r"), Bytes::new()).unwrap();
         assert!(!without.headers().contains_key(INVOCATION_ID_HEADER));
-        let hostile = Invocation {
+        let hostile = PostTarget {
             request_id: "r",
             invocation_id: Some("a\nb"),
         };

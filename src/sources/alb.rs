@@ -10,7 +10,7 @@ use super::EventError;
 use super::detect::{Clues, Shape, is_object};
 use super::emulate::{ClientRequest, RequestIds, TARGET_GROUP_ARN, body, grouped, header_list, last, multi, raw_pairs};
 use super::parts::{self, EventParts};
-use super::source::{Emulation, Failure, Limits, MB, Read, Source, Streams};
+use super::source::{Emulation, FailureAnswer, Limits, MB, Read, Source, Streams};
 use crate::net::uri;
 use crate::wire::{Format, HeaderForm};
 
@@ -60,7 +60,7 @@ pub(crate) const MULTI_FORMAT: Format = Format {
 const LIMITS: Limits = Limits { request: MB, answer: MB };
 
 /// ALB's own answer when its target fails.
-pub(super) const FAILURE: Failure = Failure {
+pub(super) const FAILURE: FailureAnswer = FailureAnswer {
     status: 502,
     content_type: "text/html",
     body: "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n",

@@ -15,7 +15,7 @@ use super::source::Source;
 
 /// The top-level fields detection and the readers need; everything else is skipped unparsed.
 #[derive(Debug, Default, Deserialize)]
-pub struct Shape<'a> {
+pub(crate) struct Shape<'a> {
     #[serde(rename = "requestContext", borrow, default)]
     pub request_context: Option<&'a RawValue>,
     #[serde(rename = "httpMethod", default)]
@@ -75,7 +75,7 @@ pub(super) fn is_string(raw: Option<&RawValue>) -> bool {
 impl<'a> Shape<'a> {
     /// Reads the shape of `event`. `Ok(None)` for valid JSON that is not an object (a direct invoke's string
     /// or array payload); `Err` for invalid JSON.
-    pub fn read(event: &'a [u8]) -> Result<Option<Shape<'a>>, serde_json::Error> {
+    pub(crate) fn read(event: &'a [u8]) -> Result<Option<Shape<'a>>, serde_json::Error> {
         // A struct would also accept a JSON array (as a sequence of its fields), so look before parsing.
         if event.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return serde_json::from_slice::<IgnoredAny>(event).map(|_| None);
@@ -84,7 +84,7 @@ impl<'a> Shape<'a> {
     }
 
     /// The event source: the first in the registry whose rule matches, else pass-through.
-    pub fn source(&self, http_api_domains: &[String]) -> &'static Source {
+    pub(crate) fn source(&self, http_api_domains: &[String]) -> &'static Source {
         let context: ContextShape = self
             .request_context
             .and_then(|raw| serde_json::from_str(raw.get()).ok())

@@ -20,15 +20,16 @@ use std::net::IpAddr;
 use crate::response::content;
 
 /// The account, region and API id the events carry.
-pub const ACCOUNT_ID: &str = "123456789012";
-pub const REGION: &str = "us-east-1";
+pub(crate) const ACCOUNT_ID: &str = "123456789012";
+pub(crate) const REGION: &str = "us-east-1";
 /// The URL id / API id in domain names (Function URL ids are 32 lower-case characters).
-pub const URL_ID: &str = "devlocal0000000000000000000000000";
-pub const API_ID: &str = "devlocal00";
-pub const TARGET_GROUP_ARN: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/lambda-adapter-dev/0000000000000000";
+pub(crate) const URL_ID: &str = "devlocal0000000000000000000000000";
+pub(crate) const API_ID: &str = "devlocal00";
+pub(crate) const TARGET_GROUP_ARN: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/lambda-adapter-dev/0000000000000000";
 
 /// What the front door knows about one request.
-pub struct ClientRequest<'a> {
+pub(crate) struct ClientRequest<'a> {
     pub method: &'a Method,
     /// The request target as sent (`/path?query`).
     pub uri: &'a Uri,
@@ -40,7 +41,7 @@ pub struct ClientRequest<'a> {
 }
 
 /// Per-invocation values.
-pub struct RequestIds {
+pub(crate) struct RequestIds {
     pub request_id: String,
     pub time_epoch_ms: u64,
 }

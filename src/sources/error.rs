@@ -11,7 +11,7 @@ use crate::net::uri::InvalidTarget;
 
 /// An event that looks like a request but cannot be read as one.
 #[derive(Debug)]
-pub enum EventError {
+pub(crate) enum EventError {
     /// The event is not JSON.
     NotJson(serde_json::Error),
     /// The event has `kind`'s shape but does not parse as `kind`'s event (a field of the wrong type, say).

@@ -12,7 +12,7 @@ use super::emulate::{
     ACCOUNT_ID, ClientRequest, REGION, RequestIds, URL_ID, body, decode, grouped, header_list, joined, raw_pairs, user_agent,
 };
 use super::parts::{self, EventParts};
-use super::source::{Emulation, Failure, Limits, Read, Source, Streaming, Streams};
+use super::source::{Emulation, FailureAnswer, Limits, Read, Source, Streaming, Streams};
 use super::{EventError, http_api};
 use crate::net::uri;
 use crate::wire::{Format, HeaderForm};
@@ -39,7 +39,7 @@ pub(crate) const FORMAT: Format = Format {
 };
 
 /// What a Function URL answers when the function fails.
-const FAILURE: Failure = Failure {
+const FAILURE: FailureAnswer = FailureAnswer {
     status: 502,
     content_type: "application/json",
     body: r#"{"Message":"Internal Server Error"}"#,

@@ -11,7 +11,7 @@ use super::detect::{Clues, Shape, is_object};
 use super::emulate::{API_ID, ClientRequest, REGION, RequestIds};
 use super::function_url::{self, payload_v2};
 use super::parts::{self, EventParts};
-use super::source::{Emulation, Failure, Limits, Read, Source, Streams};
+use super::source::{Emulation, FailureAnswer, Limits, Read, Source, Streams};
 use crate::net::uri;
 
 pub(crate) const SOURCE: &Source = &Source {
@@ -25,7 +25,7 @@ pub(crate) const SOURCE: &Source = &Source {
     limits: Limits::LAMBDA,
     emulation: Some(Emulation {
         event,
-        failure: Failure {
+        failure: FailureAnswer {
             status: 500,
             content_type: "application/json",
             body: r#"{"message":"Internal Server Error"}"#,

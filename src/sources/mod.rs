@@ -15,7 +15,7 @@
 
 pub(crate) mod alb;
 pub(crate) mod detect;
-pub mod emulate;
+pub(crate) mod emulate;
 mod error;
 pub(crate) mod function_url;
 pub(crate) mod http_api;
@@ -38,10 +38,12 @@ use crate::config::Config;
 use crate::context::{FunctionEnv, InvocationContext};
 use crate::error::AdapterError;
 use crate::net::uri;
-pub use error::EventError;
-pub use owned::{LAMBDA_CONTEXT, REQUEST_CONTEXT, TENANT_ID, TRACE_ID, WAIT_UNTIL};
+pub(crate) use error::EventError;
+pub use owned::TRACE_ID;
+pub(crate) use owned::{LAMBDA_CONTEXT, REQUEST_CONTEXT, TENANT_ID, WAIT_UNTIL};
 use source::Read;
-pub use source::{Emulation, Failure, Limits, Source, Streaming};
+pub(crate) use source::{Emulation, FailureAnswer};
+pub use source::{Source, Streaming};
 use websocket::{WsEvent, WsRoutes};
 
 /// The W3C trace context header OpenTelemetry SDKs read.
@@ -154,7 +156,7 @@ fn http_request(
 }
 
 /// The event's `requestContext`: the JSON text as the event carried it, or a parsed value.
-pub enum RequestContext<'a> {
+pub(crate) enum RequestContext<'a> {
     Raw(&'a RawValue),
     Parsed(&'a Value),
 }
@@ -176,7 +178,7 @@ impl RequestContext<'_> {
 }
 
 /// Adds the context headers. The client's copies must already be gone ([`owned::remove`]).
-pub fn add_context_headers(
+pub(crate) fn add_context_headers(
     headers: &mut HeaderMap,
     request_context: Option<RequestContext>,
     ctx: &InvocationContext,

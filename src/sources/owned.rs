@@ -11,22 +11,22 @@
 
 use http::{HeaderMap, HeaderName};
 
-pub const REQUEST_CONTEXT: &str = "x-amzn-request-context";
-pub const LAMBDA_CONTEXT: &str = "x-amzn-lambda-context";
-pub const TENANT_ID: &str = "x-amz-tenant-id";
+pub(crate) const REQUEST_CONTEXT: &str = "x-amzn-request-context";
+pub(crate) const LAMBDA_CONTEXT: &str = "x-amzn-lambda-context";
+pub(crate) const TENANT_ID: &str = "x-amz-tenant-id";
 pub const TRACE_ID: &str = "x-amzn-trace-id";
-pub const WAIT_UNTIL: &str = "x-lambda-wait-until";
+pub(crate) const WAIT_UNTIL: &str = "x-lambda-wait-until";
 
 /// Header names the adapter alone sets.
-pub const NAMES: [&str; 5] = [REQUEST_CONTEXT, LAMBDA_CONTEXT, TENANT_ID, TRACE_ID, WAIT_UNTIL];
+pub(crate) const NAMES: [&str; 5] = [REQUEST_CONTEXT, LAMBDA_CONTEXT, TENANT_ID, TRACE_ID, WAIT_UNTIL];
 
 /// Prefixes of header names the adapter alone sets: every `x-ws-*` header is the WebSocket bridge's.
-pub const PREFIXES: [&str; 1] = ["x-ws-"];
+pub(crate) const PREFIXES: [&str; 1] = ["x-ws-"];
 
 /// Whether `name` (lower case, as `http` keeps it) is the adapter's, with `_` read as `-`: CGI-style servers
 /// (Python's `wsgiref`, Rack, PHP) hand `x_ws_callback` and `x-ws-callback` to the app as the same
 /// `HTTP_X_WS_CALLBACK`, so a client's underscore spelling would forge the adapter's header there.
-pub fn is_owned(name: &str) -> bool {
+pub(crate) fn is_owned(name: &str) -> bool {
     let name = name.as_bytes();
     NAMES.iter().any(|owned| same_name(name, owned.as_bytes()))
         || PREFIXES
@@ -41,7 +41,7 @@ fn same_name(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Removes every adapter-owned header from a client's `headers`.
-pub fn remove(headers: &mut HeaderMap) {
+pub(crate) fn remove(headers: &mut HeaderMap) {
     let owned: Vec<HeaderName> = headers.keys().filter(|name| is_owned(name.as_str())).cloned().collect();
     for name in owned {
         headers.remove(&name);

@@ -13,7 +13,7 @@ use super::source::Source;
 
 /// The request an event describes, with path and query ready for the request line.
 #[derive(Debug)]
-pub struct EventParts {
+pub(super) struct EventParts {
     pub method: Method,
     /// Encoded path.
     pub path: String,
@@ -26,13 +26,13 @@ pub struct EventParts {
 }
 
 /// Reads `event` as `kind`'s `aws_lambda_events` type; the error names the source.
-pub fn parse<'a, T: Deserialize<'a>>(event: &'a [u8], kind: &'static Source) -> Result<T, EventError> {
+pub(super) fn parse<'a, T: Deserialize<'a>>(event: &'a [u8], kind: &'static Source) -> Result<T, EventError> {
     serde_json::from_slice(event).map_err(|error| EventError::Malformed { kind, error })
 }
 
 /// Query pairs in the event's own order, from the multi-value map when present (REST, ALB, VPC Lattice).
 /// `aws_lambda_events` keeps them in a `HashMap`, which would shuffle keys, so they are read from the JSON.
-pub fn query_pairs(shape: &Shape) -> Vec<(String, String)> {
+pub(super) fn query_pairs(shape: &Shape) -> Vec<(String, String)> {
     let map = |raw: Option<&RawValue>| {
         raw.and_then(|r| serde_json::from_str::<serde_json::Map<String, Value>>(r.get()).ok())
             .filter(|m| !m.is_empty())
@@ -59,13 +59,13 @@ pub fn query_pairs(shape: &Shape) -> Vec<(String, String)> {
     pairs
 }
 
-pub fn method(text: &str) -> Result<Method, EventError> {
+pub(super) fn method(text: &str) -> Result<Method, EventError> {
     Method::from_bytes(text.as_bytes()).map_err(|_| EventError::BadMethod(text.into()))
 }
 
 /// Joins the v2 `cookies` array into one `Cookie` header. The array is authoritative: Function URL events
 /// may also carry a `cookie` header with the same values, which would otherwise arrive twice.
-pub fn add_cookies(headers: &mut HeaderMap, cookies: &[String]) -> Result<(), EventError> {
+pub(super) fn add_cookies(headers: &mut HeaderMap, cookies: &[String]) -> Result<(), EventError> {
     if cookies.is_empty() {
         return Ok(());
     }
@@ -75,7 +75,7 @@ pub fn add_cookies(headers: &mut HeaderMap, cookies: &[String]) -> Result<(), Ev
 }
 
 /// The event's body, decoded from base64 when marked so.
-pub fn body(body: Option<String>, is_base64: bool) -> Result<Bytes, EventError> {
+pub(super) fn body(body: Option<String>, is_base64: bool) -> Result<Bytes, EventError> {
     match body {
         None => Ok(Bytes::new()),
         Some(text) if is_base64 => base64::engine::general_purpose::STANDARD

@@ -30,14 +30,14 @@ pub(super) fn detect(clues: &Clues, http_api_domains: &[String]) -> &'static Sou
 }
 
 /// The sources `dev --event` plays, in the order its help lists them.
-pub fn emulated() -> impl Iterator<Item = (&'static Source, &'static Emulation)> {
+pub(crate) fn emulated() -> impl Iterator<Item = (&'static Source, &'static Emulation)> {
     SOURCES
         .into_iter()
         .filter_map(|source| source.emulation().map(|emulation| (source, emulation)))
 }
 
 /// The source a `dev --event` value names.
-pub fn from_flag(flag: &str) -> Option<&'static Source> {
+pub(crate) fn from_flag(flag: &str) -> Option<&'static Source> {
     emulated().map(|(source, _)| source).find(|source| source.flag() == flag)
 }
 

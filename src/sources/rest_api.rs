@@ -13,7 +13,7 @@ use super::emulate::{
     ACCOUNT_ID, API_ID, ClientRequest, REGION, RequestIds, body, decode, grouped, header_list, last, multi, raw_pairs, user_agent,
 };
 use super::parts::{self, EventParts};
-use super::source::{Emulation, Failure, Limits, Read, Source, Streaming, Streams};
+use super::source::{Emulation, FailureAnswer, Limits, Read, Source, Streaming, Streams};
 use crate::net::uri;
 use crate::wire::{Format, HeaderForm};
 
@@ -28,7 +28,7 @@ pub(crate) const SOURCE: &Source = &Source {
     limits: Limits::LAMBDA,
     emulation: Some(Emulation {
         event,
-        failure: Failure {
+        failure: FailureAnswer {
             status: 502,
             content_type: "application/json",
             body: r#"{"message": "Internal server error"}"#,

@@ -75,7 +75,7 @@ pub struct Streaming {
 
 /// The largest request body a source delivers, and the largest buffered answer it accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
+pub(crate) struct Limits {
     pub request: usize,
     pub answer: usize,
 }
@@ -92,14 +92,14 @@ impl Limits {
 
 /// How `dev` plays a source: the event it sends for a client's request, and the answer the source gives
 /// the client when the function fails.
-pub struct Emulation {
+pub(crate) struct Emulation {
     pub(super) event: fn(&ClientRequest, &RequestIds) -> Value,
-    pub(super) failure: Failure,
+    pub(super) failure: FailureAnswer,
 }
 
 /// The response a source sends its client when the function fails or answers with a document it cannot read.
 #[derive(Clone, Copy, Debug)]
-pub struct Failure {
+pub(crate) struct FailureAnswer {
     pub status: u16,
     pub content_type: &'static str,
     pub body: &'static str,
@@ -107,11 +107,11 @@ pub struct Failure {
 
 impl Emulation {
     /// The event this source sends for `request`.
-    pub fn event(&self, request: &ClientRequest, ids: &RequestIds) -> Value {
+    pub(crate) fn event(&self, request: &ClientRequest, ids: &RequestIds) -> Value {
         (self.event)(request, ids)
     }
 
-    pub fn failure(&self) -> Failure {
+    pub(crate) fn failure(&self) -> FailureAnswer {
         self.failure
     }
 }
@@ -135,7 +135,7 @@ impl Source {
     }
 
     /// Whether its events are HTTP requests (every source but pass-through).
-    pub fn is_http(&self) -> bool {
+    pub(crate) fn is_http(&self) -> bool {
         self.format.is_some()
     }
 
@@ -149,12 +149,12 @@ impl Source {
         }
     }
 
-    pub fn limits(&self) -> Limits {
+    pub(crate) fn limits(&self) -> Limits {
         self.limits
     }
 
     /// How `dev` plays it, when it does.
-    pub fn emulation(&self) -> Option<&Emulation> {
+    pub(crate) fn emulation(&self) -> Option<&Emulation> {
         self.emulation.as_ref()
     }
 }

@@ -25,7 +25,7 @@ enum State {
 }
 
 /// See the module documentation.
-pub struct StreamingBody {
+pub(crate) struct StreamingBody {
     state: State,
     inner: Pin<Box<AppBody>>,
     deadline: Pin<Box<Sleep>>,
@@ -35,7 +35,7 @@ pub struct StreamingBody {
 
 impl StreamingBody {
     /// A body that sends `prelude`, the separator, then `inner` until it ends or `deadline` comes.
-    pub fn new(prelude: Bytes, inner: AppBody, deadline: Instant) -> Self {
+    pub(crate) fn new(prelude: Bytes, inner: AppBody, deadline: Instant) -> Self {
         StreamingBody {
             state: State::Prelude(prelude),
             inner: Box::pin(inner),

@@ -13,7 +13,7 @@ use crate::net::body::Body;
 use crate::response::meta::ResponseMeta;
 
 /// The streamed body for the app's `response`: prelude from its head, then its body until `deadline`.
-pub fn response_body(response: http::Response<Body>, multi_value: bool, deadline: Instant) -> Body {
+pub(crate) fn response_body(response: http::Response<Body>, multi_value: bool, deadline: Instant) -> Body {
     let (parts, body) = response.into_parts();
     let meta = ResponseMeta::new(parts.status.as_u16(), &parts.headers);
     body::StreamingBody::new(prelude::encode(&meta, multi_value), body, deadline).boxed_unsync()

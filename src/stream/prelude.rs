@@ -33,7 +33,7 @@ pub fn encode(meta: &ResponseMeta, multi_value: bool) -> Bytes {
 }
 
 /// The trailers that end a failed stream.
-pub fn error_trailers(diagnostic: &Diagnostic) -> HeaderMap {
+pub(crate) fn error_trailers(diagnostic: &Diagnostic) -> HeaderMap {
     // Two strings always serialise; the fallback only keeps this total.
     let json = serde_json::to_vec(diagnostic).unwrap_or_else(|_| b"{}".to_vec());
     let body = base64::engine::general_purpose::STANDARD.encode(json);

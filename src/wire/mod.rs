@@ -9,5 +9,5 @@ mod head;
 
 pub use error::DecodeError;
 pub use format::{Format, HeaderForm};
-pub use head::Head;
+pub(crate) use head::Head;
 pub(crate) use head::{add_cookies, add_multi, add_single, status};

@@ -26,13 +26,13 @@ use super::forward::{Answer, Call, MAX_POST, PushError};
 use crate::net::headers::is_hop_by_hop;
 
 /// Binds `127.0.0.1:LWA_WS_CALLBACK_PORT` and serves it in the background.
-pub async fn start(bridge: Arc<Bridge>) -> std::io::Result<SocketAddr> {
+pub(crate) async fn start(bridge: Arc<Bridge>) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(("127.0.0.1", bridge.config().callback_port)).await?;
     serve(bridge, listener)
 }
 
 /// Serves `listener` in the background; returns its address.
-pub fn serve(bridge: Arc<Bridge>, listener: TcpListener) -> std::io::Result<SocketAddr> {
+pub(crate) fn serve(bridge: Arc<Bridge>, listener: TcpListener) -> std::io::Result<SocketAddr> {
     let address = listener.local_addr()?;
     tokio::spawn(crate::net::serve::accept_loop(
         listener,

@@ -22,7 +22,7 @@ use super::https::HttpsClient;
 use crate::error::chain;
 
 /// Reads an environment variable (a closure in tests).
-pub type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+pub(crate) type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// Where ECS's relative credentials URI is served.
 const ECS_HOST: &str = "http://169.254.170.2";
@@ -40,7 +40,7 @@ const TOKEN_FILE: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
 
 /// No credentials could be found: what is missing, or which variable pointed where and what failed there.
 #[derive(Debug)]
-pub enum CredentialError {
+pub(crate) enum CredentialError {
     /// One half of the key pair is set without the other.
     HalfKey { missing: &'static str, set: &'static str },
     /// Neither keys nor a credentials endpoint are in the environment.
@@ -59,7 +59,7 @@ pub enum CredentialError {
 
 /// How a credentials endpoint failed.
 #[derive(Debug)]
-pub enum EndpointFailure {
+pub(crate) enum EndpointFailure {
     /// The URL cannot make a request.
     Url(http::Error),
     /// No answer within [`FETCH_TIMEOUT`].
@@ -122,7 +122,7 @@ impl std::error::Error for CredentialError {
 
 /// Where the environment says credentials are.
 #[derive(Debug, PartialEq)]
-pub enum Located {
+pub(crate) enum Located {
     /// In the environment itself.
     Env(Credentials),
     /// At a credentials endpoint: the variable that named it, its URL and the `Authorization` value to send,
@@ -135,7 +135,7 @@ pub enum Located {
 }
 
 /// Finds credentials as Lambda provides them.
-pub fn locate(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Located, CredentialError> {
+pub(crate) fn locate(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Located, CredentialError> {
     let var = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
         (Some(key), Some(secret)) => {
@@ -194,7 +194,7 @@ struct EndpointAnswer {
 }
 
 /// Reads a credentials endpoint's JSON; returns the credentials and when they expire (epoch seconds).
-pub fn parse_endpoint_answer(body: &[u8]) -> Result<(Credentials, Option<u64>), CredentialError> {
+pub(crate) fn parse_endpoint_answer(body: &[u8]) -> Result<(Credentials, Option<u64>), CredentialError> {
     let answer: EndpointAnswer = serde_json::from_slice(body).map_err(CredentialError::Answer)?;
     let expires = answer.expiration.as_deref().and_then(crate::dates::parse_rfc3339);
     let credentials = Credentials::new(
@@ -208,13 +208,13 @@ pub fn parse_endpoint_answer(body: &[u8]) -> Result<(Credentials, Option<u64>), 
 }
 
 /// Gives credentials for each call: from the environment every time, or from the endpoint's cache.
-pub struct CredentialSource {
+pub(crate) struct CredentialSource {
     lookup: Lookup,
     cached: Mutex<Option<(Credentials, SystemTime)>>,
 }
 
 impl CredentialSource {
-    pub fn new(lookup: Lookup) -> Self {
+    pub(crate) fn new(lookup: Lookup) -> Self {
         CredentialSource {
             lookup,
             cached: Mutex::new(None),
@@ -222,7 +222,7 @@ impl CredentialSource {
     }
 
     /// The credentials to sign the next call with.
-    pub async fn get(&self, client: &HttpsClient) -> Result<Credentials, CredentialError> {
+    pub(crate) async fn get(&self, client: &HttpsClient) -> Result<Credentials, CredentialError> {
         let (variable, url, authorization) = match locate(&*self.lookup)? {
             Located::Env(credentials) => return Ok(credentials),
             Located::Endpoint {

@@ -21,13 +21,13 @@ use crate::error::chain;
 use crate::net::uri::component as encode_id;
 
 /// `@connections` accepts at most this many bytes in a post.
-pub const MAX_POST: usize = 131_072;
+pub(crate) const MAX_POST: usize = 131_072;
 /// How long one call to API Gateway may take before the app is told it failed.
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// One `@connections` call as the app asked for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Call {
+pub(crate) struct Call {
     pub method: Method,
     pub connection_id: String,
     pub body: Bytes,
@@ -35,7 +35,7 @@ pub struct Call {
 
 /// API Gateway's answer, passed back verbatim.
 #[derive(Clone, Debug)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -43,7 +43,7 @@ pub struct Answer {
 
 /// A push that could not be made; each has the status the app receives.
 #[derive(Debug)]
-pub enum PushError {
+pub(crate) enum PushError {
     /// The data is over `@connections`' limit; refused without calling out (413).
     TooLarge { size: usize },
     /// No management endpoint is known yet (500).
@@ -69,7 +69,7 @@ pub enum PushError {
 
 impl PushError {
     /// The status the app's call gets.
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             PushError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             PushError::Unreachable { .. } => StatusCode::BAD_GATEWAY,
@@ -111,12 +111,12 @@ impl std::error::Error for PushError {
 }
 
 /// `{base}/@connections/{id}` with the id percent-encoded.
-pub fn url(endpoint: &ManagementEndpoint, connection_id: &str) -> String {
+pub(crate) fn url(endpoint: &ManagementEndpoint, connection_id: &str) -> String {
     format!("{}/@connections/{}", endpoint.base_url(), encode_id(connection_id))
 }
 
 /// Signs and sends `call` to `endpoint`.
-pub async fn send(
+pub(crate) async fn send(
     client: &HttpsClient,
     credentials: &CredentialSource,
     endpoint: &ManagementEndpoint,

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 /// One invocation's holds.
 #[derive(Default)]
-pub struct Holds {
+pub(crate) struct Holds {
     state: Mutex<State>,
     released: Notify,
 }
@@ -35,7 +35,7 @@ impl Holds {
     }
 
     /// Opens a hold; `None` once the invocation is over.
-    pub fn open(&self) -> Option<u64> {
+    pub(crate) fn open(&self) -> Option<u64> {
         let mut state = self.state();
         if state.closed {
             return None;
@@ -47,7 +47,7 @@ impl Holds {
     }
 
     /// Releases hold `id`; whether it was open.
-    pub fn release(&self, id: u64) -> bool {
+    pub(crate) fn release(&self, id: u64) -> bool {
         let released = self.state().open.remove(&id);
         if released {
             self.released.notify_waiters();
@@ -57,7 +57,7 @@ impl Holds {
 
     /// Waits until every hold is released, or `deadline`; then takes no new hold. `Err` has the holds still
     /// open at the deadline.
-    pub async fn settle(&self, deadline: Instant) -> Result<(), Vec<u64>> {
+    pub(crate) async fn settle(&self, deadline: Instant) -> Result<(), Vec<u64>> {
         loop {
             let released = self.released.notified();
             tokio::pin!(released);

@@ -11,12 +11,12 @@ use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
 
 /// A pooled HTTP/1.1 client for `https://` and `http://`.
-pub type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+pub(crate) type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// TLS could not be set up: the provider offers no usable protocol version. Kept (and cloned into each
 /// failed push) rather than retried, since the provider does not change while the process runs.
 #[derive(Clone, Debug)]
-pub struct TlsError(rustls::Error);
+pub(crate) struct TlsError(rustls::Error);
 
 impl fmt::Display for TlsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -31,7 +31,7 @@ impl std::error::Error for TlsError {
 }
 
 /// The client, with bundled roots. Fails only if the TLS provider offers no usable protocol version.
-pub fn client() -> Result<HttpsClient, TlsError> {
+pub(crate) fn client() -> Result<HttpsClient, TlsError> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);

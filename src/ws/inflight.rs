@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 /// Counts pushes in flight.
 #[derive(Clone, Default)]
-pub struct InFlight {
+pub(crate) struct InFlight {
     inner: Arc<Inner>,
 }
 
@@ -23,7 +23,7 @@ struct Inner {
 }
 
 /// One push in flight; dropping it ends it.
-pub struct Guard {
+pub(crate) struct Guard {
     inner: Arc<Inner>,
 }
 
@@ -37,18 +37,18 @@ impl Drop for Guard {
 
 impl InFlight {
     /// Marks a push as started.
-    pub fn start(&self) -> Guard {
+    pub(crate) fn start(&self) -> Guard {
         self.inner.count.fetch_add(1, Ordering::AcqRel);
         Guard { inner: self.inner.clone() }
     }
 
     /// How many pushes are in flight.
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.inner.count.load(Ordering::Acquire)
     }
 
     /// Waits until no push is in flight, or `deadline`. Returns whether every push finished.
-    pub async fn settle(&self, deadline: Instant) -> bool {
+    pub(crate) async fn settle(&self, deadline: Instant) -> bool {
         loop {
             let idle = self.inner.idle.notified();
             tokio::pin!(idle);

@@ -37,7 +37,7 @@ use inflight::InFlight;
 
 /// The API a WebSocket event came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SeenApi {
+pub(crate) struct SeenApi {
     api_id: String,
     stage: String,
 }
@@ -61,7 +61,7 @@ struct Active {
 
 /// Why a hold could not be opened or released.
 #[derive(Debug, PartialEq, Eq)]
-pub enum HoldError {
+pub(crate) enum HoldError {
     /// The invocation is over (or was never this adapter's): nothing waits for the work any more.
     Ended,
     /// The invocation has no such hold open.
@@ -77,7 +77,7 @@ struct State {
 }
 
 /// Where a push came from, once the bridge has placed it.
-pub struct Attributed {
+pub(crate) struct Attributed {
     /// The pushes of the invocation whose completion it holds, if any.
     pub pushes: Option<InFlight>,
     api: Option<SeenApi>,
@@ -85,7 +85,7 @@ pub struct Attributed {
 
 /// The bridge's shared state: settings, the invocations in progress, and the HTTPS client (built at the
 /// first push: loading TLS roots costs start-up time that functions without WebSockets never need).
-pub struct Bridge {
+pub(crate) struct Bridge {
     config: WsConfig,
     lookup: Lookup,
     state: Mutex<State>,
@@ -95,12 +95,12 @@ pub struct Bridge {
 
 impl Bridge {
     /// A bridge reading `AWS_REGION` and credentials from the process environment.
-    pub fn new(config: WsConfig) -> Arc<Self> {
+    pub(crate) fn new(config: WsConfig) -> Arc<Self> {
         Self::with_lookup(config, Arc::new(|name: &str| std::env::var(name).ok()))
     }
 
     /// A bridge reading the environment through `lookup`.
-    pub fn with_lookup(config: WsConfig, lookup: Lookup) -> Arc<Self> {
+    pub(crate) fn with_lookup(config: WsConfig, lookup: Lookup) -> Arc<Self> {
         Arc::new(Bridge {
             config,
             credentials: CredentialSource::new(lookup.clone()),
@@ -110,7 +110,7 @@ impl Bridge {
         })
     }
 
-    pub fn config(&self) -> &WsConfig {
+    pub(crate) fn config(&self) -> &WsConfig {
         &self.config
     }
 
@@ -122,7 +122,7 @@ impl Bridge {
     /// Starts tracking invocation `request_id`, whose event is `event` when it is a WebSocket event. Pushes
     /// made through its `x-ws-callback` URL hold its completion and go to its event's API; dropping the
     /// returned value forgets it.
-    pub fn begin(self: &Arc<Self>, request_id: &str, event: Option<&WsEvent>) -> InvocationPushes {
+    pub(crate) fn begin(self: &Arc<Self>, request_id: &str, event: Option<&WsEvent>) -> InvocationPushes {
         let pushes = InFlight::default();
         let api = event.and_then(SeenApi::of);
         let mut state = self.state();
@@ -146,7 +146,7 @@ impl Bridge {
 
     /// Places a push: the invocation its URL names, else the only invocation in progress (an app that
     /// builds its own callback URL, one invocation at a time), else none, going to the last API seen.
-    pub fn attribute(&self, request_id: Option<&str>) -> Attributed {
+    pub(crate) fn attribute(&self, request_id: Option<&str>) -> Attributed {
         let state = self.state();
         let named = request_id.and_then(|id| state.active.get(id));
         let only = || (state.active.len() == 1).then(|| state.active.values().next()).flatten();
@@ -163,14 +163,14 @@ impl Bridge {
     }
 
     /// Opens a hold on invocation `request_id` for the app's work after the response.
-    pub fn open_hold(&self, request_id: &str) -> Result<u64, HoldError> {
+    pub(crate) fn open_hold(&self, request_id: &str) -> Result<u64, HoldError> {
         let mut state = self.state();
         let active = state.active.get_mut(request_id).ok_or(HoldError::Ended)?;
         active.holds.get_or_insert_with(Arc::default).open().ok_or(HoldError::Ended)
     }
 
     /// Releases hold `hold` of invocation `request_id`.
-    pub fn release_hold(&self, request_id: &str, hold: u64) -> Result<(), HoldError> {
+    pub(crate) fn release_hold(&self, request_id: &str, hold: u64) -> Result<(), HoldError> {
         let state = self.state();
         let active = state.active.get(request_id).ok_or(HoldError::Ended)?;
         match &active.holds {
@@ -180,7 +180,7 @@ impl Bridge {
     }
 
     /// Where `@connections` calls for `api` go: `LWA_WS_ENDPOINT`, else that API in this region.
-    pub fn endpoint(&self, api: Option<&SeenApi>) -> Result<ManagementEndpoint, PushError> {
+    pub(crate) fn endpoint(&self, api: Option<&SeenApi>) -> Result<ManagementEndpoint, PushError> {
         if let Some(endpoint) = &self.config.endpoint {
             return Ok(endpoint.clone());
         }
@@ -202,7 +202,7 @@ impl Bridge {
 
     /// Makes one `@connections` call for a push placed by [`Bridge::attribute`]. Callers hold an
     /// [`inflight::Guard`] of its invocation while it runs.
-    pub async fn push(&self, call: Call, attributed: &Attributed) -> Result<Answer, PushError> {
+    pub(crate) async fn push(&self, call: Call, attributed: &Attributed) -> Result<Answer, PushError> {
         if call.body.len() > forward::MAX_POST {
             return Err(PushError::TooLarge { size: call.body.len() });
         }
@@ -225,7 +225,7 @@ impl Bridge {
 
 /// One invocation's pushes: its completion waits for them ([`InvocationPushes::settle`]), never for another
 /// invocation's.
-pub struct InvocationPushes {
+pub(crate) struct InvocationPushes {
     bridge: Arc<Bridge>,
     request_id: String,
     pushes: InFlight,
@@ -233,14 +233,14 @@ pub struct InvocationPushes {
 
 impl InvocationPushes {
     /// Waits for this invocation's pushes in flight to finish, at most until `deadline`.
-    pub async fn settle(&self, deadline: Instant) {
+    pub(crate) async fn settle(&self, deadline: Instant) {
         self.pushes.settle(deadline).await;
     }
 
     /// After the invocation's answer is posted: waits until the app releases every hold it opened, at most
     /// until `deadline` (then warns, naming the request id and the holds cut). The invocation takes no hold
     /// after this.
-    pub async fn release_holds(&self, deadline: Instant) {
+    pub(crate) async fn release_holds(&self, deadline: Instant) {
         let holds = {
             let mut state = self.bridge.state();
             let holds = state.active.get(&self.request_id).and_then(|active| active.holds.clone());
@@ -261,7 +261,7 @@ impl InvocationPushes {
     }
 
     /// Sends a message's reply through `@connections` (`LWA_WS_REPLY=post`), as a push of this invocation.
-    pub async fn post(&self, call: Call) -> Result<Answer, PushError> {
+    pub(crate) async fn post(&self, call: Call) -> Result<Answer, PushError> {
         let _guard = self.pushes.start();
         let attributed = self.bridge.attribute(Some(&self.request_id));
         self.bridge.push(call, &attributed).await

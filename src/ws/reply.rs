@@ -11,7 +11,7 @@ use crate::error::{AdapterError, ErrorKind};
 use crate::sources::websocket::WsEvent;
 
 /// Sends a message's reply through `@connections` (`LWA_WS_REPLY=post`).
-pub async fn post_reply(pushes: &InvocationPushes, event: &WsEvent, data: Bytes) -> Result<(), AdapterError> {
+pub(crate) async fn post_reply(pushes: &InvocationPushes, event: &WsEvent, data: Bytes) -> Result<(), AdapterError> {
     let call = Call {
         method: Method::POST,
         connection_id: event.connection_id.clone(),

@@ -16,11 +16,11 @@ use bytes::Bytes;
 use http::{HeaderValue, Request, header};
 
 /// The service name `@connections` is signed for.
-pub const SERVICE: &str = "execute-api";
+pub(crate) const SERVICE: &str = "execute-api";
 
 /// Signing failed, with the signer's own error where there is one.
 #[derive(Debug)]
-pub enum SignError {
+pub(crate) enum SignError {
     /// The request's URI has no host to sign.
     NoHost(http::Uri),
     /// The signing parameters are incomplete (region, name, time or identity).
@@ -33,13 +33,13 @@ pub enum SignError {
 
 impl SignError {
     /// Why, without the "cannot sign the request" prefix: what a caller that names its own request prints.
-    pub fn reason(&self) -> Reason<'_> {
+    pub(crate) fn reason(&self) -> Reason<'_> {
         Reason(self)
     }
 }
 
 /// [`SignError::reason`]'s text.
-pub struct Reason<'a>(&'a SignError);
+pub(crate) struct Reason<'a>(&'a SignError);
 
 impl fmt::Display for Reason<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -73,12 +73,12 @@ impl std::error::Error for SignError {
 /// `X-Amz-Security-Token` (with temporary credentials) and `Authorization`. Returns the signature.
 ///
 /// Every header already on the request is signed, so add only the ones the receiver will see unchanged.
-pub fn sign(request: &mut Request<Bytes>, credentials: &Credentials, region: &str, time: SystemTime) -> Result<String, SignError> {
+pub(crate) fn sign(request: &mut Request<Bytes>, credentials: &Credentials, region: &str, time: SystemTime) -> Result<String, SignError> {
     sign_for(request, credentials, region, SERVICE, time)
 }
 
 /// [`sign`] for any service name (the published test vectors use `service`).
-pub fn sign_for(
+pub(crate) fn sign_for(
     request: &mut Request<Bytes>,
     credentials: &Credentials,
     region: &str,

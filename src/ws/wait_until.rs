@@ -19,7 +19,7 @@ use crate::sources::websocket::{WAIT_UNTIL_SEGMENT as SEGMENT, wait_until_url as
 
 /// What a path names: `/invocations/{id}/wait-until` (`None` hold) or `/invocations/{id}/wait-until/{hold}`.
 /// `None` for any other path.
-pub fn route(path: &str) -> Option<(String, Option<&str>)> {
+pub(crate) fn route(path: &str) -> Option<(String, Option<&str>)> {
     let rest = path.strip_prefix("/invocations/")?;
     let (encoded, rest) = rest.split_once('/')?;
     let hold = match rest.strip_prefix(SEGMENT)? {
@@ -31,7 +31,7 @@ pub fn route(path: &str) -> Option<(String, Option<&str>)> {
 }
 
 /// Answers a wait-until call to `request_id` (and `hold`, for a release) on the server at `port`.
-pub fn handle(bridge: &Bridge, method: &Method, request_id: &str, hold: Option<&str>, port: u16) -> Response<Full<Bytes>> {
+pub(crate) fn handle(bridge: &Bridge, method: &Method, request_id: &str, hold: Option<&str>, port: u16) -> Response<Full<Bytes>> {
     match (method, hold) {
         (&Method::POST, None) => match bridge.open_hold(request_id) {
             Ok(hold) => {

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 /// How far init is, as `dev` sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Readiness {
+pub(crate) enum InitState {
     /// Init goes on; the reason is what a request still waiting at the deadline is told.
     Starting(String),
     /// Init cannot end well: requests get `503` with this reason at once.
@@ -22,15 +22,15 @@ pub enum Readiness {
 
 /// What a request waits on, and until when.
 #[derive(Clone)]
-pub struct ColdStart {
-    state: watch::Receiver<Readiness>,
+pub(crate) struct ColdStart {
+    state: watch::Receiver<InitState>,
     deadline: Instant,
     timeout: Duration,
 }
 
 impl ColdStart {
     /// `state` is what `dev` learns; init started now and may last `timeout`.
-    pub fn new(state: watch::Receiver<Readiness>, timeout: Duration) -> ColdStart {
+    pub(crate) fn new(state: watch::Receiver<InitState>, timeout: Duration) -> ColdStart {
         ColdStart {
             state,
             deadline: crate::context::instant_after(timeout),
@@ -39,20 +39,20 @@ impl ColdStart {
     }
 
     /// Waits until the function takes requests (`Ok`), or returns why it will not in time (`Err`).
-    pub async fn wait(&self) -> Result<(), String> {
+    pub(crate) async fn wait(&self) -> Result<(), String> {
         let mut state = self.state.clone();
         let settled = async move {
-            let settled = state.wait_for(|state| !matches!(state, Readiness::Starting(_))).await;
+            let settled = state.wait_for(|state| !matches!(state, InitState::Starting(_))).await;
             settled.map(|state| state.clone())
         };
         match tokio::time::timeout_at(self.deadline, settled).await {
-            Ok(Ok(Readiness::WillNotCome(reason))) => Err(reason),
+            Ok(Ok(InitState::WillNotCome(reason))) => Err(reason),
             Ok(Ok(_)) => Ok(()),
             Ok(Err(_)) => Err("dev is shutting down".into()),
             Err(_) => {
                 let reason = match &*self.state.borrow() {
-                    Readiness::Starting(reason) | Readiness::WillNotCome(reason) => reason.clone(),
-                    Readiness::Ready => return Ok(()),
+                    InitState::Starting(reason) | InitState::WillNotCome(reason) => reason.clone(),
+                    InitState::Ready => return Ok(()),
                 };
                 Err(format!(
                     "{reason}; init did not end within {} s (Lambda's init phase; LWA_READINESS_CHECK_TIMEOUT sets it)",
@@ -67,8 +67,8 @@ impl ColdStart {
 mod tests {
     use super::*;
 
-    fn starting() -> Readiness {
-        Readiness::Starting("the app is not ready yet".into())
+    fn starting() -> InitState {
+        InitState::Starting("the app is not ready yet".into())
     }
 
     #[tokio::test(start_paused = true)]
@@ -78,7 +78,7 @@ mod tests {
         let started = Instant::now();
         let (waited, ()) = tokio::join!(cold.wait(), async {
             tokio::time::sleep(Duration::from_secs(3)).await;
-            tx.send_replace(Readiness::Ready);
+            tx.send_replace(InitState::Ready);
         });
         assert_eq!(waited, Ok(()));
         assert_eq!(started.elapsed(), Duration::from_secs(3));
@@ -111,12 +111,12 @@ mod tests {
         let started = Instant::now();
         let (waited, ()) = tokio::join!(cold.wait(), async {
             tokio::time::sleep(Duration::from_secs(1)).await;
-            tx.send_replace(Readiness::WillNotCome("the app exited".into()));
+            tx.send_replace(InitState::WillNotCome("the app exited".into()));
         });
         assert_eq!(waited, Err("the app exited".to_string()));
         assert_eq!(started.elapsed(), Duration::from_secs(1));
         tx.send_replace(starting());
-        tx.send_replace(Readiness::WillNotCome("it listens on 8000".into()));
+        tx.send_replace(InitState::WillNotCome("it listens on 8000".into()));
         assert_eq!(cold.wait().await, Err("it listens on 8000".to_string()));
         drop(tx);
         assert_eq!(cold.wait().await, Err("it listens on 8000".to_string()), "the last word stands");

@@ -11,12 +11,12 @@
 //!
 //! A request that arrives while the app starts waits for it, as in a Lambda cold start ([`cold_start`]).
 //!
-//! Failures answer with the source's own error response (its [`Failure`]): 502 for Function URL, REST API,
+//! Failures answer with the source's own error response (its [`FailureAnswer`]): 502 for Function URL, REST API,
 //! ALB and VPC Lattice, 500 for an HTTP API; the reason goes to the log line, never to the client, as in AWS.
 
-pub mod cold_start;
-pub mod request_body;
-pub mod request_log;
+pub(crate) mod cold_start;
+pub(crate) mod request_body;
+pub(crate) mod request_log;
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -37,26 +37,26 @@ use crate::context::now_ms;
 use crate::dev::emulator::{Emulator, ErrorReport, InvokeError, Outcome, StreamItem, Streamed};
 use crate::net::body::BoxError;
 use crate::sources::emulate::{ClientRequest, RequestIds};
-use crate::sources::{Emulation, Failure, Source, function_url};
+use crate::sources::{Emulation, FailureAnswer, Source, function_url};
 use cold_start::ColdStart;
 use request_body::{BodyError, read_body};
 use request_log::RequestLog;
 
 /// The body of every front-door response: whole, or streamed from the function.
-pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
+pub(crate) type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
 
 /// A future answering an upgrade request.
-pub type UpgradeFuture = Pin<Box<dyn Future<Output = Response<ResponseBody>> + Send>>;
+pub(crate) type UpgradeFuture = Pin<Box<dyn Future<Output = Response<ResponseBody>> + Send>>;
 
 /// Takes `Upgrade: websocket` requests (API Gateway WebSocket APIs hold the socket and invoke the function
 /// once per event). Implement this and pass it to [`FrontDoor::with_websocket`]; the handler owns the request
 /// so it can call `hyper::upgrade::on` (connections are served `with_upgrades`).
-pub trait WebSocketHandler: Send + Sync {
+pub(crate) trait WebSocketHandler: Send + Sync {
     fn upgrade(&self, request: Request<Incoming>, peer: SocketAddr) -> UpgradeFuture;
 }
 
 /// The server's settings and its way to the function.
-pub struct FrontDoor {
+pub(crate) struct FrontDoor {
     emulator: Arc<Emulator>,
     /// The source it plays: one `dev` emulates (a Function URL when given another).
     source: &'static Source,
@@ -69,7 +69,7 @@ pub struct FrontDoor {
 }
 
 impl FrontDoor {
-    pub fn new(emulator: Arc<Emulator>, source: &'static Source, timeout: Duration, port: u16) -> Self {
+    pub(crate) fn new(emulator: Arc<Emulator>, source: &'static Source, timeout: Duration, port: u16) -> Self {
         let source = if source.emulation().is_some() {
             source
         } else {
@@ -89,19 +89,19 @@ impl FrontDoor {
     /// Serves before the function is ready: a request (WebSocket upgrades included) waits for init as in a
     /// Lambda cold start, or gets `503 Service Unavailable` with the reason as a one-line body when init
     /// cannot end in time ([`cold_start`]).
-    pub fn with_cold_start(mut self, cold_start: ColdStart) -> Self {
+    pub(crate) fn with_cold_start(mut self, cold_start: ColdStart) -> Self {
         self.cold_start = Some(cold_start);
         self
     }
 
     /// Plugs in a WebSocket handler; without one, upgrade requests get 501.
-    pub fn with_websocket(mut self, handler: Arc<dyn WebSocketHandler>) -> Self {
+    pub(crate) fn with_websocket(mut self, handler: Arc<dyn WebSocketHandler>) -> Self {
         self.websocket = Some(handler);
         self
     }
 
     /// Accepts connections on `listener` until the task is dropped.
-    pub async fn serve(self: Arc<Self>, listener: TcpListener) {
+    pub(crate) async fn serve(self: Arc<Self>, listener: TcpListener) {
         let cap = crate::net::serve::cap_with(self.emulator.concurrency());
         crate::net::serve::accept_loop_capped(listener, "front door", cap, move |request, peer| {
             let door = self.clone();
@@ -239,7 +239,7 @@ impl FrontDoor {
 
     /// What the source answers when the function fails or times out.
     fn failure(&self) -> Response<ResponseBody> {
-        let Failure {
+        let FailureAnswer {
             status,
             content_type,
             body,
@@ -249,7 +249,7 @@ impl FrontDoor {
 }
 
 /// Whether the request asks to become a WebSocket.
-pub fn is_websocket_upgrade<B>(request: &Request<B>) -> bool {
+pub(crate) fn is_websocket_upgrade<B>(request: &Request<B>) -> bool {
     let has_token = |name: header::HeaderName, token: &str| {
         request
             .headers()

@@ -14,7 +14,7 @@ const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Why a body was not read.
 #[derive(Debug)]
-pub enum BodyError {
+pub(crate) enum BodyError {
     TooLarge,
     /// No byte arrived for [`BODY_IDLE_TIMEOUT`].
     Stalled,
@@ -23,7 +23,7 @@ pub enum BodyError {
 
 /// Reads the request body up to `limit` bytes. Past the limit, the rest is read and dropped (up to
 /// [`DRAIN_LIMIT`]) without being kept.
-pub async fn read_body(mut body: Incoming, declared: Option<u64>, limit: usize) -> Result<Bytes, BodyError> {
+pub(crate) async fn read_body(mut body: Incoming, declared: Option<u64>, limit: usize) -> Result<Bytes, BodyError> {
     let mut kept = bytes::BytesMut::new();
     let mut seen = 0u64;
     let mut too_large = declared.is_some_and(|length| length > limit as u64);

@@ -10,7 +10,7 @@ use std::time::Instant;
 use super::ResponseBody;
 
 /// One log line per request: method, target, status, time, and why it failed when it did.
-pub struct RequestLog {
+pub(crate) struct RequestLog {
     method: Method,
     target: String,
     started: Instant,
@@ -26,7 +26,7 @@ pub struct RequestLog {
 }
 
 impl RequestLog {
-    pub fn new(method: &Method, uri: &http::Uri) -> Self {
+    pub(crate) fn new(method: &Method, uri: &http::Uri) -> Self {
         RequestLog {
             method: method.clone(),
             target: uri.path_and_query().map_or_else(|| uri.to_string(), |pq| pq.to_string()),
@@ -40,28 +40,28 @@ impl RequestLog {
     }
 
     /// A stream with `status` starts to be forwarded.
-    pub fn stream_started(&mut self, status: StatusCode) {
+    pub(crate) fn stream_started(&mut self, status: StatusCode) {
         self.status = Some(status);
         self.streaming = true;
     }
 
-    pub fn stream_ended(&mut self) {
+    pub(crate) fn stream_ended(&mut self) {
         self.streaming = false;
     }
 
     /// The function failed mid-stream: the client's response ends without its final chunk.
-    pub fn stream_cut(&mut self, why: String) {
+    pub(crate) fn stream_cut(&mut self, why: String) {
         self.streaming = false;
         self.cut = true;
         self.notes.push(format!("stream cut after {} bytes: {why}", self.bytes));
     }
 
-    pub fn note(&mut self, note: impl Into<String>) {
+    pub(crate) fn note(&mut self, note: impl Into<String>) {
         self.notes.push(note.into());
     }
 
     /// Logs now (the line is written on drop) and passes the response through.
-    pub fn finish(mut self, response: Response<ResponseBody>) -> Response<ResponseBody> {
+    pub(crate) fn finish(mut self, response: Response<ResponseBody>) -> Response<ResponseBody> {
         self.status = Some(response.status());
         response
     }

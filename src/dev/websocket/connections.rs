@@ -17,7 +17,7 @@ use crate::context::now_ms;
 
 /// What another task asks a socket's task to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outgoing {
+pub(crate) enum Outgoing {
     Text(String),
     Binary(Bytes),
     /// Send a close frame and end the connection (`DELETE @connections/{id}`).
@@ -28,7 +28,7 @@ pub enum Outgoing {
 }
 
 /// One connection as the management API sees it.
-pub struct Connection {
+pub(crate) struct Connection {
     pub facts: ConnectionFacts,
     last_active_ms: AtomicU64,
     open: AtomicBool,
@@ -37,7 +37,7 @@ pub struct Connection {
 
 impl Connection {
     /// A connection whose `$connect` is running, and the receiving end of its frames.
-    pub fn new(facts: ConnectionFacts) -> (Arc<Connection>, mpsc::UnboundedReceiver<Outgoing>) {
+    pub(crate) fn new(facts: ConnectionFacts) -> (Arc<Connection>, mpsc::UnboundedReceiver<Outgoing>) {
         let (out, rx) = mpsc::unbounded_channel();
         let connection = Connection {
             last_active_ms: AtomicU64::new(facts.connected_at_ms),
@@ -48,51 +48,51 @@ impl Connection {
         (Arc::new(connection), rx)
     }
 
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         &self.facts.connection_id
     }
 
     /// `$connect` accepted it: pushes are delivered from now on.
-    pub fn set_open(&self) {
+    pub(crate) fn set_open(&self) {
         self.open.store(true, Ordering::Release);
     }
 
-    pub fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         self.open.load(Ordering::Acquire) && !self.out.is_closed()
     }
 
     /// A message went either way (pings do not count, as in API Gateway).
-    pub fn touch(&self) {
+    pub(crate) fn touch(&self) {
         self.last_active_ms.store(now_ms(), Ordering::Relaxed);
     }
 
-    pub fn last_active_ms(&self) -> u64 {
+    pub(crate) fn last_active_ms(&self) -> u64 {
         self.last_active_ms.load(Ordering::Relaxed)
     }
 
     /// Queues a frame; `false` when the socket's task has ended.
-    pub fn send(&self, frame: Outgoing) -> bool {
+    pub(crate) fn send(&self, frame: Outgoing) -> bool {
         self.out.send(frame).is_ok()
     }
 }
 
 /// Every connection by id.
 #[derive(Default)]
-pub struct Connections {
+pub(crate) struct Connections {
     by_id: Mutex<HashMap<String, Arc<Connection>>>,
 }
 
 impl Connections {
-    pub fn insert(&self, connection: Arc<Connection>) {
+    pub(crate) fn insert(&self, connection: Arc<Connection>) {
         self.lock().insert(connection.id().to_string(), connection);
     }
 
-    pub fn remove(&self, id: &str) {
+    pub(crate) fn remove(&self, id: &str) {
         self.lock().remove(id);
     }
 
     /// The connection, when it is open (not unknown, closed, or still in `$connect`).
-    pub fn open(&self, id: &str) -> Option<Arc<Connection>> {
+    pub(crate) fn open(&self, id: &str) -> Option<Arc<Connection>> {
         self.lock().get(id).filter(|c| c.is_open()).cloned()
     }
 

@@ -19,18 +19,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::sources::emulate::{self as events, API_ID, ClientRequest, REGION, RequestIds};
 
 /// The stage in events and in the management API's base path.
-pub const STAGE: &str = "dev";
+pub(crate) const STAGE: &str = "dev";
 /// The route a message goes to when no other matches (if the API has one).
-pub const DEFAULT_ROUTE: &str = "$default";
+pub(crate) const DEFAULT_ROUTE: &str = "$default";
 
 /// `{apiId}.execute-api.{region}.amazonaws.com`, the API's domain in events.
-pub fn domain_name() -> String {
+pub(crate) fn domain_name() -> String {
     format!("{API_ID}.execute-api.{REGION}.amazonaws.com")
 }
 
 /// What every event repeats about the connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConnectionFacts {
+pub(crate) struct ConnectionFacts {
     pub connection_id: String,
     pub connected_at_ms: u64,
     pub source_ip: IpAddr,
@@ -39,7 +39,7 @@ pub struct ConnectionFacts {
 }
 
 /// An id shaped like API Gateway's connection, request and message ids: 16 base64 characters ending in `=`.
-pub fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let seed = crate::context::now_ms() ^ (u64::from(std::process::id()) << 40);
@@ -92,7 +92,7 @@ fn context(facts: &ConnectionFacts, ids: &RequestIds, route_key: &str, event_typ
 
 /// `CONNECT`: the upgrade request's headers (plus the `X-Forwarded-*` and trace headers API Gateway adds) and
 /// its query, decoded; no body.
-pub fn connect(facts: &ConnectionFacts, request: &ClientRequest, ids: &RequestIds) -> Value {
+pub(crate) fn connect(facts: &ConnectionFacts, request: &ClientRequest, ids: &RequestIds) -> Value {
     let headers = events::header_list(request, ids);
     let mut event = Map::new();
     event.insert("headers".into(), Value::Object(events::last(&headers)));
@@ -112,7 +112,7 @@ pub fn connect(facts: &ConnectionFacts, request: &ClientRequest, ids: &RequestId
 }
 
 /// `MESSAGE`: one text message routed to `route_key`.
-pub fn message(facts: &ConnectionFacts, route_key: &str, message_id: &str, body: &str, ids: &RequestIds) -> Value {
+pub(crate) fn message(facts: &ConnectionFacts, route_key: &str, message_id: &str, body: &str, ids: &RequestIds) -> Value {
     json!({
         "requestContext": context(facts, ids, route_key, "MESSAGE", &[("messageId", message_id.into())]),
         "body": body,
@@ -121,7 +121,7 @@ pub fn message(facts: &ConnectionFacts, route_key: &str, message_id: &str, body:
 }
 
 /// `DISCONNECT`: the close code and reason, with the stub headers API Gateway sends.
-pub fn disconnect(facts: &ConnectionFacts, code: u16, reason: &str, ids: &RequestIds) -> Value {
+pub(crate) fn disconnect(facts: &ConnectionFacts, code: u16, reason: &str, ids: &RequestIds) -> Value {
     let domain = domain_name();
     let stub = [
         ("Host", domain.as_str()),
@@ -142,7 +142,7 @@ pub fn disconnect(facts: &ConnectionFacts, code: u16, reason: &str, ids: &Reques
 
 /// API Gateway's route selection with `$request.body.action`: the message's `action` when it names a route,
 /// else `$default` when the API has it; `None` means no route (the client gets [`forbidden`]).
-pub fn select_route(body: &str, routes: &[String]) -> Option<String> {
+pub(crate) fn select_route(body: &str, routes: &[String]) -> Option<String> {
     let action = serde_json::from_str::<Value>(body)
         .ok()
         .and_then(|value| value.get("action").and_then(Value::as_str).map(str::to_string));
@@ -153,12 +153,12 @@ pub fn select_route(body: &str, routes: &[String]) -> Option<String> {
 }
 
 /// The frame API Gateway sends when no route matches a message and the API has no `$default` route.
-pub fn forbidden(connection_id: &str, request_id: &str) -> String {
+pub(crate) fn forbidden(connection_id: &str, request_id: &str) -> String {
     error_frame("Forbidden", connection_id, request_id)
 }
 
 /// The frame API Gateway sends when the integration failed (function error, timeout, bad answer).
-pub fn internal_error(connection_id: &str, request_id: &str) -> String {
+pub(crate) fn internal_error(connection_id: &str, request_id: &str) -> String {
     error_frame("Internal server error", connection_id, request_id)
 }
 

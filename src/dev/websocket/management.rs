@@ -31,7 +31,7 @@ pub const FAKE_SESSION_TOKEN: &str = "lambda-adapter-dev-fake-session-token";
 const MAX_SKEW: Duration = Duration::from_secs(5 * 60);
 
 /// The credentials the adapter will sign with, and the variables to give it for them.
-pub fn adapter_credentials(lookup: impl Fn(&str) -> Option<String>) -> (Credentials, Vec<(String, String)>) {
+pub(crate) fn adapter_credentials(lookup: impl Fn(&str) -> Option<String>) -> (Credentials, Vec<(String, String)>) {
     let (key, secret) = (lookup("AWS_ACCESS_KEY_ID"), lookup("AWS_SECRET_ACCESS_KEY"));
     if let (Some(key), Some(secret)) = (key, secret) {
         let token = lookup("AWS_SESSION_TOKEN");
@@ -54,7 +54,7 @@ pub fn adapter_credentials(lookup: impl Fn(&str) -> Option<String>) -> (Credenti
 
 /// `LWA_WS_ENDPOINT` (and `AWS_LWA_WS_ENDPOINT` when the user set it, so both agree) pointing at `endpoint`,
 /// with a warning when the user's value is replaced: connections made to `dev` exist only in `dev`.
-pub fn endpoint_vars(endpoint: &str, lookup: impl Fn(&str) -> Option<String>) -> (Vec<(String, String)>, Option<String>) {
+pub(crate) fn endpoint_vars(endpoint: &str, lookup: impl Fn(&str) -> Option<String>) -> (Vec<(String, String)>, Option<String>) {
     let mut vars = vec![("LWA_WS_ENDPOINT".to_string(), endpoint.to_string())];
     let mut replaced = lookup("LWA_WS_ENDPOINT");
     if let Some(theirs) = lookup("AWS_LWA_WS_ENDPOINT") {
@@ -71,7 +71,7 @@ pub fn endpoint_vars(endpoint: &str, lookup: impl Fn(&str) -> Option<String>) ->
 
 /// Why a call was refused with 403, in API Gateway's words.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Denied {
+pub(crate) enum Denied {
     MissingToken,
     UnknownKey,
     Expired(String),
@@ -99,7 +99,7 @@ impl Denied {
 
 /// Recomputes the SigV4 signature of a request from the headers it signed, with `expected` credentials at
 /// the request's own `X-Amz-Date`, and compares the whole `Authorization` value.
-pub fn verify(
+pub(crate) fn verify(
     method: &Method,
     target: &str,
     headers: &HeaderMap,
@@ -152,7 +152,7 @@ pub fn verify(
 }
 
 /// The server: connections to act on, and the credentials and region calls must be signed with.
-pub struct Management {
+pub(crate) struct Management {
     pub connections: Arc<Connections>,
     pub credentials: Credentials,
     pub region: String,
@@ -160,7 +160,7 @@ pub struct Management {
 
 impl Management {
     /// Serves `listener` until the task is dropped.
-    pub async fn serve(self: Arc<Self>, listener: TcpListener) {
+    pub(crate) async fn serve(self: Arc<Self>, listener: TcpListener) {
         let Ok(port) = listener.local_addr().map(|address| address.port()) else {
             tracing::error!("@connections management API: cannot read its own address; it does not serve");
             return;

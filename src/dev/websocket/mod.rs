@@ -46,18 +46,18 @@ use connections::{Connection, Connections, Outgoing};
 use events::{ConnectionFacts, new_id};
 
 /// API Gateway's largest frame and largest message.
-pub const MAX_FRAME: usize = 32 * 1024;
-pub const MAX_MESSAGE: usize = 128 * 1024;
+pub(crate) const MAX_FRAME: usize = 32 * 1024;
+pub(crate) const MAX_MESSAGE: usize = 128 * 1024;
 /// API Gateway stops waiting for the integration after 29 s.
 const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(29);
 /// How long to wait for the client's close frame after sending ours.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// The reason API Gateway reports when a close frame carried no status.
-pub const NO_STATUS_REASON: &str = "Client-side close frame status not set";
+pub(crate) const NO_STATUS_REASON: &str = "Client-side close frame status not set";
 
 /// The WebSocket handler plugged into the front door.
 #[derive(Clone)]
-pub struct WsFront {
+pub(crate) struct WsFront {
     inner: Arc<Inner>,
 }
 
@@ -78,7 +78,7 @@ enum Job {
 }
 
 impl WsFront {
-    pub fn new(emulator: Arc<Emulator>, connections: Arc<Connections>, options: WsOptions, timeout: Duration, port: u16) -> Self {
+    pub(crate) fn new(emulator: Arc<Emulator>, connections: Arc<Connections>, options: WsOptions, timeout: Duration, port: u16) -> Self {
         WsFront {
             inner: Arc::new(Inner {
                 emulator,
@@ -100,14 +100,14 @@ impl WebSocketHandler for WsFront {
 
 /// What the function answered to `$connect`.
 #[derive(Debug, PartialEq, Eq)]
-pub struct ConnectAnswer {
+pub(crate) struct ConnectAnswer {
     pub status: u16,
     pub protocol: Option<HeaderValue>,
 }
 
 /// Reads the function's answer to `$connect`. No `statusCode` accepts, as API Gateway does for a function
 /// that returns nothing.
-pub fn connect_answer(document: &[u8]) -> Result<ConnectAnswer, String> {
+pub(crate) fn connect_answer(document: &[u8]) -> Result<ConnectAnswer, String> {
     let value: Value = serde_json::from_slice(document).map_err(|e| format!("the answer to $connect is not JSON: {e}"))?;
     let status = match &value["statusCode"] {
         Value::Null => 200,
@@ -138,7 +138,7 @@ pub fn connect_answer(document: &[u8]) -> Result<ConnectAnswer, String> {
 }
 
 /// The reply frame in the function's answer to a message: its `body`, if any.
-pub fn reply_frame(document: &[u8]) -> Result<Option<Outgoing>, String> {
+pub(crate) fn reply_frame(document: &[u8]) -> Result<Option<Outgoing>, String> {
     let value: Value = serde_json::from_slice(document).map_err(|e| format!("the answer to the message is not JSON: {e}"))?;
     let body = match &value["body"] {
         Value::String(body) if !body.is_empty() => body,

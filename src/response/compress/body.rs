@@ -15,7 +15,7 @@ use super::codec::Encoder;
 use crate::net::body::{Body, BoxError};
 
 /// See the module documentation.
-pub struct CompressedBody {
+pub(crate) struct CompressedBody {
     inner: Body,
     /// `None` once the stream is finished (or failed).
     encoder: Option<Encoder>,
@@ -25,7 +25,7 @@ pub struct CompressedBody {
 
 impl CompressedBody {
     /// `inner`, compressed by `encoder`.
-    pub fn new(inner: Body, encoder: Encoder) -> CompressedBody {
+    pub(crate) fn new(inner: Body, encoder: Encoder) -> CompressedBody {
         CompressedBody {
             inner,
             encoder: Some(encoder),

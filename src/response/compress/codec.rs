@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 /// A content coding the adapter can produce.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     Zstd,
     Brotli,
     Gzip,
@@ -20,10 +20,10 @@ pub enum Encoding {
 
 impl Encoding {
     /// Every coding, in the order preferred among equal q-values: cheapest to produce at a good ratio first.
-    pub const PREFERENCE: [Encoding; 3] = [Encoding::Zstd, Encoding::Brotli, Encoding::Gzip];
+    pub(crate) const PREFERENCE: [Encoding; 3] = [Encoding::Zstd, Encoding::Brotli, Encoding::Gzip];
 
     /// The `Content-Encoding` token.
-    pub fn token(self) -> &'static str {
+    pub(crate) fn token(self) -> &'static str {
         match self {
             Encoding::Zstd => "zstd",
             Encoding::Brotli => "br",
@@ -32,7 +32,7 @@ impl Encoding {
     }
 
     /// The level used for this coding.
-    pub fn level(self) -> u32 {
+    pub(crate) fn level(self) -> u32 {
         match self {
             Encoding::Zstd => ZSTD_LEVEL,
             Encoding::Brotli => BROTLI_QUALITY,
@@ -50,18 +50,18 @@ impl Encoding {
 // gzip 6 does for a better ratio, hence second.
 
 /// zstd's level: its own default.
-pub const ZSTD_LEVEL: u32 = 3;
+pub(crate) const ZSTD_LEVEL: u32 = 3;
 /// brotli's quality: 5 and up double the CPU for a few percent.
-pub const BROTLI_QUALITY: u32 = 4;
+pub(crate) const BROTLI_QUALITY: u32 = 4;
 /// gzip's level: zlib's default; 9 costs half as much again for nothing on JSON.
-pub const GZIP_LEVEL: u32 = 6;
+pub(crate) const GZIP_LEVEL: u32 = 6;
 /// brotli's window, 2^LGWIN bytes (its encoder's default; a stream holds about this much history).
 const BROTLI_LGWIN: u32 = 22;
 /// The size of brotli's output buffer, between the encoder and the `Vec`.
 const BROTLI_BUFFER: usize = 16 * 1024;
 
 /// One response's encoder.
-pub enum Encoder {
+pub(crate) enum Encoder {
     Gzip(flate2::write::GzEncoder<Vec<u8>>),
     Brotli(Box<brotli::CompressorWriter<Vec<u8>>>),
     Zstd(zstd::stream::write::Encoder<'static, Vec<u8>>),
@@ -69,12 +69,12 @@ pub enum Encoder {
 
 impl Encoder {
     /// An encoder for `encoding` at its chosen level.
-    pub fn new(encoding: Encoding) -> io::Result<Encoder> {
+    pub(crate) fn new(encoding: Encoding) -> io::Result<Encoder> {
         Encoder::with_level(encoding, encoding.level())
     }
 
     /// An encoder for `encoding` at `level` (gzip 0-9, brotli 0-11, zstd 1-22).
-    pub fn with_level(encoding: Encoding, level: u32) -> io::Result<Encoder> {
+    pub(crate) fn with_level(encoding: Encoding, level: u32) -> io::Result<Encoder> {
         Ok(match encoding {
             Encoding::Gzip => Encoder::Gzip(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level))),
             Encoding::Brotli => Encoder::Brotli(Box::new(brotli::CompressorWriter::new(
@@ -91,7 +91,7 @@ impl Encoder {
     }
 
     /// Compresses `data` and flushes: the bytes returned decode to all of `data` (after what came before).
-    pub fn compress(&mut self, data: &[u8]) -> io::Result<Bytes> {
+    pub(crate) fn compress(&mut self, data: &[u8]) -> io::Result<Bytes> {
         match self {
             Encoder::Gzip(encoder) => {
                 encoder.write_all(data)?;
@@ -112,7 +112,7 @@ impl Encoder {
     }
 
     /// Ends the stream: the bytes that close it.
-    pub fn finish(self) -> io::Result<Bytes> {
+    pub(crate) fn finish(self) -> io::Result<Bytes> {
         Ok(Bytes::from(match self {
             Encoder::Gzip(encoder) => encoder.finish()?,
             Encoder::Brotli(encoder) => encoder.into_inner(),

@@ -13,9 +13,9 @@
 //! app's), a weak `ETag` (the bytes differ from the identity representation's), and loses `Content-Length`
 //! (unknown until the end) and `Accept-Ranges` (ranges of the identity bytes no longer apply).
 
-pub mod body;
-pub mod codec;
-pub mod negotiate;
+pub(crate) mod body;
+pub(crate) mod codec;
+pub(crate) mod negotiate;
 
 #[cfg(all(test, unix))]
 mod measure;
@@ -28,16 +28,16 @@ use http_body_util::BodyExt;
 use super::{Layer, RequestHead, has_no_body};
 use crate::config::compression::{CompressibleTypes, CompressionConfig};
 use crate::net::body::Body;
-pub use codec::{Encoder, Encoding};
+pub(crate) use codec::{Encoder, Encoding};
 
 /// Bodies of a known length under this many bytes go as they are. Measured (`measure::threshold`): under 128
 /// bytes, gzip and zstd make a typical JSON answer larger (gzip's header and trailer alone are 18 bytes); at
 /// 256 every coding saves 13-21 % on JSON and a third on prose, about what `Content-Encoding` and `Vary`
 /// cost on the wire; from 512 on, 40 % and more.
-pub const MIN_SIZE: u64 = 256;
+pub(crate) const MIN_SIZE: u64 = 256;
 
 /// The layers for `config`: compression when it is enabled, else none (so the request head is not even kept).
-pub fn layers(config: &CompressionConfig) -> Vec<Box<dyn Layer>> {
+pub(crate) fn layers(config: &CompressionConfig) -> Vec<Box<dyn Layer>> {
     if config.enabled {
         vec![Box::new(Compression::new(config.types.clone()))]
     } else {
@@ -46,17 +46,17 @@ pub fn layers(config: &CompressionConfig) -> Vec<Box<dyn Layer>> {
 }
 
 /// The compression layer.
-pub struct Compression {
+pub(crate) struct Compression {
     types: CompressibleTypes,
 }
 
 impl Compression {
-    pub fn new(types: CompressibleTypes) -> Self {
+    pub(crate) fn new(types: CompressibleTypes) -> Self {
         Compression { types }
     }
 
     /// Why `response` goes as it is whatever the client accepts, if it does.
-    pub fn skip(&self, request: &RequestHead, response: &Response<Body>) -> Option<&'static str> {
+    pub(crate) fn skip(&self, request: &RequestHead, response: &Response<Body>) -> Option<&'static str> {
         let headers = response.headers();
         let status = response.status();
         if has_no_body(&request.method, status.as_u16()) {
@@ -131,7 +131,7 @@ fn no_transform(headers: &HeaderMap) -> bool {
 }
 
 /// The head of a response whose body is now compressed with `encoding`.
-pub fn rewrite_headers(headers: &mut HeaderMap, encoding: Encoding) {
+pub(crate) fn rewrite_headers(headers: &mut HeaderMap, encoding: Encoding) {
     headers.insert(CONTENT_ENCODING, HeaderValue::from_static(encoding.token()));
     headers.remove(CONTENT_LENGTH);
     headers.remove(ACCEPT_RANGES);

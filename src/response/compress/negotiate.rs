@@ -83,7 +83,7 @@ fn parse_quality(text: &str) -> Option<Quality> {
 }
 
 /// The coding to send for a request with these headers, or `None` for the response as it is.
-pub fn negotiate(headers: &HeaderMap) -> Option<Encoding> {
+pub(crate) fn negotiate(headers: &HeaderMap) -> Option<Encoding> {
     let weights = Weights::read(headers);
     let mut best: Option<(Encoding, Quality)> = None;
     for encoding in Encoding::PREFERENCE {

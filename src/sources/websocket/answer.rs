@@ -20,7 +20,7 @@ use crate::response::meta::ResponseMeta;
 
 /// What to answer Lambda, and what to send through `@connections` first.
 #[derive(Debug, PartialEq)]
-pub struct Decision {
+pub(crate) struct Decision {
     /// The Lambda response document.
     pub document: Bytes,
     /// A reply to post to the connection before answering (`LWA_WS_REPLY=post`).
@@ -31,7 +31,7 @@ pub struct Decision {
 
 /// Decides the answer to `event` from the app's status, headers and body. `target` names the app's route
 /// in messages (`POST /ws/message`).
-pub fn decide(
+pub(crate) fn decide(
     event: &WsEvent,
     reply: ReplyMode,
     target: &str,

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
 use serde_json::Value;
 
-pub mod answer;
+pub(crate) mod answer;
 
 use super::detect::{Clues, is_string};
 use super::source::{Limits, OwnRequest, Read, Source, Streams};
@@ -80,7 +80,7 @@ impl WsEventType {
     }
 
     /// `CONNECT`, as the event and the `x-ws-event` header say it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             WsEventType::Connect => "CONNECT",
             WsEventType::Message => "MESSAGE",
@@ -146,12 +146,12 @@ impl WsRoutes {
 }
 
 /// The last segment of the wait-until URL (`crate::ws::wait_until`).
-pub const WAIT_UNTIL_SEGMENT: &str = "wait-until";
+pub(crate) const WAIT_UNTIL_SEGMENT: &str = "wait-until";
 
 /// `http://127.0.0.1:{port}/invocations/{request id}/wait-until`, where the app holds its invocation for
 /// work after the response (`x-lambda-wait-until`, on every request: the adapter's loopback server serves it
 /// for every source, not only WebSocket events).
-pub fn wait_until_url(port: u16, request_id: &str) -> String {
+pub(crate) fn wait_until_url(port: u16, request_id: &str) -> String {
     format!(
         "http://127.0.0.1:{port}/invocations/{}/{WAIT_UNTIL_SEGMENT}",
         uri::component(request_id)
