@@ -210,7 +210,11 @@ impl Adapter {
             streaming: matches!(mode, ResponseMode::Streaming { .. }),
         });
         let hooks = &self.config.snapstart_hooks;
-        if request.uri().path_and_query().is_some_and(|pq| hooks.is_hook(pq.as_str())) {
+        if request
+            .uri()
+            .path_and_query()
+            .is_some_and(|pq| crate::snapstart::is_hook(hooks, pq.as_str()))
+        {
             // The SnapStart hooks are the adapter's to call; a client asking for one never reaches the app.
             tracing::warn!("refused {target}: a SnapStart hook path (403)");
             let mut forbidden = http::Response::new(body::full("Forbidden"));

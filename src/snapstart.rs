@@ -16,7 +16,7 @@ use std::time::Duration;
 use http::{HeaderValue, Method, Request, header};
 use tokio::time::Instant;
 
-use crate::config::Config;
+use crate::config::{Config, SnapStartHooks};
 use crate::error::{AdapterError, ErrorKind, chain};
 use crate::net::{body, client};
 use crate::readiness::Readiness;
@@ -85,4 +85,13 @@ async fn call_hook(config: &Config, path: &str, setting: &str) -> Result<(), Ada
         }
         Ok(Ok(response)) => Err(failed(format!("answered {}; a hook must answer 2xx", response.status().as_u16()))),
     }
+}
+
+/// Whether a request for `path_and_query` targets one of the app's hooks: those are the adapter's to call,
+/// not a client's. Any spelling a common router would take to a hook path counts ([`crate::net::route_path`]).
+pub(crate) fn is_hook(hooks: &SnapStartHooks, path_and_query: &str) -> bool {
+    [&hooks.before_checkpoint, &hooks.after_restore]
+        .into_iter()
+        .flatten()
+        .any(|hook| crate::net::route_path::same_route(path_and_query, hook))
 }

@@ -98,17 +98,6 @@ pub(crate) struct SnapStartHooks {
     pub after_restore: Option<String>,
 }
 
-impl SnapStartHooks {
-    /// Whether a request for `path_and_query` targets a hook: those are the adapter's, not the client's.
-    /// Any spelling a common router would take to a hook path counts ([`crate::net::route_path`]).
-    pub(crate) fn is_hook(&self, path_and_query: &str) -> bool {
-        [&self.before_checkpoint, &self.after_restore]
-            .into_iter()
-            .flatten()
-            .any(|hook| crate::net::route_path::same_route(path_and_query, hook))
-    }
-}
-
 /// A setting whose value is not allowed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
