@@ -26,7 +26,7 @@ fn parse<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> Result<Option<Split>, St
         match &mut done {
             Some((_, body)) => body.extend_from_slice(chunk),
             None => {
-                if let Parsed::Done { prelude, rest } = parser.push(chunk)? {
+                if let Parsed::Done { prelude, rest } = parser.push(chunk).map_err(|e| e.to_string())? {
                     done = Some((prelude.to_vec(), rest.to_vec()));
                 }
             }

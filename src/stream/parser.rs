@@ -23,9 +23,24 @@ pub enum Parsed {
     Done { prelude: Bytes, rest: Bytes },
 }
 
+/// The prelude grew past [`MAX_PRELUDE`] without a separator.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PreludeTooLong;
+
+impl std::fmt::Display for PreludeTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no 8-NUL separator within the first {MAX_PRELUDE} bytes of the streamed response"
+        )
+    }
+}
+
+impl std::error::Error for PreludeTooLong {}
+
 impl PreludeParser {
     /// Adds a chunk. Errors when the prelude grows past [`MAX_PRELUDE`] without a separator.
-    pub fn push(&mut self, chunk: &[u8]) -> Result<Parsed, String> {
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Parsed, PreludeTooLong> {
         let search_from = self.buffer.len().saturating_sub(7);
         self.buffer.extend_from_slice(chunk);
         let fresh = self.buffer.get(search_from..).unwrap_or_default();
@@ -37,9 +52,7 @@ impl PreludeParser {
             return Ok(Parsed::Done { prelude, rest });
         }
         if self.buffer.len() > MAX_PRELUDE {
-            return Err(format!(
-                "no 8-NUL separator within the first {MAX_PRELUDE} bytes of the streamed response"
-            ));
+            return Err(PreludeTooLong);
         }
         Ok(Parsed::NeedMore)
     }

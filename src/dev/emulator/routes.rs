@@ -268,7 +268,12 @@ async fn stream(in_flight: InFlight, slot: Option<OwnedSemaphorePermit>, mut bod
             Ok(data) => match parser.push(&data) {
                 Ok(Parsed::NeedMore) => continue,
                 Ok(Parsed::Done { prelude, rest }) => break (prelude, rest),
-                Err(message) => return stream_failed(in_flight, ErrorReport::new("Runtime.InvalidStreamingResponse", &message)),
+                Err(too_long) => {
+                    return stream_failed(
+                        in_flight,
+                        ErrorReport::new("Runtime.InvalidStreamingResponse", &too_long.to_string()),
+                    );
+                }
             },
             Err(frame) => {
                 let report = frame.into_trailers().ok().and_then(|t| trailer_error(&t));

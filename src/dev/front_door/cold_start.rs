@@ -20,6 +20,33 @@ pub(crate) enum InitState {
     Ready,
 }
 
+/// Why a request cannot be served: its `Display` is the one-line reason the `503` gives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum NotServed {
+    /// Init cannot end well (the app exited, listens elsewhere, ...): the reason.
+    WillNotCome(String),
+    /// `dev` stops.
+    ShuttingDown,
+    /// Init was still going (for `reason`) when its time, `timeout`, ran out.
+    InitTimedOut { reason: String, timeout: Duration },
+}
+
+impl std::fmt::Display for NotServed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotServed::WillNotCome(reason) => f.write_str(reason),
+            NotServed::ShuttingDown => f.write_str("dev is shutting down"),
+            NotServed::InitTimedOut { reason, timeout } => write!(
+                f,
+                "{reason}; init did not end within {} s (Lambda's init phase; LWA_READINESS_CHECK_TIMEOUT sets it)",
+                timeout.as_secs_f64()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for NotServed {}
+
 /// What a request waits on, and until when.
 #[derive(Clone)]
 pub(crate) struct ColdStart {
@@ -39,25 +66,25 @@ impl ColdStart {
     }
 
     /// Waits until the function takes requests (`Ok`), or returns why it will not in time (`Err`).
-    pub(crate) async fn wait(&self) -> Result<(), String> {
+    pub(crate) async fn wait(&self) -> Result<(), NotServed> {
         let mut state = self.state.clone();
         let settled = async move {
             let settled = state.wait_for(|state| !matches!(state, InitState::Starting(_))).await;
             settled.map(|state| state.clone())
         };
         match tokio::time::timeout_at(self.deadline, settled).await {
-            Ok(Ok(InitState::WillNotCome(reason))) => Err(reason),
+            Ok(Ok(InitState::WillNotCome(reason))) => Err(NotServed::WillNotCome(reason)),
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(_)) => Err("dev is shutting down".into()),
+            Ok(Err(_)) => Err(NotServed::ShuttingDown),
             Err(_) => {
                 let reason = match &*self.state.borrow() {
                     InitState::Starting(reason) | InitState::WillNotCome(reason) => reason.clone(),
                     InitState::Ready => return Ok(()),
                 };
-                Err(format!(
-                    "{reason}; init did not end within {} s (Lambda's init phase; LWA_READINESS_CHECK_TIMEOUT sets it)",
-                    self.timeout.as_secs_f64()
-                ))
+                Err(NotServed::InitTimedOut {
+                    reason,
+                    timeout: self.timeout,
+                })
             }
         }
     }
@@ -92,7 +119,7 @@ mod tests {
         let cold = ColdStart::new(rx, Duration::from_millis(2500));
         tokio::time::sleep(Duration::from_secs(1)).await;
         let started = Instant::now();
-        let reason = cold.wait().await.unwrap_err();
+        let reason = cold.wait().await.unwrap_err().to_string();
         assert_eq!(
             started.elapsed(),
             Duration::from_millis(1500),
@@ -113,12 +140,16 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(1)).await;
             tx.send_replace(InitState::WillNotCome("the app exited".into()));
         });
-        assert_eq!(waited, Err("the app exited".to_string()));
+        assert_eq!(waited.map_err(|e| e.to_string()), Err("the app exited".to_string()));
         assert_eq!(started.elapsed(), Duration::from_secs(1));
         tx.send_replace(starting());
         tx.send_replace(InitState::WillNotCome("it listens on 8000".into()));
-        assert_eq!(cold.wait().await, Err("it listens on 8000".to_string()));
+        assert_eq!(cold.wait().await.map_err(|e| e.to_string()), Err("it listens on 8000".to_string()));
         drop(tx);
-        assert_eq!(cold.wait().await, Err("it listens on 8000".to_string()), "the last word stands");
+        assert_eq!(
+            cold.wait().await.map_err(|e| e.to_string()),
+            Err("it listens on 8000".to_string()),
+            "the last word stands"
+        );
     }
 }

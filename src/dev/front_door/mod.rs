@@ -114,7 +114,8 @@ impl FrontDoor {
         let mut held = None;
         if let Some(cold_start) = &self.cold_start {
             let asked = std::time::Instant::now();
-            if let Err(reason) = cold_start.wait().await {
+            if let Err(not_served) = cold_start.wait().await {
+                let reason = not_served.to_string();
                 let mut log = RequestLog::new(request.method(), request.uri());
                 log.note(reason.clone());
                 return log.finish(not_ready(&reason));

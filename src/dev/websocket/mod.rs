@@ -15,6 +15,7 @@
 //! before the reply). Every invocation runs in a task of its own: it is never dropped half-way, which would
 //! leave the emulator's single invocation slot taken.
 
+mod answers;
 pub(crate) mod connections;
 pub(crate) mod events;
 pub mod management;
@@ -42,6 +43,7 @@ use crate::dev::emulator::{Emulator, InvokeError, Outcome};
 use crate::dev::front_door::request_log::RequestLog;
 use crate::dev::front_door::{ResponseBody, UpgradeFuture, WebSocketHandler};
 use crate::sources::emulate::{ClientRequest, RequestIds};
+use answers::{AnswerError, connect_answer, reply_frame};
 use connections::{Connection, Connections, Outgoing};
 use events::{ConnectionFacts, new_id};
 
@@ -96,63 +98,6 @@ impl WebSocketHandler for WsFront {
         let inner = self.inner.clone();
         Box::pin(async move { inner.handshake(request, peer).await })
     }
-}
-
-/// What the function answered to `$connect`.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct ConnectAnswer {
-    pub status: u16,
-    pub protocol: Option<HeaderValue>,
-}
-
-/// Reads the function's answer to `$connect`. No `statusCode` accepts, as API Gateway does for a function
-/// that returns nothing.
-pub(crate) fn connect_answer(document: &[u8]) -> Result<ConnectAnswer, String> {
-    let value: Value = serde_json::from_slice(document).map_err(|e| format!("the answer to $connect is not JSON: {e}"))?;
-    let status = match &value["statusCode"] {
-        Value::Null => 200,
-        Value::Number(n) => n
-            .as_u64()
-            .filter(|s| (100..=599).contains(s))
-            .ok_or("statusCode is not an HTTP status")? as u16,
-        Value::String(s) => s
-            .parse()
-            .ok()
-            .filter(|s| (100..=599).contains(s))
-            .ok_or("statusCode is not an HTTP status")?,
-        _ => return Err("statusCode is not an HTTP status".into()),
-    };
-    let find = |field: &str| {
-        value[field].as_object().and_then(|headers| {
-            headers
-                .iter()
-                .find(|(name, _)| name.eq_ignore_ascii_case("sec-websocket-protocol"))
-                .and_then(|(_, v)| v.as_str().or_else(|| v.get(0).and_then(Value::as_str)).map(str::to_string))
-        })
-    };
-    let protocol = find("headers").or_else(|| find("multiValueHeaders"));
-    let protocol = protocol
-        .map(|p| HeaderValue::from_str(&p).map_err(|_| format!("Sec-WebSocket-Protocol {p:?} is not a header value")))
-        .transpose()?;
-    Ok(ConnectAnswer { status, protocol })
-}
-
-/// The reply frame in the function's answer to a message: its `body`, if any.
-pub(crate) fn reply_frame(document: &[u8]) -> Result<Option<Outgoing>, String> {
-    let value: Value = serde_json::from_slice(document).map_err(|e| format!("the answer to the message is not JSON: {e}"))?;
-    let body = match &value["body"] {
-        Value::String(body) if !body.is_empty() => body,
-        _ => return Ok(None),
-    };
-    if value["isBase64Encoded"].as_bool() != Some(true) {
-        return Ok(Some(Outgoing::Text(body.clone())));
-    }
-    let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, body)
-        .map_err(|e| format!("the answer's body is marked isBase64Encoded but is not base64: {e}"))?;
-    Ok(Some(match String::from_utf8(bytes) {
-        Ok(text) => Outgoing::Text(text),
-        Err(bytes) => Outgoing::Binary(Bytes::from(bytes.into_bytes())),
-    }))
 }
 
 /// The `Sec-WebSocket-Accept` value, or the answer to a request that is not a valid handshake.
@@ -258,18 +203,18 @@ impl Inner {
     }
 
     /// Runs one invocation to its end in its own task, waiting at most API Gateway's integration timeout.
-    async fn invoke(&self, event: Value) -> Result<Bytes, String> {
+    async fn invoke(&self, event: Value) -> Result<Bytes, AnswerError> {
         let (emulator, timeout) = (self.emulator.clone(), self.timeout);
         let payload = Bytes::from(event.to_string());
         let task = tokio::spawn(async move { emulator.invoke(payload, timeout).await });
         match tokio::time::timeout(INTEGRATION_TIMEOUT, task).await {
-            Err(_) => Err("API Gateway's 29-second integration timeout passed".into()),
-            Ok(Err(join)) => Err(format!("the invocation failed: {join}")),
-            Ok(Ok(Err(InvokeError::Timeout(after)))) => Err(format!("the function timed out after {} s (--timeout)", after.as_secs_f64())),
-            Ok(Ok(Err(InvokeError::Closed))) => Err("dev is shutting down".into()),
+            Err(_) => Err(AnswerError::IntegrationTimeout),
+            Ok(Err(join)) => Err(AnswerError::Task(join)),
+            Ok(Ok(Err(InvokeError::Timeout(after)))) => Err(AnswerError::FunctionTimeout(after)),
+            Ok(Ok(Err(InvokeError::Closed))) => Err(AnswerError::ShuttingDown),
             Ok(Ok(Ok(Outcome::Response(document)))) => Ok(document),
-            Ok(Ok(Ok(Outcome::Error(report)))) => Err(format!("function error {}: {}", report.error_type, report.message())),
-            Ok(Ok(Ok(Outcome::Streaming(_)))) => Err("the function streamed its answer; WebSocket events are answered buffered".into()),
+            Ok(Ok(Ok(Outcome::Error(report)))) => Err(AnswerError::Function(report)),
+            Ok(Ok(Ok(Outcome::Streaming(_)))) => Err(AnswerError::Streamed),
         }
     }
 
