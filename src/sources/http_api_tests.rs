@@ -11,41 +11,15 @@ use crate::sources::tests::{Sample, app_request, check_samples, fixture, header,
 const MY_PATH: &str = "http://127.0.0.1:8080/my/path?parameter1=value1&parameter1=value2&parameter2=value";
 
 const SAMPLES: [Sample; 5] = [
-    Sample {
-        fixture: "example-apigw-v2-request-iam.json",
-        method: "GET",
-        uri: MY_PATH,
-        headers: &[],
-        absent: &[],
-    },
-    Sample {
-        fixture: "example-apigw-v2-request-jwt-authorizer.json",
-        method: "GET",
-        uri: MY_PATH,
-        headers: &[],
-        absent: &[],
-    },
-    Sample {
-        fixture: "example-apigw-v2-request-lambda-authorizer.json",
-        method: "GET",
-        uri: MY_PATH,
-        headers: &[],
-        absent: &[],
-    },
-    Sample {
-        fixture: "example-apigw-v2-request-multi-value-parameters.json",
-        method: "GET",
-        uri: "http://127.0.0.1:8080/my/path?Parameter1=value1&Parameter1=value2",
-        headers: &[],
-        absent: &[],
-    },
-    Sample {
-        fixture: "example-apigw-v2-request-no-authorizer.json",
-        method: "GET",
-        uri: "http://127.0.0.1:8080/",
-        headers: &[],
-        absent: &[],
-    },
+    Sample::plain("example-apigw-v2-request-iam.json", "GET", MY_PATH),
+    Sample::plain("example-apigw-v2-request-jwt-authorizer.json", "GET", MY_PATH),
+    Sample::plain("example-apigw-v2-request-lambda-authorizer.json", "GET", MY_PATH),
+    Sample::plain(
+        "example-apigw-v2-request-multi-value-parameters.json",
+        "GET",
+        "http://127.0.0.1:8080/my/path?Parameter1=value1&Parameter1=value2",
+    ),
+    Sample::plain("example-apigw-v2-request-no-authorizer.json", "GET", "http://127.0.0.1:8080/"),
 ];
 
 #[test]

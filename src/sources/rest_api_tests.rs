@@ -21,41 +21,11 @@ const SAMPLES: [Sample; 6] = [
         ],
         absent: &[],
     },
-    Sample {
-        fixture: "example-apigw-request.json",
-        method: "POST",
-        uri: HELLO,
-        headers: &[],
-        absent: &[],
-    },
-    Sample {
-        fixture: "example-apigw-request-catch-all.json",
-        method: "POST",
-        uri: HELLO,
-        headers: &[],
-        absent: &[],
-    },
-    Sample {
-        fixture: "example-apigw-restapi-openapi-request.json",
-        method: "POST",
-        uri: HELLO,
-        headers: &[],
-        absent: &[],
-    },
-    Sample {
-        fixture: "example-apigw-console-test-request.json",
-        method: "POST",
-        uri: "http://127.0.0.1:8080/myPath",
-        headers: &[],
-        absent: &[],
-    },
-    Sample {
-        fixture: "example-apigw-sam-rest-request.json",
-        method: "GET",
-        uri: "http://127.0.0.1:8080/test",
-        headers: &[],
-        absent: &[],
-    },
+    Sample::plain("example-apigw-request.json", "POST", HELLO),
+    Sample::plain("example-apigw-request-catch-all.json", "POST", HELLO),
+    Sample::plain("example-apigw-restapi-openapi-request.json", "POST", HELLO),
+    Sample::plain("example-apigw-console-test-request.json", "POST", "http://127.0.0.1:8080/myPath"),
+    Sample::plain("example-apigw-sam-rest-request.json", "GET", "http://127.0.0.1:8080/test"),
 ];
 
 #[test]

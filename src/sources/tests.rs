@@ -75,6 +75,19 @@ pub(crate) struct Sample {
     pub(crate) absent: &'static [&'static str],
 }
 
+impl Sample {
+    /// A sample whose method and URI are all that is checked.
+    pub(crate) const fn plain(fixture: &'static str, method: &'static str, uri: &'static str) -> Sample {
+        Sample {
+            fixture,
+            method,
+            uri,
+            headers: &[],
+            absent: &[],
+        }
+    }
+}
+
 /// Each sample is detected as `source` and reaches the app as listed.
 pub(crate) fn check_samples(source: &Source, samples: &[Sample]) {
     for sample in samples {
