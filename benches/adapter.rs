@@ -8,6 +8,12 @@
 //! absolute times drift, ratios measured side by side do not. `--short` is the smoke test CI runs: small
 //! sizes, a few seconds, exit status 1 if any invocation failed. `--models N` measures only the execution-model
 //! figures (cold start, 8 and 64 invocations at once, CPU at 64) in N rounds, the adapters taking turns.
+//!
+//! `--ours PATH` measures that binary as ours instead of the one cargo builds for the bench (which uses the
+//! `bench` profile, dynamically linked): `--ours target/x86_64-unknown-linux-gnu/release/lambda-adapter`
+//! measures the static build users ship (`scripts/build-static.sh`). The run prints the static build's size
+//! in bytes (the `--ours` binary, else that path when it exists) beside each `--adapter`'s, and writes the
+//! table as an SVG chart, one group of bars per figure, to target/bench/adapter.svg (the path is printed).
 
 #[path = "adapter/app.rs"]
 mod app;
@@ -99,6 +105,7 @@ fn main() {
     let mut bench = false;
     let mut models_only = None;
     let mut binaries = vec![PathBuf::from(env!("CARGO_BIN_EXE_lambda-adapter"))];
+    let mut ours_given = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -108,18 +115,25 @@ fn main() {
                 Some(n) => models_only = Some(n),
                 None => exit_with("--models needs a number of rounds, such as 5"),
             },
+            "--ours" => match args.next() {
+                Some(path) => {
+                    binaries[0] = PathBuf::from(path);
+                    ours_given = true;
+                }
+                None => exit_with("--ours needs a path"),
+            },
             "--adapter" => match args.next() {
                 Some(path) => binaries.push(PathBuf::from(path)),
                 None => exit_with("--adapter needs a path"),
             },
             other => exit_with(&format!(
-                "unknown argument {other:?}; usage: cargo bench --bench adapter -- [--short | --models N] [--adapter PATH]..."
+                "unknown argument {other:?}; usage: cargo bench --bench adapter -- [--short | --models N] [--ours PATH] [--adapter PATH]..."
             )),
         }
     }
     if !bench && !short && models_only.is_none() {
         // `cargo test --all-targets` runs bench targets without `--bench`: not the place for minutes of load.
-        println!("adapter benchmark: run it with `cargo bench --bench adapter -- [--short] [--adapter PATH]...`");
+        println!("adapter benchmark: run it with `cargo bench --bench adapter -- [--short] [--ours PATH] [--adapter PATH]...`");
         return;
     }
     for binary in &binaries {
@@ -127,6 +141,18 @@ fn main() {
             exit_with(&format!("{} is not a file", binary.display()));
         }
     }
+    // The static build's size: `--ours` when given (the static build, as a rule), else the script's output.
+    let static_build = if ours_given {
+        Some(binaries[0].clone())
+    } else {
+        Some(target_dir().join(static_build()))
+    };
+    let sizes: Vec<(String, PathBuf)> = static_build
+        .filter(|path| path.is_file())
+        .map(|path| ("static build".to_string(), path))
+        .into_iter()
+        .chain(binaries[1..].iter().map(|path| ("--adapter".to_string(), path.clone())))
+        .collect();
     let mut names: Vec<String> = match binaries.len() {
         1 => vec!["ours".into()],
         2 => vec!["ours".into(), "theirs".into()],
@@ -165,8 +191,29 @@ fn main() {
     println!("floor = this process calling the app directly over one keep-alive HTTP/1.1 connection");
     println!("bare = a runtime loop doing only the protocol's HTTP exchanges (the least any adapter can cost)\n");
     print!("{}", report::table(&names, &floor, &adapters));
+    if !sizes.is_empty() {
+        println!("\nbinary size (bytes, as on disk):");
+        for (what, path) in &sizes {
+            match std::fs::metadata(path) {
+                Ok(meta) => println!(
+                    "  {what:>12}: {:>10}  ({:.2} MiB)  {}",
+                    meta.len(),
+                    meta.len() as f64 / (1 << 20) as f64,
+                    path.display()
+                ),
+                Err(e) => println!("  {what:>12}: cannot read {}: {e}", path.display()),
+            }
+        }
+    }
     if names.len() > 2 {
         println!("\nratios are theirs / ours: above 1 means theirs takes longer or uses more (for MB/s and /s: is faster)");
+    }
+    let chart = target_dir().join("bench").join("adapter.svg");
+    let written = std::fs::create_dir_all(chart.parent().unwrap_or(&chart))
+        .and_then(|()| std::fs::write(&chart, report::svg(&names, &floor, &adapters)));
+    match written {
+        Ok(()) => println!("\nchart: {}", chart.display()),
+        Err(e) => eprintln!("\ncannot write the chart to {}: {e}", chart.display()),
     }
     let floor_name = "floor".to_string();
     let failures: Vec<(&String, &String)> = std::iter::once(&floor)
@@ -182,6 +229,18 @@ fn main() {
         drop(app);
         std::process::exit(1);
     }
+}
+
+/// Where `scripts/build-static.sh` puts the binary users ship for this machine, under the target directory.
+fn static_build() -> String {
+    format!("{}-unknown-linux-gnu/release/lambda-adapter", std::env::consts::ARCH)
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` when set, else `target/` beside Cargo.toml.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
 }
 
 fn exit_with(message: &str) -> ! {

@@ -2,14 +2,19 @@
 
 use std::fmt::Write;
 
+#[path = "chart.rs"]
+mod chart;
 #[path = "rows.rs"]
 mod rows;
+pub use chart::svg;
 use rows::rows;
 
 /// Every sample one column gathered over all rounds.
 #[derive(Default)]
 pub struct Samples {
     pub startup_us: Vec<f64>,
+    /// Resident set (VmRSS) right after start-up, before any invocation: one value per session.
+    pub idle_rss_kib: Vec<f64>,
     pub buffered_us: Vec<f64>,
     pub streaming_us: Vec<f64>,
     /// Adapter CPU time per small invocation, one value per session.

@@ -13,6 +13,13 @@ pub(super) fn rows() -> Vec<Row> {
             target: Some(("≤ 20 ms", |v, _| v <= 20_000.0)),
         },
         Row {
+            name: "idle RSS after start-up (before any invocation) p50",
+            unit: Unit::MegaBytes,
+            floor: none,
+            adapter: |s, _| quantile(&s.idle_rss_kib, 0.5),
+            target: None,
+        },
+        Row {
             name: "cold start: app listening → first next p50",
             unit: Unit::Micros,
             floor: none,

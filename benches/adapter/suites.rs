@@ -147,6 +147,7 @@ pub async fn measure_adapter(plan: &Plan, program: &Program, port: u16, websocke
     for mode in [Mode::Buffered, Mode::Streaming] {
         let adapter = Adapter::start(program, mode, port).await?;
         samples.startup_us.push(micros(adapter.startup));
+        samples.idle_rss_kib.extend(adapter.rss_kib().map(|kib| kib as f64));
         let with_log = |error: String| format!("{mode:?}: {error}{}", adapter.log_tail());
         for _ in 0..plan.warmup {
             measure::invoke_small(&adapter.emulator, &health, mode).await.map_err(with_log)?;
