@@ -81,6 +81,8 @@ fi
 
 # With the `deploy` feature: one build of everything, `deploy`/`init` and their tests (tests/deploy_cli.rs)
 # included; the adapter users ship is built without it by scripts/build-static.sh.
+# On CI (a fresh clone, built once): no incremental caches, which would only cost disk and time.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 say "cargo test --features deploy"
 cargo test --features deploy --no-fail-fast -- --test-threads="${TEST_THREADS:-4}"
 
