@@ -9,6 +9,8 @@
 //! sizes, a few seconds, exit status 1 if any invocation failed. `--models N` measures only the execution-model
 //! figures (cold start, 8 and 64 invocations at once, CPU at 64) in N rounds, the adapters taking turns.
 //!
+//! `--calls N` is a fixed load for profilers, ours only (see `adapter/calls.rs`).
+//!
 //! `--ours PATH` measures that binary as ours instead of the one cargo builds for the bench (which uses the
 //! `bench` profile, dynamically linked): `--ours target/x86_64-unknown-linux-gnu/release/lambda-adapter`
 //! measures the static build users ship (`scripts/build-static.sh`). The run prints the static build's size
@@ -19,6 +21,8 @@
 mod app;
 #[path = "adapter/bare.rs"]
 mod bare;
+#[path = "adapter/calls.rs"]
+mod calls;
 #[path = "adapter/measure.rs"]
 mod measure;
 #[path = "adapter/process.rs"]
@@ -94,16 +98,26 @@ const SHORT: Plan = Plan {
     compressed_size: 64 << 20,
 };
 
+/// Counts the bare loop's allocations, as ours counts its own (feature `count-allocations`).
+#[cfg(feature = "count-allocations")]
+#[global_allocator]
+static ALLOCATOR: lambda_adapter::alloc_count::Counting = lambda_adapter::alloc_count::Counting;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("--serve-app") => app::serve(),
-        Some("--bare-runtime") => bare::serve(),
+        Some("--bare-runtime") => {
+            #[cfg(feature = "count-allocations")]
+            lambda_adapter::alloc_count::share_from_env();
+            bare::serve()
+        }
         _ => {}
     }
     let mut short = false;
     let mut bench = false;
     let mut models_only = None;
+    let mut calls_only = None;
     let mut binaries = vec![PathBuf::from(env!("CARGO_BIN_EXE_lambda-adapter"))];
     let mut ours_given = false;
     let mut args = args.into_iter();
@@ -114,6 +128,10 @@ fn main() {
             "--models" => match args.next().and_then(|n| n.parse::<usize>().ok()).filter(|n| *n > 0) {
                 Some(n) => models_only = Some(n),
                 None => exit_with("--models needs a number of rounds, such as 5"),
+            },
+            "--calls" => match args.next().and_then(|n| n.parse::<usize>().ok()) {
+                Some(n) => calls_only = Some(n),
+                None => exit_with("--calls needs a number of invocations, such as 1000"),
             },
             "--ours" => match args.next() {
                 Some(path) => {
@@ -127,11 +145,11 @@ fn main() {
                 None => exit_with("--adapter needs a path"),
             },
             other => exit_with(&format!(
-                "unknown argument {other:?}; usage: cargo bench --bench adapter -- [--short | --models N] [--ours PATH] [--adapter PATH]..."
+                "unknown argument {other:?}; usage: cargo bench --bench adapter -- [--short | --models N | --calls N] [--ours PATH] [--adapter PATH]..."
             )),
         }
     }
-    if !bench && !short && models_only.is_none() {
+    if !bench && !short && models_only.is_none() && calls_only.is_none() {
         // `cargo test --all-targets` runs bench targets without `--bench`: not the place for minutes of load.
         println!("adapter benchmark: run it with `cargo bench --bench adapter -- [--short] [--ours PATH] [--adapter PATH]...`");
         return;
@@ -168,6 +186,12 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let runtime = runtime.unwrap_or_else(|e| exit_with(&format!("cannot start the async runtime: {e}")));
     let app = App::spawn().unwrap_or_else(|e: String| exit_with(&e));
+    if let Some(calls) = calls_only {
+        if let Err(error) = runtime.block_on(calls::run(calls, &programs[1], app.port)) {
+            exit_with(&error);
+        }
+        return;
+    }
     if let Some(rounds) = models_only {
         runtime.block_on(models(rounds, &programs[1..], &names[1..], app.port));
         return;
@@ -301,8 +325,8 @@ async fn run(plan: &Plan, programs: &[Program], names: &[String], port: u16) -> 
         }
         for i in (0..programs.len()).map(|i| (i + round) % programs.len()) {
             eprintln!("round {}/{}: {}", round + 1, plan.rounds, names[i]);
-            let websocket = names[i] == "ours";
-            if let Err(error) = measure_adapter(plan, &programs[i], port, websocket, &mut adapters[i]).await {
+            let ours = names[i] == "ours";
+            if let Err(error) = measure_adapter(plan, &programs[i], port, ours, &mut adapters[i]).await {
                 adapters[i].failures.push(error);
             }
             // The bare loop has no readiness check and serves one invocation at a time.

@@ -93,5 +93,6 @@ fi
 
 if grep -q '^name = "adapter"' Cargo.toml 2>/dev/null; then
   say "benchmark smoke run"
-  cargo bench --bench adapter -- --short
+  # With the counting allocator, so the smoke run also checks that allocations per invocation are measured.
+  cargo bench --bench adapter --features count-allocations -- --short
 fi

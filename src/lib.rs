@@ -24,6 +24,8 @@
 #![allow(rustdoc::private_intra_doc_links)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects))]
 
+#[cfg(all(feature = "count-allocations", unix))]
+pub mod alloc_count;
 pub mod buffered;
 pub mod config;
 pub mod context;

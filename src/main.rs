@@ -49,7 +49,14 @@ fn command(args: &[OsString]) -> Command {
     }
 }
 
+/// The benchmark's counting allocator (feature `count-allocations`; never in a shipped build).
+#[cfg(all(feature = "count-allocations", unix))]
+#[global_allocator]
+static ALLOCATOR: lambda_adapter::alloc_count::Counting = lambda_adapter::alloc_count::Counting;
+
 fn main() {
+    #[cfg(all(feature = "count-allocations", unix))]
+    lambda_adapter::alloc_count::share_from_env();
     // `args_os`: `args` panics on an argument that is not UTF-8; `dev` reports one as a usage error.
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let dev = match command(&args) {

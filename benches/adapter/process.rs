@@ -7,6 +7,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// `lambda_adapter::alloc_count::FILE_VARIABLE`, which exists only in builds with the feature: the file a
+/// counting build keeps its allocation count in.
+const ALLOCATIONS_VARIABLE: &str = "LAMBDA_ADAPTER_COUNT_ALLOCATIONS";
+
 /// How the adapter answers: `AWS_LWA_INVOKE_MODE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -94,6 +98,8 @@ pub struct Adapter {
     pub emulator: Emulator,
     child: Child,
     log: PathBuf,
+    /// Where a build with the `count-allocations` feature keeps its allocation count.
+    allocations: PathBuf,
     started: Instant,
     /// From spawn to the first `invocation/next`.
     pub startup: Duration,
@@ -134,6 +140,8 @@ impl Adapter {
         let log = std::env::temp_dir().join(format!("lwa-bench-{}-{}.log", std::process::id(), emulator.addr().port()));
         let file = std::fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let stderr = file.try_clone().map_err(|e| e.to_string())?;
+        let allocations = log.with_extension("allocations");
+        let _ = std::fs::remove_file(&allocations);
         let port = app_port.to_string();
         let mut command = Command::new(&program.path);
         command
@@ -151,6 +159,7 @@ impl Adapter {
             .env("PORT", &port)
             .env("AWS_LWA_READINESS_CHECK_PATH", "/health")
             .env("AWS_LWA_INVOKE_MODE", mode.env_value())
+            .env(ALLOCATIONS_VARIABLE, &allocations)
             .stdin(Stdio::null())
             .stdout(Stdio::from(file))
             .stderr(Stdio::from(stderr));
@@ -164,6 +173,7 @@ impl Adapter {
             emulator,
             child,
             log,
+            allocations,
             started,
             startup: Duration::ZERO,
         })
@@ -199,6 +209,20 @@ impl Adapter {
         }
         adapter.startup = started.elapsed();
         Ok(())
+    }
+
+    /// Sends the SHUTDOWN event and waits up to `within` for the process to exit by itself (a profiler
+    /// running it writes its profile at exit; dropping the adapter kills it instead).
+    pub async fn shut_down(&mut self, within: Duration) -> Result<(), String> {
+        self.emulator.shutdown("spindown");
+        let give_up = Instant::now() + within;
+        while Instant::now() < give_up {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Err(format!("the adapter did not exit within {within:?} of SHUTDOWN"))
     }
 
     /// Resets the peak resident set (VmHWM) so that the next reading covers only what follows.
@@ -237,6 +261,13 @@ impl Adapter {
         Duration::from_nanos(nanos)
     }
 
+    /// Allocations the adapter has made so far, when it counts them (a build with the `count-allocations`
+    /// feature: src/alloc_count.rs); `None` for any other binary, which leaves the file alone.
+    pub fn allocations(&self) -> Option<u64> {
+        let bytes = std::fs::read(&self.allocations).ok()?;
+        Some(u64::from_ne_bytes(bytes.get(..8)?.try_into().ok()?))
+    }
+
     /// The end of what the adapter logged, for error messages.
     pub fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
@@ -255,5 +286,6 @@ impl Drop for Adapter {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
+        let _ = std::fs::remove_file(&self.allocations);
     }
 }

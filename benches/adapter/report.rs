@@ -20,6 +20,10 @@ pub struct Samples {
     /// Adapter CPU time per small invocation, one value per session.
     pub cpu_buffered_us: Vec<f64>,
     pub cpu_streaming_us: Vec<f64>,
+    /// Allocations per small invocation, one value per session; only from builds that count them (feature
+    /// `count-allocations`).
+    pub allocations_buffered: Vec<f64>,
+    pub allocations_streaming: Vec<f64>,
     /// Adapter CPU time per GiB streamed, one value per round.
     pub cpu_stream_ms_per_gib: Vec<f64>,
     pub throughput_mbs: Vec<f64>,
@@ -79,6 +83,7 @@ pub(super) enum Unit {
     MegaBytes,
     PerSecond,
     Ratio,
+    Count,
 }
 
 fn format(value: Option<f64>, unit: Unit) -> String {
@@ -93,6 +98,7 @@ fn format(value: Option<f64>, unit: Unit) -> String {
         Unit::MegaBytes => format!("{:.1} MB", v / 1024.0),
         Unit::PerSecond => format!("{v:.0}/s"),
         Unit::Ratio => format!("{v:.2}×"),
+        Unit::Count => format!("{v:.1}"),
     }
 }
 

@@ -118,6 +118,20 @@ pub(super) fn rows() -> Vec<Row> {
             target: None,
         },
         Row {
+            name: "allocations per buffered invocation",
+            unit: Unit::Count,
+            floor: none,
+            adapter: |s, _| quantile(&s.allocations_buffered, 0.5),
+            target: None,
+        },
+        Row {
+            name: "allocations per streaming invocation",
+            unit: Unit::Count,
+            floor: none,
+            adapter: |s, _| quantile(&s.allocations_streaming, 0.5),
+            target: None,
+        },
+        Row {
             name: "stream throughput (median of rounds)",
             unit: Unit::MegaBytesPerSecond,
             floor: |f| quantile(&f.throughput_mbs, 0.5),

@@ -136,8 +136,9 @@ pub async fn measure_floor(plan: &Plan, port: u16, samples: &mut Samples) -> Res
     Ok(())
 }
 
-/// `websocket`: also time API Gateway WebSocket MESSAGE invocations (only our adapter bridges them).
-pub async fn measure_adapter(plan: &Plan, program: &Program, port: u16, websocket: bool, samples: &mut Samples) -> Result<(), String> {
+/// `ours`: also time API Gateway WebSocket MESSAGE invocations (only our adapter bridges them) and compression,
+/// and count allocations with the bench's own build when `program` does not count them.
+pub async fn measure_adapter(plan: &Plan, program: &Program, port: u16, ours: bool, samples: &mut Samples) -> Result<(), String> {
     for _ in 0..plan.extra_startups {
         samples
             .startup_us
@@ -157,16 +158,27 @@ pub async fn measure_adapter(plan: &Plan, program: &Program, port: u16, websocke
             Mode::Streaming => (&mut samples.streaming_us, &mut samples.cpu_streaming_us),
         };
         let cpu_before = adapter.cpu_time();
+        let allocations_before = adapter.allocations();
         for _ in 0..plan.small {
             sink.push(micros(
                 measure::invoke_small(&adapter.emulator, &health, mode).await.map_err(with_log)?,
             ));
         }
         cpu.push(micros(adapter.cpu_time().saturating_sub(cpu_before)) / plan.small as f64);
-        if websocket && mode == Mode::Streaming {
+        let allocations = match (allocations_before, adapter.allocations()) {
+            (Some(before), Some(after)) => Some(after.saturating_sub(before) as f64 / plan.small as f64),
+            _ if ours => count_allocations(plan, mode, port).await?,
+            _ => None,
+        };
+        let sink = match mode {
+            Mode::Buffered => &mut samples.allocations_buffered,
+            Mode::Streaming => &mut samples.allocations_streaming,
+        };
+        sink.extend(allocations);
+        if ours && mode == Mode::Streaming {
             measure_compression(plan, program, port, samples).await?;
         }
-        if websocket && mode == Mode::Buffered {
+        if ours && mode == Mode::Buffered {
             let message = measure::websocket_message();
             for _ in 0..plan.small {
                 samples.ws_message_us.push(micros(
@@ -197,6 +209,29 @@ pub async fn measure_adapter(plan: &Plan, program: &Program, port: u16, websocke
         }
     }
     Ok(())
+}
+
+/// Allocations per small invocation in `mode` by the bench's own build of ours, when it counts them (the
+/// feature `count-allocations`): for an `--ours` binary that does not, such as the static build. Allocation
+/// counts depend on the code, not on its optimisation, so the two builds' counts agree.
+async fn count_allocations(plan: &Plan, mode: Mode, port: u16) -> Result<Option<f64>, String> {
+    if !cfg!(feature = "count-allocations") {
+        return Ok(None);
+    }
+    let program = Program::binary(env!("CARGO_BIN_EXE_lambda-adapter").into());
+    let adapter = Adapter::start(&program, mode, port).await?;
+    let health = measure::event("/health");
+    let with_log = |error: String| format!("counting allocations, {mode:?}: {error}{}", adapter.log_tail());
+    for _ in 0..plan.warmup {
+        measure::invoke_small(&adapter.emulator, &health, mode).await.map_err(with_log)?;
+    }
+    let before = adapter.allocations();
+    for _ in 0..plan.small {
+        measure::invoke_small(&adapter.emulator, &health, mode).await.map_err(with_log)?;
+    }
+    Ok(before
+        .zip(adapter.allocations())
+        .map(|(before, after)| after.saturating_sub(before) as f64 / plan.small as f64))
 }
 
 /// Lets the machine quiet down after the big stream (freed socket buffers, page reclaim) before timing
