@@ -17,36 +17,41 @@ pub(crate) type HttpClient = Client<HttpConnector, Body>;
 /// [`RUNTIME_API_IDLE`], before a server that closes idle connections (`dev`'s, after 10 s) could close it
 /// under a post, which is not replayed.
 pub fn client() -> HttpClient {
-    build(RUNTIME_API_IDLE, 2 * crate::config::MAX_CONCURRENCY)
+    build(RUNTIME_API_IDLE, 2 * crate::config::MAX_CONCURRENCY, None)
 }
 
 /// How long an idle Runtime API connection stays pooled.
 pub(crate) const RUNTIME_API_IDLE: Duration = Duration::from_secs(5);
 
 /// Header lines an app's response head may have. hyper's default of 100 fails an ordinary app that sets many
-/// cookies; past this limit the response is refused as invalid rather than held in memory.
+/// cookies; past this limit the response is refused as invalid rather than held in memory. The Runtime API's
+/// answers (a handful of headers) keep hyper's default: a limit set at all makes hyper allocate and fill
+/// room for that many headers on every read of a response head (two 16 KiB arrays for 512), which was a sixth
+/// of the adapter's instructions per invocation when the Runtime API client had it too.
 pub(crate) const MAX_APP_HEADERS: usize = 512;
 
 /// A client for the app: idle connections are dropped after `idle_timeout` (`POOL_IDLE_TIMEOUT_SECONDS`,
 /// 4 s by default, before the 5 s keep-alive timeout of Node.js and many other servers), and up to
 /// `concurrency` of them (at least 4) stay pooled, one per invocation in flight.
 pub(crate) fn app_client(idle_timeout: Duration, concurrency: usize) -> HttpClient {
-    build(idle_timeout, concurrency.max(4))
+    build(idle_timeout, concurrency.max(4), Some(MAX_APP_HEADERS))
 }
 
 /// A client that keeps no connection: every request opens a fresh one. For a retry after a pooled
 /// connection turned out dead, where another pooled one may be dead too.
 pub(crate) fn fresh_client() -> HttpClient {
-    build(Duration::ZERO, 0)
+    build(Duration::ZERO, 0, Some(MAX_APP_HEADERS))
 }
 
-fn build(idle_timeout: Duration, max_idle: usize) -> HttpClient {
+/// `max_headers`: `None` keeps hyper's default of 100, read without setting room aside.
+fn build(idle_timeout: Duration, max_idle: usize, max_headers: Option<usize>) -> HttpClient {
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
     connector.set_connect_timeout(Some(Duration::from_secs(5)));
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(idle_timeout)
-        .pool_max_idle_per_host(max_idle)
-        .http1_max_headers(MAX_APP_HEADERS)
-        .build(connector)
+    let mut builder = Client::builder(TokioExecutor::new());
+    builder.pool_idle_timeout(idle_timeout).pool_max_idle_per_host(max_idle);
+    if let Some(max_headers) = max_headers {
+        builder.http1_max_headers(max_headers);
+    }
+    builder.build(connector)
 }
