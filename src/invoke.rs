@@ -123,7 +123,7 @@ impl Adapter {
                 Ok(app_request) => {
                     // Pushes the app makes for this invocation hold its completion, and no other's.
                     let pushes = self.ws.begin(&ctx.request_id, app_request.websocket.as_ref());
-                    let answer = self.process(app_request, &pushes, deadline).await;
+                    let answer = self.process(&invocation, app_request, &pushes, deadline).await;
                     let outcome = self.post(ctx, answer, &pushes, deadline).await;
                     (outcome, Some(pushes))
                 }
@@ -192,9 +192,11 @@ impl Adapter {
         }
     }
 
-    /// Calls the app and makes its answer, in the mode the source takes (decided once, here).
+    /// Calls the app and makes its answer, in the mode the source takes (decided once, here). `invocation`
+    /// is what `app_request` was translated from, translated again only if the request must be sent again.
     async fn process(
         &self,
+        invocation: &Invocation,
         app_request: sources::AppRequest,
         pushes: &ws::InvocationPushes,
         deadline: Instant,
@@ -221,7 +223,13 @@ impl Adapter {
             *forbidden.status_mut() = http::StatusCode::FORBIDDEN;
             return answer(mode, kind, &method, forbidden, deadline).await;
         }
-        let response = match tokio::time::timeout_at(deadline, self.app.send(request, &target)).await {
+        // Translation is a function of the event, its context and the settings: it makes the same request.
+        let again = || {
+            sources::translate(&invocation.event, &invocation.context, &self.options)
+                .ok()
+                .map(|translated| translated.request)
+        };
+        let response = match tokio::time::timeout_at(deadline, self.app.send(request, &target, again)).await {
             Err(_) => {
                 return Err(AdapterError::new(
                     ErrorKind::DeadlineReached,
