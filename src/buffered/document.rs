@@ -76,7 +76,7 @@ pub fn encode(format: Format, meta: &ResponseMeta, body: &[u8], text: bool) -> B
         }
     }
     if body.is_empty() && format.omit_empty_body {
-        return Bytes::from(Value::Object(doc).to_string());
+        return crate::wire::to_json_bytes(&doc);
     }
     let (body, is_base64) = if text {
         (String::from_utf8_lossy(body).into_owned(), false)
@@ -85,7 +85,7 @@ pub fn encode(format: Format, meta: &ResponseMeta, body: &[u8], text: bool) -> B
     };
     doc.insert("body".into(), body.into());
     doc.insert("isBase64Encoded".into(), is_base64.into());
-    Bytes::from(Value::Object(doc).to_string())
+    crate::wire::to_json_bytes(&doc)
 }
 
 /// `"200 OK"`, as ALB wants it.

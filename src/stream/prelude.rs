@@ -29,7 +29,7 @@ pub fn encode(meta: &ResponseMeta, multi_value: bool) -> Bytes {
         prelude.insert("multiValueHeaders".into(), Value::Object(meta.multi_value_headers(false)));
     }
     prelude.insert("cookies".into(), meta.cookies_json());
-    Bytes::from(Value::Object(prelude).to_string())
+    crate::wire::to_json_bytes(&prelude)
 }
 
 /// The trailers that end a failed stream.
