@@ -1,7 +1,8 @@
 //! `--calls N`: a fixed load for profilers, ours only. One adapter process makes N sequential buffered
 //! `GET /health` invocations, a second N streamed ones, a third N invocations 64 at once (the app answering in
-//! 20 ms), each after one warm-up invocation; each then gets Lambda's SHUTDOWN and exits by itself. With `--ours` naming a wrapper script that
-//! execs the binary under a profiler (`valgrind --tool=callgrind`), each process leaves one profile; two runs,
+//! 20 ms), each after one warm-up invocation; each then gets Lambda's SHUTDOWN and exits by itself. With
+//! `--ours` naming a wrapper script that execs the binary under a profiler (`valgrind --tool=callgrind`), each
+//! process leaves one profile; two runs,
 //! N and M, differ by exactly M - N invocations of each kind, so start-up cancels out of their difference. A
 //! build that counts its allocations (feature `count-allocations`) also gets them printed per invocation.
 

@@ -89,11 +89,14 @@ impl std::error::Error for RuntimeError {
 pub(crate) struct RuntimeClient {
     endpoint: Endpoint,
     http: HttpClient,
+    /// `next`'s URI, parsed once; `None` if it does not parse, and then each call builds it and says why.
+    next: Option<http::Uri>,
 }
 
 impl RuntimeClient {
     pub(crate) fn new(endpoint: Endpoint) -> Self {
         RuntimeClient {
+            next: requests::next_invocation_uri(&endpoint).ok(),
             endpoint,
             http: http_client::client(),
         }
@@ -133,9 +136,11 @@ impl RuntimeClient {
 
     /// Waits for the next invocation. Never times out: Lambda freezes the environment while it waits.
     pub(crate) async fn next(&self) -> Result<Invocation, RuntimeError> {
-        let (_, headers, event) = self
-            .send_bytes("invocation/next", requests::next_invocation(&self.endpoint))
-            .await?;
+        let request = match &self.next {
+            Some(uri) => requests::next_invocation_at(uri),
+            None => requests::next_invocation(&self.endpoint),
+        };
+        let (_, headers, event) = self.send_bytes("invocation/next", request).await?;
         let context = InvocationContext::from_headers(&headers).map_err(|error| RuntimeError {
             call: "invocation/next",
             status: None,

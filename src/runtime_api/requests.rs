@@ -5,7 +5,7 @@
 //! Extensions API reference; the streaming headers follow the custom-runtime response streaming guide.
 
 use bytes::Bytes;
-use http::{Method, Request, header};
+use http::{Method, Request, Uri, header};
 
 use super::Endpoint;
 use crate::error::Diagnostic;
@@ -52,6 +52,17 @@ impl PostTarget<'_> {
 /// `GET /runtime/invocation/next`.
 pub(crate) fn next_invocation(endpoint: &Endpoint) -> Built {
     request(Method::GET, endpoint.url(&format!("{RUNTIME}/invocation/next"))).body(Bytes::new())
+}
+
+/// The URI of `next`, the same for every call: the client parses it once ([`next_invocation_at`]) instead of
+/// formatting and parsing it for every invocation (some 5,000 instructions each, callgrind).
+pub(crate) fn next_invocation_uri(endpoint: &Endpoint) -> Result<Uri, http::uri::InvalidUri> {
+    endpoint.url(&format!("{RUNTIME}/invocation/next")).parse()
+}
+
+/// `GET /runtime/invocation/next` at a URI from [`next_invocation_uri`]; cloning it copies nothing.
+pub(crate) fn next_invocation_at(uri: &Uri) -> Built {
+    Request::get(uri.clone()).body(Bytes::new())
 }
 
 /// `POST /runtime/invocation/{id}/response` with a whole (buffered) payload.
@@ -218,6 +229,17 @@ mod tests {
             invocation_response(&endpoint(), hostile, Bytes::new()).is_err(),
             "an error, not a panic"
         );
+    }
+
+    #[test]
+    fn next_at_the_parsed_uri_is_the_same_request() {
+        let built = next_invocation(&endpoint()).unwrap();
+        let at = next_invocation_at(&next_invocation_uri(&endpoint()).unwrap()).unwrap();
+        assert_eq!(
+            (at.method(), at.uri(), at.headers()),
+            (built.method(), built.uri(), built.headers())
+        );
+        assert_eq!(at.uri(), "http://127.0.0.1:9000/.rt/2018-06-01/runtime/invocation/next");
     }
 
     #[test]

@@ -187,7 +187,7 @@ pub(crate) fn add_context_headers(
     if let Some(value) = request_context.and_then(|c| c.header_value()) {
         headers.insert(REQUEST_CONTEXT, value);
     }
-    if let Ok(value) = HeaderValue::from_str(&ctx.to_json(&options.function_env)) {
+    if let Ok(value) = owned_value(ctx.to_json(&options.function_env)) {
         headers.insert(LAMBDA_CONTEXT, value);
     }
     if let Some(value) = ctx.tenant_id.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
@@ -198,9 +198,15 @@ pub(crate) fn add_context_headers(
     }
     add_traceparent(headers, ctx);
     let wait_until = websocket::wait_until_url(options.ws.callback_port, &ctx.request_id);
-    if let Ok(value) = HeaderValue::from_str(&wait_until) {
+    if let Ok(value) = owned_value(wait_until) {
         headers.insert(WAIT_UNTIL, value);
     }
+}
+
+/// A header value made of a string built for it, moved in rather than copied (`from_str` copies): checked the
+/// same way, one allocation fewer.
+fn owned_value(text: String) -> Result<HeaderValue, http::header::InvalidHeaderValue> {
+    HeaderValue::from_maybe_shared(Bytes::from(text))
 }
 
 /// W3C `traceparent`: the client's own when it sent a valid one (its first valid one, once), else this invocation's
@@ -216,7 +222,7 @@ fn add_traceparent(headers: &mut HeaderMap, ctx: &InvocationContext) {
         ctx.trace_id
             .as_deref()
             .and_then(crate::trace_context::from_xray)
-            .and_then(|t| HeaderValue::from_str(&t).ok())
+            .and_then(|t| owned_value(t).ok())
     };
     if let Some(value) = client.or_else(ours) {
         headers.insert(TRACEPARENT, value);
