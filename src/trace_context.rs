@@ -11,29 +11,36 @@
 //! exactly once; an invalid one is dropped. A Lambda header that is malformed or has no `Parent` gives no
 //! `traceparent` and never fails the invocation.
 
-/// The `traceparent` for Lambda's trace header `xray`, when it has a well-formed `Root` and `Parent`.
-pub(crate) fn from_xray(xray: &str) -> Option<String> {
+use http::HeaderValue;
+
+/// The `traceparent` for Lambda's trace header `xray`, when it has a well-formed `Root` and `Parent`. Read
+/// and written as bytes, with the header value as the one allocation: this runs on every invocation.
+pub(crate) fn from_xray(xray: &str) -> Option<HeaderValue> {
     let (mut root, mut parent, mut sampled) = (None, None, false);
-    for field in xray.split(';') {
-        match field.trim().split_once('=') {
-            Some(("Root", value)) => root = Some(value),
-            Some(("Parent", value)) => parent = Some(value),
-            Some(("Sampled", value)) => sampled = value == "1",
+    for field in xray.as_bytes().split(|byte| *byte == b';') {
+        match field.trim_ascii() {
+            [b'R', b'o', b'o', b't', b'=', value @ ..] => root = Some(value),
+            [b'P', b'a', b'r', b'e', b'n', b't', b'=', value @ ..] => parent = Some(value),
+            [b'S', b'a', b'm', b'p', b'l', b'e', b'd', b'=', value @ ..] => sampled = value == b"1",
             _ => {}
         }
     }
-    let trace_id = trace_id(root?)?;
-    let parent = parent.filter(|p| is_hex(p.as_bytes(), 16) && !all_zero(p.as_bytes()))?;
-    let flags = if sampled { "01" } else { "00" };
-    Some(format!("00-{trace_id}-{}-{flags}", parent.to_ascii_lowercase()))
-}
-
-/// `1-5759e988-bd862e3fe1be46a994272793` as `5759e988bd862e3fe1be46a994272793`.
-fn trace_id(root: &str) -> Option<String> {
-    let (time, random) = root.strip_prefix("1-")?.split_once('-')?;
-    let valid = is_hex(time.as_bytes(), 8) && is_hex(random.as_bytes(), 24);
-    let id = format!("{time}{random}").to_ascii_lowercase();
-    (valid && !all_zero(id.as_bytes())).then_some(id)
+    // `1-{8 hex}-{24 hex}`: the W3C trace id is the two hex parts side by side.
+    let (time, random) = match root? {
+        [b'1', b'-', rest @ ..] if rest.len() == 33 && rest[8] == b'-' => (&rest[..8], &rest[9..]),
+        _ => return None,
+    };
+    let parent = parent.filter(|p| is_hex(p, 16) && !all_zero(p))?;
+    if !is_hex(time, 8) || !is_hex(random, 24) || (all_zero(time) && all_zero(random)) {
+        return None;
+    }
+    let flags: &[u8] = if sampled { b"01" } else { b"00" };
+    let mut value = Vec::with_capacity(55);
+    for field in [b"00-", time, random, b"-", parent, b"-", flags] {
+        value.extend_from_slice(field);
+    }
+    value.make_ascii_lowercase();
+    HeaderValue::from_maybe_shared(bytes::Bytes::from(value)).ok()
 }
 
 /// Whether `value` is a `traceparent` a W3C tracer accepts: version `00` exactly as specified, or a later
@@ -84,8 +91,13 @@ mod tests {
             "00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-00"
         );
         let reordered = format!("Sampled=1;Parent=53995c3f42cd8ad8;{ROOT}");
-        assert!(from_xray(&reordered).unwrap().ends_with("-01"));
-        assert!(from_xray(&format!("{ROOT};Parent=53995c3f42cd8ad8")).unwrap().ends_with("-00"));
+        assert!(from_xray(&reordered).unwrap().as_bytes().ends_with(b"-01"));
+        assert!(
+            from_xray(&format!("{ROOT};Parent=53995c3f42cd8ad8"))
+                .unwrap()
+                .as_bytes()
+                .ends_with(b"-00")
+        );
     }
 
     #[test]

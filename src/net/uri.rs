@@ -36,19 +36,30 @@ const PATH_SEGMENT: &AsciiSet = &RAW_PATH_UNSAFE.add(b'%');
 /// WebSocket connection id as one path segment (as the AWS SDKs encode it: `=` → `%3D`, `/` → `%2F`).
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
+/// The encoding as a `String`, without going through `Display`'s formatter: text with nothing to escape
+/// (the common case, a request id or a plain path) is one copy.
+fn encoded(encoding: percent_encoding::PercentEncode<'_>) -> String {
+    std::borrow::Cow::from(encoding).into_owned()
+}
+
 /// `text` as one URI component: only unreserved characters stay as they are.
 pub fn component(text: &str) -> String {
-    utf8_percent_encode(text, COMPONENT).to_string()
+    // Request ids (UUIDs) and connection ids are unreserved throughout: checked byte by byte, that is a copy.
+    let unreserved = |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');
+    if text.bytes().all(unreserved) {
+        return text.to_owned();
+    }
+    encoded(utf8_percent_encode(text, COMPONENT))
 }
 
 /// A raw query as the request line will carry it.
 pub fn raw(text: &str) -> String {
-    utf8_percent_encode(text, RAW_UNSAFE).to_string()
+    encoded(utf8_percent_encode(text, RAW_UNSAFE))
 }
 
 /// A raw path as the request line will carry it: like [`raw`], and a `?` in it stays part of the path.
 pub fn raw_path(text: &str) -> String {
-    utf8_percent_encode(text, RAW_PATH_UNSAFE).to_string()
+    encoded(utf8_percent_encode(text, RAW_PATH_UNSAFE))
 }
 
 /// The URI of a request to the app: `http://` and the configured `app` authority, never anything taken from
@@ -99,7 +110,7 @@ impl std::error::Error for InvalidTarget {}
 
 /// A decoded path, encoded again.
 pub(crate) fn encode_path(decoded: &str) -> String {
-    utf8_percent_encode(decoded, PATH_SEGMENT).to_string()
+    encoded(utf8_percent_encode(decoded, PATH_SEGMENT))
 }
 
 /// `k=v&k=v` from decoded pairs; repeated keys stay in order.

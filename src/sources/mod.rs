@@ -47,7 +47,7 @@ pub use source::{Source, Streaming};
 use websocket::{WsEvent, WsRoutes};
 
 /// The W3C trace context header OpenTelemetry SDKs read.
-const TRACEPARENT: &str = "traceparent";
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 
 /// Framing headers of the client's request, which the adapter sets anew for the app.
 const REQUEST_FRAMING: [&str; 2] = ["content-length", "expect"];
@@ -187,7 +187,10 @@ pub(crate) fn add_context_headers(
     if let Some(value) = request_context.and_then(|c| c.header_value()) {
         headers.insert(REQUEST_CONTEXT, value);
     }
-    if let Ok(value) = owned_value(ctx.to_json(&options.function_env)) {
+    // The built strings become the header values as they are (`Bytes` from a `String` is no copy). Visible
+    // ASCII only, as `HeaderValue::from_str` would check.
+    let context = Some(ctx.to_json(&options.function_env)).filter(|json| json.is_ascii());
+    if let Some(Ok(value)) = context.map(|json| HeaderValue::from_maybe_shared(Bytes::from(json))) {
         headers.insert(LAMBDA_CONTEXT, value);
     }
     if let Some(value) = ctx.tenant_id.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
@@ -198,15 +201,9 @@ pub(crate) fn add_context_headers(
     }
     add_traceparent(headers, ctx);
     let wait_until = websocket::wait_until_url(options.ws.callback_port, &ctx.request_id);
-    if let Ok(value) = owned_value(wait_until) {
+    if let Ok(value) = HeaderValue::from_maybe_shared(Bytes::from(wait_until)) {
         headers.insert(WAIT_UNTIL, value);
     }
-}
-
-/// A header value made of a string built for it, moved in rather than copied (`from_str` copies): checked the
-/// same way, one allocation fewer.
-fn owned_value(text: String) -> Result<HeaderValue, http::header::InvalidHeaderValue> {
-    HeaderValue::from_maybe_shared(Bytes::from(text))
 }
 
 /// W3C `traceparent`: the client's own when it sent a valid one (its first valid one, once), else this invocation's
@@ -218,12 +215,7 @@ fn add_traceparent(headers: &mut HeaderMap, ctx: &InvocationContext) {
         .find(|value| crate::trace_context::is_valid(value.as_bytes()))
         .cloned();
     headers.remove(TRACEPARENT);
-    let ours = || {
-        ctx.trace_id
-            .as_deref()
-            .and_then(crate::trace_context::from_xray)
-            .and_then(|t| owned_value(t).ok())
-    };
+    let ours = || ctx.trace_id.as_deref().and_then(crate::trace_context::from_xray);
     if let Some(value) = client.or_else(ours) {
         headers.insert(TRACEPARENT, value);
     }

@@ -11,14 +11,16 @@
 
 use http::{HeaderMap, HeaderName};
 
-pub(crate) const REQUEST_CONTEXT: &str = "x-amzn-request-context";
-pub(crate) const LAMBDA_CONTEXT: &str = "x-amzn-lambda-context";
-pub(crate) const TENANT_ID: &str = "x-amz-tenant-id";
-pub const TRACE_ID: &str = "x-amzn-trace-id";
-pub(crate) const WAIT_UNTIL: &str = "x-lambda-wait-until";
+// Names made at compile time: every invocation sets several of them, and a name given as text would be parsed
+// and validated again each time.
+pub(crate) const REQUEST_CONTEXT: HeaderName = HeaderName::from_static("x-amzn-request-context");
+pub(crate) const LAMBDA_CONTEXT: HeaderName = HeaderName::from_static("x-amzn-lambda-context");
+pub(crate) const TENANT_ID: HeaderName = HeaderName::from_static("x-amz-tenant-id");
+pub const TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
+pub(crate) const WAIT_UNTIL: HeaderName = HeaderName::from_static("x-lambda-wait-until");
 
 /// Header names the adapter alone sets.
-pub(crate) const NAMES: [&str; 5] = [REQUEST_CONTEXT, LAMBDA_CONTEXT, TENANT_ID, TRACE_ID, WAIT_UNTIL];
+pub(crate) const NAMES: [HeaderName; 5] = [REQUEST_CONTEXT, LAMBDA_CONTEXT, TENANT_ID, TRACE_ID, WAIT_UNTIL];
 
 /// Prefixes of header names the adapter alone sets: every `x-ws-*` header is the WebSocket bridge's.
 pub(crate) const PREFIXES: [&str; 1] = ["x-ws-"];
@@ -28,7 +30,7 @@ pub(crate) const PREFIXES: [&str; 1] = ["x-ws-"];
 /// `HTTP_X_WS_CALLBACK`, so a client's underscore spelling would forge the adapter's header there.
 pub(crate) fn is_owned(name: &str) -> bool {
     let name = name.as_bytes();
-    NAMES.iter().any(|owned| same_name(name, owned.as_bytes()))
+    NAMES.iter().any(|owned| same_name(name, owned.as_str().as_bytes()))
         || PREFIXES
             .iter()
             .any(|prefix| name.get(..prefix.len()).is_some_and(|start| same_name(start, prefix.as_bytes())))
