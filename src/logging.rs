@@ -2,7 +2,7 @@
 //! (`AWS_LAMBDA_LOG_FORMAT=JSON`), with the fields Lambda's own JSON logs use: `timestamp`, `level`,
 //! `message`, `requestId` inside an invocation, and the event's fields.
 //!
-//! The level follows `LWA_LOG` or `RUST_LOG` (any `tracing` filter), else `AWS_LAMBDA_LOG_LEVEL` (Lambda's
+//! The level follows `LWA_LOG` or `RUST_LOG` (a level and `target=level` pairs), else `AWS_LAMBDA_LOG_LEVEL` (Lambda's
 //! advanced logging controls), else `info`. An invalid `LWA_LOG` is the adapter's own setting gone wrong and
 //! fails init; an invalid `RUST_LOG` is logged as a warning and `info` used, because that variable is shared
 //! with the app (a Rust app's logger may accept what `tracing`'s filter does not) and must not stop it.
@@ -16,18 +16,18 @@ use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
 use tracing::{Event, Subscriber};
-use tracing_subscriber::filter::Directive;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::config::ConfigError;
 
-/// Directives added after the user's filter, whatever it says: targets that log secrets at some level.
-const SILENCED: [&str; 1] = ["aws_sigv4=off"];
+/// Targets turned off after the user's filter, whatever it says: they log secrets at some level.
+const SILENCED: [&str; 1] = ["aws_sigv4"];
 
 /// Installs the global subscriber, reading the environment through `lookup`. An invalid `LWA_LOG` comes
 /// back as the error to fail init with (the subscriber is installed with `info` all the same).
@@ -57,40 +57,59 @@ pub fn init(lookup: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> 
     }
 }
 
-/// The filter the environment asks for, and the error when the variable it came from is invalid.
-fn filter(lookup: &impl Fn(&str) -> Option<String>) -> (EnvFilter, Option<ConfigError>) {
+/// The filter the environment asks for, and the error when the variable it came from is invalid. A filter
+/// is a default level and `target=level` pairs (`info,lambda_adapter=debug`): `tracing-subscriber`'s
+/// `Targets`, which needs no regular expressions (`EnvFilter`'s span and field filters did, for 200 KB of
+/// the shipped binary and a dynamic check on every span).
+fn filter(lookup: &impl Fn(&str) -> Option<String>) -> (Targets, Option<ConfigError>) {
     let ours = ["LWA_LOG", "RUST_LOG"]
         .into_iter()
         .find_map(|variable| lookup(variable).filter(|d| !d.trim().is_empty()).map(|d| (variable, d)));
     let (filter, invalid) = match ours {
-        Some((variable, directive)) => match EnvFilter::try_new(&directive) {
+        Some((variable, directive)) => match directive.trim().parse::<Targets>() {
             Ok(filter) => (filter, None),
             Err(error) => {
                 let invalid = ConfigError {
                     variable: variable.into(),
                     value: directive,
-                    allowed: format!("expected a log filter such as `debug` or `info,lambda_adapter=trace` ({error})"),
+                    allowed: format!(
+                        "expected a log filter: a level, `target=level` pairs, or both, such as `debug` or `info,lambda_adapter=trace` ({error})"
+                    ),
                 };
-                (EnvFilter::new("info"), Some(invalid))
+                (Targets::new().with_default(LevelFilter::INFO), Some(invalid))
             }
         },
         None => {
-            let level = lookup("AWS_LAMBDA_LOG_LEVEL").map_or("info", |level| lambda_level(&level));
-            (EnvFilter::new(level), None)
+            let level = lookup("AWS_LAMBDA_LOG_LEVEL").map_or(LevelFilter::INFO, |level| lambda_level(&level));
+            (Targets::new().with_default(level), None)
         }
     };
-    let silenced = SILENCED.iter().filter_map(|text| text.parse::<Directive>().ok());
-    (silenced.fold(filter, EnvFilter::add_directive), invalid)
+    // The user's directives for a silenced target or anything under it (`aws_sigv4::http_request=trace`, more
+    // specific, would otherwise win over the silencing) are dropped, then the targets turned off.
+    let silenced = |target: &str| {
+        SILENCED
+            .iter()
+            .any(|s| target.strip_prefix(s).is_some_and(|rest| rest.is_empty() || rest.starts_with("::")))
+    };
+    let kept = filter.iter().filter(|(target, _)| !silenced(target));
+    let mut safe = kept.fold(Targets::new(), |safe, (target, level)| safe.with_target(target, level));
+    if let Some(level) = filter.default_level() {
+        safe = safe.with_default(level);
+    }
+    let safe = SILENCED
+        .iter()
+        .fold(safe, |safe, target| safe.with_target(*target, LevelFilter::OFF));
+    (safe, invalid)
 }
 
 /// Lambda's levels (`TRACE` … `FATAL`) as `tracing` levels.
-fn lambda_level(level: &str) -> &'static str {
+fn lambda_level(level: &str) -> LevelFilter {
     match level.trim().to_ascii_uppercase().as_str() {
-        "TRACE" => "trace",
-        "DEBUG" => "debug",
-        "WARN" => "warn",
-        "ERROR" | "FATAL" => "error",
-        _ => "info",
+        "TRACE" => LevelFilter::TRACE,
+        "DEBUG" => LevelFilter::DEBUG,
+        "WARN" => LevelFilter::WARN,
+        "ERROR" | "FATAL" => LevelFilter::ERROR,
+        _ => LevelFilter::INFO,
     }
 }
 
@@ -171,51 +190,58 @@ impl Visit for JsonFields {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tracing::Level;
 
     #[test]
     fn lambda_levels_map_to_tracing_levels() {
-        assert_eq!(lambda_level("FATAL"), "error");
-        assert_eq!(lambda_level("debug"), "debug");
-        assert_eq!(lambda_level("nonsense"), "info");
+        assert_eq!(lambda_level("FATAL"), LevelFilter::ERROR);
+        assert_eq!(lambda_level("debug"), LevelFilter::DEBUG);
+        assert_eq!(lambda_level("nonsense"), LevelFilter::INFO);
     }
 
-    fn filter_text(vars: &[(&str, &str)]) -> String {
-        filter(&crate::config::lookup(vars)).0.to_string()
+    /// What `filter` lets through: the adapter's own events at each level, and `aws_sigv4`'s at trace.
+    fn enabled(vars: &[(&str, &str)]) -> (Option<Level>, bool) {
+        let filter = filter(&crate::config::lookup(vars)).0;
+        let levels = [Level::TRACE, Level::DEBUG, Level::INFO, Level::WARN, Level::ERROR];
+        let lowest = levels
+            .into_iter()
+            .find(|level| filter.would_enable("lambda_adapter::invoke", level));
+        (lowest, filter.would_enable("aws_sigv4::http_request", &Level::ERROR))
     }
 
     #[test]
     fn our_variables_win_over_lambdas_level() {
         assert_eq!(
-            filter_text(&[("AWS_LAMBDA_LOG_LEVEL", "ERROR"), ("LWA_LOG", "debug")]),
-            "aws_sigv4=off,debug"
+            enabled(&[("AWS_LAMBDA_LOG_LEVEL", "ERROR"), ("LWA_LOG", "debug")]),
+            (Some(Level::DEBUG), false)
         );
-        assert_eq!(filter_text(&[("AWS_LAMBDA_LOG_LEVEL", "WARN")]), "aws_sigv4=off,warn");
-        assert_eq!(filter_text(&[]), "aws_sigv4=off,info");
+        assert_eq!(enabled(&[("AWS_LAMBDA_LOG_LEVEL", "WARN")]), (Some(Level::WARN), false));
+        assert_eq!(enabled(&[]), (Some(Level::INFO), false));
+        assert_eq!(enabled(&[("RUST_LOG", "warn,lambda_adapter=trace")]), (Some(Level::TRACE), false));
+        assert_eq!(enabled(&[("LWA_LOG", "lambda_adapter=off")]), (None, false));
     }
 
     #[test]
     fn signing_stays_silent_whatever_the_filter_asks() {
-        for asked in ["trace", "aws_sigv4=trace", "trace,aws_sigv4=trace"] {
-            let text = filter_text(&[("LWA_LOG", asked)]);
-            assert!(
-                text.contains("aws_sigv4=off") && !text.contains("aws_sigv4=trace"),
-                "{asked}: {text}"
-            );
+        for asked in ["trace", "aws_sigv4=trace", "trace,aws_sigv4=trace", "aws_sigv4::http_request=trace"] {
+            let (lowest, signing) = enabled(&[("LWA_LOG", asked)]);
+            assert!(!signing, "{asked}: aws_sigv4 logs");
+            assert_eq!(lowest.is_some(), asked.starts_with("trace"), "{asked}");
         }
-        assert_eq!(filter_text(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE")]), "aws_sigv4=off,trace");
+        assert_eq!(enabled(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE")]), (Some(Level::TRACE), false));
     }
 
     #[test]
     fn an_invalid_filter_names_its_variable() {
-        let (filter_now, invalid) = filter(&crate::config::lookup(&[("LWA_LOG", "debug,lambda_adapter=loud")]));
-        let invalid = invalid.unwrap();
+        let vars = [("LWA_LOG", "debug,lambda_adapter=loud")];
+        let invalid = filter(&crate::config::lookup(&vars)).1.unwrap();
         assert_eq!(
             (invalid.variable.as_str(), invalid.value.as_str()),
             ("LWA_LOG", "debug,lambda_adapter=loud")
         );
         assert!(invalid.to_string().contains("expected a log filter"), "{invalid}");
-        assert_eq!(filter_now.to_string(), "aws_sigv4=off,info");
-        let (_, invalid) = filter(&crate::config::lookup(&[("RUST_LOG", "=")]));
+        assert_eq!(enabled(&vars), (Some(Level::INFO), false));
+        let (_, invalid) = filter(&crate::config::lookup(&[("RUST_LOG", "lambda_adapter=loud")]));
         assert_eq!(invalid.unwrap().variable, "RUST_LOG");
     }
 }
