@@ -45,6 +45,7 @@ pub(crate) mod snapstart;
 pub mod sources;
 pub(crate) mod status_ranges;
 pub mod stream;
+pub(crate) mod ticks;
 pub(crate) mod trace_context;
 pub(crate) mod wire;
 pub mod ws;
