@@ -7,26 +7,24 @@
 //! text), and which response heads are forwarded at all (statuses HTTP has, framing and connection headers
 //! dropped as a careful proxy drops them).
 
-use bytes::Bytes;
-use http::{Request, Response};
-use hyper::body::Incoming;
-use hyper_util::client::legacy::Error as LegacyError;
-
 use super::body::{self, Body};
-use super::client::{self, HttpClient};
+use super::client;
+use super::pool::{Pool, PoolError, PooledBody};
 use crate::config::Config;
 use crate::error::{AdapterError, ErrorKind, chain};
+use bytes::Bytes;
+use http::{Request, Response};
 
 /// The pooled client to the app at one address.
 pub(crate) struct AppClient {
-    pooled: HttpClient,
+    pool: Pool,
     app: http::uri::Authority,
 }
 
 impl AppClient {
     pub(crate) fn new(config: &Config) -> Self {
         AppClient {
-            pooled: client::app_client(config.pool_idle_timeout, config.max_concurrency),
+            pool: client::app_pool(config.app_address.as_str(), config.pool_idle_timeout, config.max_concurrency),
             app: config.app_address.clone(),
         }
     }
@@ -56,16 +54,16 @@ impl AppClient {
         &self,
         request: Request<Bytes>,
         again: impl FnOnce() -> Option<Request<Bytes>>,
-    ) -> Result<Response<Incoming>, LegacyError> {
+    ) -> Result<Response<PooledBody>, PoolError> {
         let replayable = replayable(&request);
-        match self.pooled.request(request.map(body::full)).await {
+        match self.pool.request(request.map(body::full)).await {
             Err(error) if replayable && stale_connection(&error) => match again() {
                 Some(replay) => {
                     tracing::debug!(
                         "the pooled connection to the app was dead ({}); sending again on a fresh one",
                         chain(&error)
                     );
-                    client::fresh_client().request(replay.map(body::full)).await
+                    self.pool.request_fresh(replay.map(body::full)).await
                 }
                 None => Err(error),
             },
@@ -87,7 +85,7 @@ fn replayable(request: &Request<Bytes>) -> bool {
 
 /// Whether the app's connection failed the way a dead pooled connection fails: closed or reset before any
 /// response byte. Not a refused connection (the app is down), a timeout or an invalid response.
-fn stale_connection(error: &LegacyError) -> bool {
+fn stale_connection(error: &PoolError) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = source {
         if let Some(hyper) = current.downcast_ref::<hyper::Error>()
@@ -127,7 +125,7 @@ fn checked_head(mut response: Response<Body>, target: &str) -> Result<Response<B
 /// The app's request failed before a response head: it could not be reached, or what it sent was not an
 /// HTTP/1.1 response head the adapter will read (garbage, or more than [`client::MAX_APP_HEADERS`]
 /// header lines). Told apart by hyper's error kinds, not by message text.
-fn app_failed(app: &http::uri::Authority, target: &str, error: &LegacyError) -> AdapterError {
+fn app_failed(app: &http::uri::Authority, target: &str, error: &PoolError) -> AdapterError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     let mut parse = None;
     while let Some(current) = source {

@@ -18,6 +18,9 @@ pub fn full(bytes: impl Into<Bytes>) -> Body {
 }
 
 /// The app's response body, boxed: what the response seam and both modes take.
-pub fn incoming(body: hyper::body::Incoming) -> Body {
+pub fn incoming<B>(body: B) -> Body
+where
+    B: http_body::Body<Data = Bytes, Error = hyper::Error> + Send + 'static,
+{
     body.map_err(|error| -> BoxError { Box::new(error) }).boxed_unsync()
 }

@@ -9,7 +9,8 @@ use super::{Endpoint, requests};
 use crate::context::{InvocationContext, NoRequestId};
 use crate::error::{Diagnostic, chain};
 use crate::net::body::Body;
-use crate::net::client::{self as http_client, HttpClient};
+use crate::net::client as http_client;
+use crate::net::pool::{Pool, PoolError};
 
 /// One invocation as `next` delivers it.
 #[derive(Debug)]
@@ -39,7 +40,7 @@ pub(crate) enum CallFailure {
     /// The request could not be built (an endpoint or id that makes no URI).
     Unbuildable(http::Error),
     /// The request failed before an answer.
-    Request(hyper_util::client::legacy::Error),
+    Request(PoolError),
     /// The answer's body failed.
     Body(hyper::Error),
     /// The API refused the call; its answer's text.
@@ -88,7 +89,7 @@ impl std::error::Error for RuntimeError {
 #[derive(Clone)]
 pub(crate) struct RuntimeClient {
     endpoint: Endpoint,
-    http: HttpClient,
+    http: Pool,
     /// `next`'s URI, parsed once; `None` if it does not parse, and then each call builds it and says why.
     next: Option<http::Uri>,
 }
@@ -97,8 +98,8 @@ impl RuntimeClient {
     pub(crate) fn new(endpoint: Endpoint) -> Self {
         RuntimeClient {
             next: requests::next_invocation_uri(&endpoint).ok(),
+            http: http_client::runtime_pool(&endpoint.authority),
             endpoint,
-            http: http_client::client(),
         }
     }
 
