@@ -7,13 +7,14 @@
 //! text), and which response heads are forwarded at all (statuses HTTP has, framing and connection headers
 //! dropped as a careful proxy drops them).
 
+use bytes::Bytes;
+use http::{Request, Response};
+
 use super::body::{self, Body};
 use super::client;
 use super::pool::{Pool, PoolError, PooledBody};
 use crate::config::Config;
 use crate::error::{AdapterError, ErrorKind, chain};
-use bytes::Bytes;
-use http::{Request, Response};
 
 /// The pooled client to the app at one address.
 pub(crate) struct AppClient {
