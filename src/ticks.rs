@@ -49,6 +49,9 @@ impl Ticks {
             // SAFETY: reads at most 8 bytes into an 8-byte buffer from a descriptor this value owns.
             let read = unsafe { libc::read(timer.as_raw_fd(), expirations.as_mut_ptr().cast(), expirations.len()) };
             if read == 8 {
+                // Read, the expirations are counted anew from zero: not readable again before the next one,
+                // so the next tick waits for epoll instead of trying a read that would fail.
+                ready.clear_ready();
                 return;
             }
             // Not yet expired (EAGAIN): wait for epoll to say so again.
