@@ -10,6 +10,8 @@ use serde::Serialize;
 use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::wire::json;
+
 /// What Lambda says about one invocation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InvocationContext {
@@ -125,38 +127,32 @@ impl InvocationContext {
     pub(crate) fn to_json(&self, env: &FunctionEnv) -> String {
         let mut out = Vec::with_capacity(384);
         out.extend_from_slice(b"{\"request_id\":");
-        json(&mut out, &self.request_id);
+        json::value(&mut out, &self.request_id);
         out.extend_from_slice(b",\"deadline\":");
-        json(&mut out, &self.deadline_ms);
+        json::value(&mut out, &self.deadline_ms);
         out.extend_from_slice(b",\"invoked_function_arn\":");
-        json(&mut out, &self.invoked_function_arn);
+        json::value(&mut out, &self.invoked_function_arn);
         out.extend_from_slice(b",\"xray_trace_id\":");
-        json(&mut out, &self.trace_id);
+        json::value(&mut out, &self.trace_id);
         out.extend_from_slice(b",\"client_context\":");
-        json(&mut out, &self.client_context);
+        json::value(&mut out, &self.client_context);
         out.extend_from_slice(b",\"identity\":");
-        json(&mut out, &self.identity);
+        json::value(&mut out, &self.identity);
         out.extend_from_slice(b",\"tenant_id\":");
-        json(&mut out, &self.tenant_id);
+        json::value(&mut out, &self.tenant_id);
         out.extend_from_slice(b",\"env_config\":{\"function_name\":");
-        json(&mut out, &env.function_name);
+        json::value(&mut out, &env.function_name);
         out.extend_from_slice(b",\"memory\":");
-        json(&mut out, &env.memory);
+        json::value(&mut out, &env.memory);
         out.extend_from_slice(b",\"version\":");
-        json(&mut out, &env.version);
+        json::value(&mut out, &env.version);
         out.extend_from_slice(b",\"log_stream\":");
-        json(&mut out, &env.log_stream);
+        json::value(&mut out, &env.log_stream);
         out.extend_from_slice(b",\"log_group\":");
-        json(&mut out, &env.log_group);
+        json::value(&mut out, &env.log_group);
         out.extend_from_slice(b"}}");
         String::from_utf8(out).unwrap_or_default()
     }
-}
-
-/// Appends `value` as JSON (strings escaped, `None` as `null`). Writing to a `Vec` cannot fail, and these
-/// values all serialise.
-fn json(out: &mut Vec<u8>, value: &impl Serialize) {
-    let _ = serde_json::to_writer(out, value);
 }
 
 /// Lambda sends the deadline as epoch milliseconds. cargo-lambda's emulator sends the timeout itself

@@ -28,64 +28,76 @@
 use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::response::meta::ResponseMeta;
 pub(crate) use crate::wire::Head;
 pub use crate::wire::{DecodeError, Format, HeaderForm};
-use crate::wire::{add_cookies, add_multi, add_single, status};
+use crate::wire::{add_cookies, add_multi, add_single, json, status};
 
 /// Builds the JSON document. `text` says whether `body` goes as text or base64.
 pub fn encode(format: Format, meta: &ResponseMeta, body: &[u8], text: bool) -> Bytes {
-    let mut doc = Map::new();
-    doc.insert("statusCode".into(), meta.status.into());
-    if format.status_description {
-        doc.insert("statusDescription".into(), status_description(meta.status).into());
-    }
-    match format.headers {
-        HeaderForm::JoinedWithCookies => {
-            doc.insert("headers".into(), Value::Object(meta.joined_headers()));
-            doc.insert("cookies".into(), meta.cookies_json());
-        }
-        HeaderForm::Joined => {
-            let mut headers = meta.joined_headers();
-            if let Some(last) = meta.cookies.last() {
-                headers.insert("set-cookie".into(), last.clone().into());
-            }
-            doc.insert("headers".into(), Value::Object(headers));
-        }
-        HeaderForm::Multi => {
-            doc.insert("multiValueHeaders".into(), Value::Object(meta.multi_value_headers(true)));
-        }
-        HeaderForm::SingleAndMulti => {
-            let single = meta.headers.iter().filter_map(|(name, values)| match values.as_slice() {
-                [value] => Some((name.clone(), Value::from(value.clone()))),
-                _ => None,
-            });
-            let mut headers: Map<String, Value> = single.collect();
-            if let [cookie] = meta.cookies.as_slice() {
-                headers.insert("set-cookie".into(), cookie.clone().into());
-            }
-            doc.insert("headers".into(), Value::Object(headers));
-            doc.insert("multiValueHeaders".into(), Value::Object(meta.multi_value_headers(true)));
-        }
-        HeaderForm::Subprotocol => {
-            if let Some(protocol) = meta.joined_headers().remove("sec-websocket-protocol") {
-                doc.insert("headers".into(), serde_json::json!({ "Sec-WebSocket-Protocol": protocol }));
-            }
-        }
-    }
-    if body.is_empty() && format.omit_empty_body {
-        return crate::wire::to_json_bytes(&doc);
-    }
-    let (body, is_base64) = if text {
-        (String::from_utf8_lossy(body).into_owned(), false)
+    let body_room = if text {
+        Some(body.len())
     } else {
-        (base64::engine::general_purpose::STANDARD.encode(body), true)
+        base64::encoded_len(body.len(), true)
     };
-    doc.insert("body".into(), body.into());
-    doc.insert("isBase64Encoded".into(), is_base64.into());
-    crate::wire::to_json_bytes(&doc)
+    let mut out = Vec::with_capacity(body_room.unwrap_or(0).saturating_add(256));
+    json::object(&mut out, |doc| {
+        json::value(doc.key("statusCode"), &meta.status);
+        if format.status_description {
+            json::value(doc.key("statusDescription"), &status_description(meta.status));
+        }
+        match format.headers {
+            HeaderForm::JoinedWithCookies => {
+                meta.write_joined_headers(doc.key("headers"), None);
+                json::value(doc.key("cookies"), &meta.cookies);
+            }
+            HeaderForm::Joined => meta.write_joined_headers(doc.key("headers"), meta.cookies.last()),
+            HeaderForm::Multi => meta.write_multi_value_headers(doc.key("multiValueHeaders"), true),
+            HeaderForm::SingleAndMulti => {
+                meta.write_single_value_headers(doc.key("headers"));
+                meta.write_multi_value_headers(doc.key("multiValueHeaders"), true);
+            }
+            HeaderForm::Subprotocol => {
+                let protocol = meta.headers.iter().find(|(name, _)| name == "sec-websocket-protocol");
+                if let Some((_, values)) = protocol {
+                    json::object(doc.key("headers"), |headers| {
+                        json::joined(headers.key("Sec-WebSocket-Protocol"), values)
+                    });
+                }
+            }
+        }
+        if body.is_empty() && format.omit_empty_body {
+            return;
+        }
+        let out = doc.key("body");
+        if text {
+            json::value(out, &String::from_utf8_lossy(body));
+        } else {
+            // Base64 needs no escaping: written in place between the quotes.
+            out.push(b'"');
+            base64_into(out, body);
+            out.push(b'"');
+        }
+        json::value(doc.key("isBase64Encoded"), &!text);
+    });
+    Bytes::from(out)
+}
+
+/// Appends `bytes` in standard base64, encoded in place.
+fn base64_into(out: &mut Vec<u8>, bytes: &[u8]) {
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let start = out.len();
+    let end = base64::encoded_len(bytes.len(), true).and_then(|room| start.checked_add(room));
+    let Some(end) = end else {
+        // Past `usize`: no such body reaches here (Lambda's payloads are megabytes).
+        return;
+    };
+    out.resize(end, 0);
+    // The room is exactly the padded length, so this cannot fail; a failure only leaves the base64 out.
+    let written = engine.encode_slice(bytes, out.get_mut(start..).unwrap_or_default()).unwrap_or(0);
+    out.truncate(start.saturating_add(written));
 }
 
 /// `"200 OK"`, as ALB wants it.

@@ -156,3 +156,22 @@ fn vpc_lattice_round_trip_keeps_the_last_cookie_like_alb() {
     let doc: Value = serde_json::from_slice(&encode(LATTICE, &varied(), b"ok", true)).unwrap();
     assert_eq!(doc["statusDescription"], "201 Created");
 }
+
+#[test]
+fn binary_bodies_are_standard_base64_at_every_padding() {
+    let meta = ResponseMeta::new(200, &HeaderMap::new());
+    for len in 0..8u8 {
+        let body: Vec<u8> = (0..len).map(|i| i.wrapping_mul(97)).collect();
+        let doc: Value = serde_json::from_slice(&encode(V2, &meta, &body, false)).unwrap();
+        let expected = base64::engine::general_purpose::STANDARD.encode(&body);
+        assert_eq!(doc["body"], expected.as_str(), "{len} bytes");
+        assert_eq!(doc["isBase64Encoded"], true);
+    }
+}
+
+#[test]
+fn text_bodies_are_escaped_and_invalid_utf8_replaced() {
+    let meta = ResponseMeta::new(200, &HeaderMap::new());
+    let doc: Value = serde_json::from_slice(&encode(V2, &meta, b"a\"b\\c\n\x01\xff", true)).unwrap();
+    assert_eq!(doc["body"], "a\"b\\c\n\u{1}\u{fffd}");
+}

@@ -6,7 +6,8 @@
 //! body breaks the client's response.
 
 use http::{HeaderMap, header};
-use serde_json::{Map, Value};
+
+use crate::wire::json;
 
 /// Status, headers and cookies of a response, ready to encode.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -42,30 +43,44 @@ impl ResponseMeta {
         meta
     }
 
-    /// `{"name": "v1,v2"}`, repeated values joined with `,` (payload 2.0, streaming prelude).
-    pub(crate) fn joined_headers(&self) -> Map<String, Value> {
-        self.headers
-            .iter()
-            .map(|(name, values)| (name.clone(), Value::String(values.join(","))))
-            .collect()
+    /// Appends `{"name": "v1,v2"}`, repeated values joined with `,` (payload 2.0, streaming prelude), and
+    /// `set-cookie` last when `cookie` is given (the single-value formats' one cookie).
+    pub(crate) fn write_joined_headers(&self, out: &mut Vec<u8>, cookie: Option<&String>) {
+        json::object(out, |members| {
+            for (name, values) in &self.headers {
+                json::joined(members.key(name), values);
+            }
+            if let Some(cookie) = cookie {
+                json::value(members.key("set-cookie"), cookie);
+            }
+        });
     }
 
-    /// `{"name": ["v1", "v2"]}`, with `set-cookie` among them when `with_cookies`.
-    pub fn multi_value_headers(&self, with_cookies: bool) -> Map<String, Value> {
-        let mut map: Map<String, Value> = self
-            .headers
-            .iter()
-            .map(|(name, values)| (name.clone(), Value::from(values.clone())))
-            .collect();
-        if with_cookies && !self.cookies.is_empty() {
-            map.insert("set-cookie".into(), Value::from(self.cookies.clone()));
-        }
-        map
+    /// Appends `{"name": ["v1", "v2"]}`, with `set-cookie` last when `with_cookies` and there are any.
+    pub(crate) fn write_multi_value_headers(&self, out: &mut Vec<u8>, with_cookies: bool) {
+        json::object(out, |members| {
+            for (name, values) in &self.headers {
+                json::value(members.key(name), values);
+            }
+            if with_cookies && !self.cookies.is_empty() {
+                json::value(members.key("set-cookie"), &self.cookies);
+            }
+        });
     }
 
-    /// The `Set-Cookie` values as a JSON array.
-    pub(crate) fn cookies_json(&self) -> Value {
-        Value::from(self.cookies.clone())
+    /// Appends `{"name": "value"}` for the headers that have exactly one value, with `set-cookie` when there
+    /// is exactly one cookie (payload 1.0's `headers`, beside `multiValueHeaders`).
+    pub(crate) fn write_single_value_headers(&self, out: &mut Vec<u8>) {
+        json::object(out, |members| {
+            for (name, values) in &self.headers {
+                if let [value] = values.as_slice() {
+                    json::value(members.key(name), value);
+                }
+            }
+            if let [cookie] = self.cookies.as_slice() {
+                json::value(members.key("set-cookie"), cookie);
+            }
+        });
     }
 }
 
@@ -101,10 +116,21 @@ mod tests {
         headers.append("transfer-encoding", "chunked".parse().unwrap());
         let meta = ResponseMeta::new(200, &headers);
         assert_eq!(meta.cookies, ["a=1", "b=2; Path=/"]);
-        assert_eq!(Value::Object(meta.joined_headers()), serde_json::json!({"x-a": "1,2"}));
+        let written = |write: &dyn Fn(&mut Vec<u8>)| {
+            let mut out = Vec::new();
+            write(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(written(&|out| meta.write_joined_headers(out, None)), r#"{"x-a":"1,2"}"#);
         assert_eq!(
-            Value::Object(meta.multi_value_headers(true)),
-            serde_json::json!({"x-a": ["1", "2"], "set-cookie": ["a=1", "b=2; Path=/"]})
+            written(&|out| meta.write_joined_headers(out, meta.cookies.last())),
+            r#"{"x-a":"1,2","set-cookie":"b=2; Path=/"}"#
         );
+        assert_eq!(
+            written(&|out| meta.write_multi_value_headers(out, true)),
+            r#"{"x-a":["1","2"],"set-cookie":["a=1","b=2; Path=/"]}"#
+        );
+        assert_eq!(written(&|out| meta.write_multi_value_headers(out, false)), r#"{"x-a":["1","2"]}"#);
+        assert_eq!(written(&|out| meta.write_single_value_headers(out)), r#"{}"#);
     }
 }

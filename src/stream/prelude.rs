@@ -15,21 +15,23 @@ use serde_json::{Map, Value};
 use crate::error::Diagnostic;
 use crate::response::meta::ResponseMeta;
 use crate::runtime_api::requests::{ERROR_BODY_TRAILER, ERROR_TYPE_HEADER};
-use crate::wire::{DecodeError, Head, add_cookies, add_multi, add_single, status};
+use crate::wire::{DecodeError, Head, add_cookies, add_multi, add_single, json, status};
 
 /// The separator between the prelude and the body.
 pub const SEPARATOR: &[u8; 8] = &[0; 8];
 
 /// The prelude JSON. `multi_value` adds `multiValueHeaders` (REST API streaming).
 pub fn encode(meta: &ResponseMeta, multi_value: bool) -> Bytes {
-    let mut prelude = Map::new();
-    prelude.insert("statusCode".into(), meta.status.into());
-    prelude.insert("headers".into(), Value::Object(meta.joined_headers()));
-    if multi_value {
-        prelude.insert("multiValueHeaders".into(), Value::Object(meta.multi_value_headers(false)));
-    }
-    prelude.insert("cookies".into(), meta.cookies_json());
-    crate::wire::to_json_bytes(&prelude)
+    let mut out = Vec::with_capacity(256);
+    json::object(&mut out, |prelude| {
+        json::value(prelude.key("statusCode"), &meta.status);
+        meta.write_joined_headers(prelude.key("headers"), None);
+        if multi_value {
+            meta.write_multi_value_headers(prelude.key("multiValueHeaders"), false);
+        }
+        json::value(prelude.key("cookies"), &meta.cookies);
+    });
+    Bytes::from(out)
 }
 
 /// The trailers that end a failed stream.

@@ -6,19 +6,9 @@
 mod error;
 mod format;
 mod head;
+pub(crate) mod json;
 
 pub use error::DecodeError;
 pub use format::{Format, HeaderForm};
 pub(crate) use head::Head;
 pub(crate) use head::{add_cookies, add_multi, add_single, status};
-
-/// A document or prelude as JSON bytes, written straight into one buffer: `Value`'s `Display` (`to_string`)
-/// goes through the formatter's indirection and a `String`, about twice the instructions (callgrind).
-pub(crate) fn to_json_bytes(map: &serde_json::Map<String, serde_json::Value>) -> bytes::Bytes {
-    let mut out = Vec::with_capacity(256);
-    // A map with string keys writing into a `Vec` cannot fail; the fallback only keeps this total.
-    match serde_json::to_writer(&mut out, map) {
-        Ok(()) => bytes::Bytes::from(out),
-        Err(_) => bytes::Bytes::from_static(b"{}"),
-    }
-}
