@@ -53,6 +53,22 @@ fn the_sample_carries_its_contexts() {
     assert!(r.body().is_empty());
 }
 
+/// A client context holding characters a header cannot carry (a mobile SDK's custom values in another script)
+/// still reaches the app, as JSON escapes that read back as the same text.
+#[test]
+fn a_non_ascii_client_context_is_escaped_not_dropped() {
+    let mut ctx = crate::sources::tests::ctx();
+    ctx.client_context = Some(json!({"custom": {"city": "Zürich", "mood": "😀", "del": "\u{7f}"}}));
+    let event = fixture("example-lambda-function-url-request.json");
+    let app = crate::sources::translate(&event, &ctx, &options()).unwrap();
+    let text = header(&app.request, LAMBDA_CONTEXT).expect("the context header is there");
+    assert!(text.contains(r"Z\u00fcrich"), "{text}");
+    let lambda: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(lambda["client_context"]["custom"]["city"], "Zürich");
+    assert_eq!(lambda["client_context"]["custom"]["mood"], "😀");
+    assert_eq!(lambda["client_context"]["custom"]["del"], "\u{7f}");
+}
+
 #[test]
 fn raw_paths_keep_their_encoding() {
     let mut event: Value = serde_json::from_slice(&fixture("example-lambda-function-url-request.json")).unwrap();

@@ -38,6 +38,7 @@ use crate::config::Config;
 use crate::context::{FunctionEnv, InvocationContext};
 use crate::error::AdapterError;
 use crate::net::uri;
+use crate::wire::json;
 pub(crate) use error::EventError;
 pub use owned::TRACE_ID;
 pub(crate) use owned::{LAMBDA_CONTEXT, REQUEST_CONTEXT, TENANT_ID, WAIT_UNTIL};
@@ -187,10 +188,13 @@ pub(crate) fn add_context_headers(
     if let Some(value) = request_context.and_then(|c| c.header_value()) {
         headers.insert(REQUEST_CONTEXT, value);
     }
-    // The built strings become the header values as they are (`Bytes` from a `String` is no copy). Visible
-    // ASCII only, as `HeaderValue::from_str` would check.
-    let context = Some(ctx.to_json(&options.function_env)).filter(|json| json.is_ascii());
-    if let Some(Ok(value)) = context.map(|json| HeaderValue::from_maybe_shared(Bytes::from(json))) {
+    // The built strings become the header values as they are (`Bytes` from a `String` is no copy). A context
+    // with characters a header cannot carry (non-ASCII in a client context, say) has them as JSON escapes.
+    let mut context = ctx.to_json(&options.function_env);
+    if !json::is_header_text(&context) {
+        context = json::ascii_escaped(&context);
+    }
+    if let Ok(value) = HeaderValue::from_maybe_shared(Bytes::from(context)) {
         headers.insert(LAMBDA_CONTEXT, value);
     }
     if let Some(value) = ctx.tenant_id.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {

@@ -3,6 +3,7 @@
 //! hashes every key) and serialising it cost about as much as the rest of the encoding (callgrind).
 
 use serde::Serialize;
+use std::fmt::Write;
 
 /// Appends `value` as JSON (strings escaped, `None` as `null`). Writing to a `Vec` cannot fail, and the
 /// values written here (strings, numbers, options and lists of them) all serialise.
@@ -44,6 +45,29 @@ impl Members<'_> {
     }
 }
 
+/// Whether `text` can be a header value as it is: visible ASCII, spaces and tabs.
+pub(crate) fn is_header_text(text: &str) -> bool {
+    text.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+}
+
+/// JSON text made fit for a header value: every character outside visible ASCII that the serialiser left as it
+/// is (non-ASCII, DEL) becomes a `\uXXXX` escape, as UTF-16 units. Such characters only occur inside strings,
+/// where the escape means the same character, and the serialiser has already escaped control characters.
+pub(crate) fn ascii_escaped(json: &str) -> String {
+    let mut out = String::with_capacity(json.len().saturating_add(32));
+    for c in json.chars() {
+        if c.is_ascii() && c != '\x7f' {
+            out.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                // Writing to a `String` cannot fail.
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +81,18 @@ mod tests {
             object(members.key("empty"), |_| {});
         });
         assert_eq!(String::from_utf8(out).unwrap(), r#"{"a\"b":"1,2\n","single":"x","empty":{}}"#);
+    }
+
+    #[test]
+    fn escaped_json_is_header_text_and_means_the_same() {
+        let value = serde_json::json!({"name": "é \u{7f} 😀 \"q\" \u{1}", "n": 1});
+        let json = value.to_string();
+        assert!(!is_header_text(&json));
+        let escaped = ascii_escaped(&json);
+        assert!(is_header_text(&escaped), "{escaped}");
+        assert!(escaped.contains(r"\u00e9") && escaped.contains(r"\u007f") && escaped.contains(r"\ud83d\ude00"));
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&escaped).unwrap(), value);
+        assert_eq!(ascii_escaped(r#"{"a":"b"}"#), r#"{"a":"b"}"#);
+        assert!(http::HeaderValue::from_str(&escaped).is_ok());
     }
 }
