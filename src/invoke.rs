@@ -204,7 +204,7 @@ impl Adapter {
         let sources::AppRequest { kind, request, websocket } = app_request;
         let mode = response_mode(&self.config, kind);
         let method = request.method().clone();
-        let target = format!("{} {}", method, request.uri().path());
+        let target = [method.as_str(), request.uri().path()].join(" ");
         // Layers shape HTTP answers; a WebSocket event's answer becomes a frame or a handshake answer instead.
         let head = (!self.layers.is_empty() && websocket.is_none()).then(|| RequestHead {
             method: method.clone(),

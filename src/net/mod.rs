@@ -4,6 +4,7 @@
 pub(crate) mod app_client;
 pub mod body;
 pub mod client;
+pub(crate) mod header_text;
 pub mod headers;
 pub(crate) mod pool;
 pub mod route_path;

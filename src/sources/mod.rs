@@ -37,6 +37,7 @@ use serde_json::value::RawValue;
 use crate::config::Config;
 use crate::context::{FunctionEnv, InvocationContext};
 use crate::error::AdapterError;
+use crate::net::header_text::{self, Charset};
 use crate::net::uri;
 use crate::wire::json;
 pub(crate) use error::EventError;
@@ -168,12 +169,12 @@ impl RequestContext<'_> {
     fn header_value(&self) -> Option<HeaderValue> {
         match self {
             RequestContext::Raw(raw) if raw.get() == "null" => None,
-            RequestContext::Raw(raw) => HeaderValue::from_str(raw.get()).ok().or_else(|| {
+            RequestContext::Raw(raw) => header_text::value(Bytes::copy_from_slice(raw.get().as_bytes()), Charset::Field).or_else(|| {
                 let value: Value = serde_json::from_str(raw.get()).ok()?;
-                HeaderValue::from_str(&value.to_string()).ok()
+                header_text::value(value.to_string(), Charset::Field)
             }),
             RequestContext::Parsed(value) if value.is_null() => None,
-            RequestContext::Parsed(value) => HeaderValue::from_str(&value.to_string()).ok(),
+            RequestContext::Parsed(value) => header_text::value(value.to_string(), Charset::Field),
         }
     }
 }
@@ -189,12 +190,11 @@ pub(crate) fn add_context_headers(
         headers.insert(REQUEST_CONTEXT, value);
     }
     // The built strings become the header values as they are (`Bytes` from a `String` is no copy). A context
-    // with characters a header cannot carry (non-ASCII in a client context, say) has them as JSON escapes.
-    let mut context = ctx.to_json(&options.function_env);
-    if !json::is_header_text(&context) {
-        context = json::ascii_escaped(&context);
-    }
-    if let Ok(value) = HeaderValue::from_maybe_shared(Bytes::from(context)) {
+    // with characters a header cannot carry (non-ASCII in a client context, say) is built again with them as
+    // JSON escapes.
+    let context = header_text::value(ctx.to_json(&options.function_env), Charset::Ascii)
+        .or_else(|| header_text::value(json::ascii_escaped(&ctx.to_json(&options.function_env)), Charset::Ascii));
+    if let Some(value) = context {
         headers.insert(LAMBDA_CONTEXT, value);
     }
     if let Some(value) = ctx.tenant_id.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
@@ -205,7 +205,7 @@ pub(crate) fn add_context_headers(
     }
     add_traceparent(headers, ctx);
     let wait_until = websocket::wait_until_url(options.ws.callback_port, &ctx.request_id);
-    if let Ok(value) = HeaderValue::from_maybe_shared(Bytes::from(wait_until)) {
+    if let Some(value) = header_text::value(wait_until, Charset::Ascii) {
         headers.insert(WAIT_UNTIL, value);
     }
 }
