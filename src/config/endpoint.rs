@@ -51,7 +51,8 @@ impl Endpoint {
 
     /// The full URL of a Runtime or Extensions API path such as `/2018-06-01/runtime/invocation/next`.
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}{}", self.authority, self.prefix, path)
+        // Joined rather than formatted: a post's URL is built on every invocation.
+        ["http://", &self.authority, &self.prefix, path].concat()
     }
 }
 

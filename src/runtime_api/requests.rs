@@ -40,7 +40,7 @@ pub(crate) struct PostTarget<'a> {
 impl PostTarget<'_> {
     /// `POST /runtime/invocation/{request id}/{what}`, with the invocation id when there is one.
     fn post(&self, endpoint: &Endpoint, what: &str) -> http::request::Builder {
-        let url = endpoint.url(&format!("{RUNTIME}/invocation/{}/{what}", segment(self.request_id)));
+        let url = endpoint.url(&[RUNTIME, "/invocation/", &segment(self.request_id), "/", what].concat());
         let builder = request(Method::POST, url);
         match self.invocation_id {
             Some(id) => builder.header(INVOCATION_ID_HEADER, id),
