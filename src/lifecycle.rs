@@ -54,8 +54,6 @@ pub async fn run(log_setting: Result<(), ConfigError>) -> i32 {
         Err(error) => return init_failed(&runtime, AdapterError::new(ErrorKind::InvalidConfig, error.to_string())).await,
     };
 
-    register_extension(&runtime).await;
-
     // Everything an invocation needs (the app's connection pool, the layers, the WebSocket bridge and its
     // `@connections` server) is built while the app starts: once it is ready, only the first `next` is left.
     let until = if config.async_init {
@@ -65,9 +63,15 @@ pub async fn run(log_setting: Result<(), ConfigError>) -> i32 {
     };
     let options = TranslateOptions::from_config(&config, FunctionEnv::from_env());
     let adapter = Arc::new(Adapter::new(config, runtime.clone(), options));
-    start_ws_callbacks(&adapter).await;
+    // Registering as an extension and waiting for the app overlap: neither needs the other, and init goes on
+    // when both are done (one round trip less between spawn and the first `next`).
+    let ready = async {
+        start_ws_callbacks(&adapter).await;
+        adapter.wait_ready(until).await
+    };
+    let ((), ready) = tokio::join!(register_extension(&runtime), ready);
     let config = adapter.config();
-    match adapter.wait_ready(until).await {
+    match ready {
         Ok(()) => {}
         Err(not_ready) if config.async_init => tracing::info!(
             "async init: the app is not ready after {:?} ({} → {}); init ends now and the first invocation waits for it",
