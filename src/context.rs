@@ -51,16 +51,19 @@ impl FunctionEnv {
     }
 }
 
-/// The `next` answer's headers that [`InvocationContext::from_headers`] reads.
+/// The prefix of the `next` answer's headers that [`InvocationContext::from_headers`] reads.
+const RUNTIME_PREFIX: &str = "lambda-runtime-";
+
+/// Those headers' names after [`RUNTIME_PREFIX`].
 const RUNTIME_HEADERS: [&str; 8] = [
-    "lambda-runtime-aws-request-id",
-    "lambda-runtime-deadline-ms",
-    "lambda-runtime-invoked-function-arn",
-    "lambda-runtime-trace-id",
-    "lambda-runtime-client-context",
-    "lambda-runtime-cognito-identity",
-    "lambda-runtime-aws-tenant-id",
-    "lambda-runtime-invocation-id",
+    "aws-request-id",
+    "deadline-ms",
+    "invoked-function-arn",
+    "trace-id",
+    "client-context",
+    "cognito-identity",
+    "aws-tenant-id",
+    "invocation-id",
 ];
 
 /// A `next` answer without the one header an invocation cannot do without.
@@ -81,39 +84,46 @@ impl InvocationContext {
     /// gets a bound.
     pub fn from_headers(headers: &HeaderMap) -> Result<Self, NoRequestId> {
         // One pass over the answer's few headers, keeping each name's first value as `get` would: looking the
-        // eight names up parsed and hashed each of them, half the cost of this function (callgrind).
+        // eight names up parsed and hashed each of them, half the cost of this function (callgrind). The values
+        // are then taken in `RUNTIME_HEADERS`' order, and only those kept are copied.
         let mut first: [Option<&http::HeaderValue>; RUNTIME_HEADERS.len()] = [None; RUNTIME_HEADERS.len()];
         for (name, value) in headers {
-            if let Some(slot) = RUNTIME_HEADERS
-                .iter()
-                .position(|wanted| *wanted == name.as_str())
+            if let Some(slot) = name
+                .as_str()
+                .strip_prefix(RUNTIME_PREFIX)
+                .and_then(|rest| RUNTIME_HEADERS.iter().position(|wanted| *wanted == rest))
                 .and_then(|i| first.get_mut(i))
                 && slot.is_none()
             {
                 *slot = Some(value);
             }
         }
-        let text = |name: &str| {
-            let i = RUNTIME_HEADERS.iter().position(|wanted| *wanted == name)?;
-            first.get(i).copied().flatten().and_then(|v| v.to_str().ok()).map(str::to_string)
-        };
-        let json_header = |name: &str| text(name).filter(|s| !s.is_empty()).and_then(|s| serde_json::from_str(&s).ok());
-        let request_id = text("lambda-runtime-aws-request-id")
-            .filter(|id| !id.is_empty())
-            .ok_or(NoRequestId)?;
-        let deadline_ms = text("lambda-runtime-deadline-ms")
+        let [
+            request_id,
+            deadline,
+            arn,
+            trace_id,
+            client_context,
+            identity,
+            tenant_id,
+            invocation_id,
+        ] = first.map(|value| value.and_then(|v| v.to_str().ok()));
+        let text = |value: Option<&str>| value.filter(|t| !t.is_empty()).map(str::to_owned);
+        let json = |value: Option<&str>| value.filter(|t| !t.is_empty()).and_then(|t| serde_json::from_str(t).ok());
+        let request_id = text(request_id).ok_or(NoRequestId)?;
+        let deadline_ms = deadline
             .and_then(|d| d.parse().ok())
             .map(absolute_deadline)
             .unwrap_or_else(|| now_ms().saturating_add(900_000));
         Ok(InvocationContext {
             request_id,
             deadline_ms,
-            invoked_function_arn: text("lambda-runtime-invoked-function-arn").unwrap_or_default(),
-            trace_id: text("lambda-runtime-trace-id").filter(|t| !t.is_empty()),
-            client_context: json_header("lambda-runtime-client-context"),
-            identity: json_header("lambda-runtime-cognito-identity"),
-            tenant_id: text("lambda-runtime-aws-tenant-id").filter(|t| !t.is_empty()),
-            invocation_id: text("lambda-runtime-invocation-id").filter(|t| !t.is_empty()),
+            invoked_function_arn: arn.unwrap_or_default().to_owned(),
+            trace_id: text(trace_id),
+            client_context: json(client_context),
+            identity: json(identity),
+            tenant_id: text(tenant_id),
+            invocation_id: text(invocation_id),
         })
     }
 

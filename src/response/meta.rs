@@ -25,19 +25,22 @@ impl ResponseMeta {
             status,
             ..Default::default()
         };
-        for name in headers.keys() {
+        // `HeaderMap` yields a name's values one after another: grouped in one pass, without looking each name
+        // up again.
+        let mut last: Option<&http::HeaderName> = None;
+        for (name, value) in headers {
             if crate::net::headers::is_hop_by_hop(name.as_str()) {
                 continue;
             }
-            let values: Vec<String> = headers
-                .get_all(name)
-                .iter()
-                .map(|v| crate::net::headers::value_text(v.as_bytes()))
-                .collect();
+            let text = crate::net::headers::value_text(value.as_bytes());
+            let same = last == Some(name);
+            last = Some(name);
             if name == header::SET_COOKIE {
-                meta.cookies = values;
+                meta.cookies.push(text);
+            } else if let (true, Some((_, values))) = (same, meta.headers.last_mut()) {
+                values.push(text);
             } else {
-                meta.headers.push((name.as_str().to_string(), values));
+                meta.headers.push((name.as_str().to_string(), vec![text]));
             }
         }
         meta

@@ -6,6 +6,8 @@
 //! `serde_json::Value` on the hot path (that tree, then the typed event built from it, cost more than the
 //! rest of an invocation's translation).
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
@@ -54,13 +56,17 @@ pub(super) struct Clues<'s, 'a> {
 }
 
 impl Clues<'_, '_> {
-    /// `requestContext.domainName`, lower-cased; empty when there is none.
-    pub(super) fn domain_name(&self) -> String {
-        self.context
-            .domain_name
-            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
-            .unwrap_or_default()
-            .to_ascii_lowercase()
+    /// `requestContext.domainName`, lower-cased; empty when there is none. Borrowed from the event when it
+    /// is already lower case without escapes, as Lambda sends it (no copy on every invocation).
+    pub(super) fn domain_name(&self) -> Cow<'_, str> {
+        let Some(raw) = self.context.domain_name else {
+            return Cow::Borrowed("");
+        };
+        match serde_json::from_str::<&str>(raw.get()) {
+            Ok(name) if !name.bytes().any(|b| b.is_ascii_uppercase()) => Cow::Borrowed(name),
+            Ok(name) => Cow::Owned(name.to_ascii_lowercase()),
+            Err(_) => Cow::Owned(serde_json::from_str::<String>(raw.get()).unwrap_or_default().to_ascii_lowercase()),
+        }
     }
 }
 
@@ -162,5 +168,22 @@ mod tests {
         event["requestContext"]["domainName"] = "api.example.com".into();
         assert_eq!(detect(&event, &[]), function_url::SOURCE);
         assert_eq!(detect(&event, &["api.example.com".into()]), http_api::SOURCE);
+    }
+
+    #[test]
+    fn domain_names_are_compared_lower_case_and_unescaped() {
+        let listed = ["api.example.com".to_string()];
+        let text = String::from_utf8(fixture("example-apigw-v2-request-iam.json")).unwrap();
+        let domain = serde_json::from_str::<Value>(&text).unwrap()["requestContext"]["domainName"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for spelling in ["API.Example.COM", r"api\u002eexample.com", r"API\u002eExample.com"] {
+            let event = text.replace(&format!("\"{domain}\""), &format!("\"{spelling}\""));
+            assert_ne!(event, text);
+            let shape = Shape::read(event.as_bytes()).unwrap().unwrap();
+            assert_eq!(shape.source(&listed), http_api::SOURCE, "{spelling}");
+            assert_eq!(shape.source(&[]), function_url::SOURCE, "{spelling}");
+        }
     }
 }

@@ -141,8 +141,7 @@ fn http_request(
     };
     let uri = uri::app_uri(&options.app, &path, &parts.query)?;
     let mut headers = parts.headers;
-    crate::net::headers::remove_hop_by_hop(&mut headers, &REQUEST_FRAMING);
-    owned::remove(&mut headers);
+    owned::remove(&mut headers, &REQUEST_FRAMING);
     if let Some(source) = &options.authorization_source
         && let Some(value) = headers.get(source).cloned()
     {

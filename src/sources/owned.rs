@@ -30,10 +30,12 @@ pub(crate) const PREFIXES: [&str; 1] = ["x-ws-"];
 /// `HTTP_X_WS_CALLBACK`, so a client's underscore spelling would forge the adapter's header there.
 pub(crate) fn is_owned(name: &str) -> bool {
     let name = name.as_bytes();
-    NAMES.iter().any(|owned| same_name(name, owned.as_str().as_bytes()))
-        || PREFIXES
-            .iter()
-            .any(|prefix| name.get(..prefix.len()).is_some_and(|start| same_name(start, prefix.as_bytes())))
+    // Every owned name and prefix starts with `x`: most names are told apart by their first byte.
+    name.first() == Some(&b'x')
+        && (NAMES.iter().any(|owned| same_name(name, owned.as_str().as_bytes()))
+            || PREFIXES
+                .iter()
+                .any(|prefix| name.get(..prefix.len()).is_some_and(|start| same_name(start, prefix.as_bytes()))))
 }
 
 /// `a == b` with `_` and `-` as one character; both lower case.
@@ -42,12 +44,10 @@ fn same_name(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().map(dash).eq(b.iter().map(dash))
 }
 
-/// Removes every adapter-owned header from a client's `headers`.
-pub(crate) fn remove(headers: &mut HeaderMap) {
-    let owned: Vec<HeaderName> = headers.keys().filter(|name| is_owned(name.as_str())).cloned().collect();
-    for name in owned {
-        headers.remove(&name);
-    }
+/// Removes every adapter-owned header from a client's `headers`, with the hop-by-hop ones and `framing` (the
+/// request's framing headers, which the adapter sets anew) in the same pass.
+pub(crate) fn remove(headers: &mut HeaderMap, framing: &[&str]) {
+    crate::net::headers::remove_hop_by_hop_and(headers, framing, is_owned);
 }
 
 #[cfg(test)]
@@ -80,7 +80,7 @@ mod tests {
         ] {
             headers.append(HeaderName::from_bytes(name.as_bytes()).unwrap(), "forged".parse().unwrap());
         }
-        remove(&mut headers);
+        remove(&mut headers, &[]);
         let mut left: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
         left.sort();
         assert_eq!(left, ["x-amzn-other", "x-wsx", "x_amzn_other", "x_wsx"]);

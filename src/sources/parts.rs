@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, header};
+use http::{HeaderMap, Method, header};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 use super::EventError;
 use super::detect::Shape;
 use super::source::Source;
+use crate::net::header_text::{self, Charset};
 
 /// The request an event describes, with path and query ready for the request line.
 #[derive(Debug)]
@@ -69,7 +70,9 @@ pub(super) fn add_cookies(headers: &mut HeaderMap, cookies: &[String]) -> Result
     if cookies.is_empty() {
         return Ok(());
     }
-    let value = HeaderValue::from_str(&cookies.join("; ")).map_err(|_| EventError::BadCookie)?;
+    // `HeaderValue::from_str`'s rule (visible ASCII, space and tab), checked a word at a time, and the joined
+    // string becomes the value without a copy.
+    let value = header_text::value(cookies.join("; "), Charset::Ascii).ok_or(EventError::BadCookie)?;
     headers.insert(header::COOKIE, value);
     Ok(())
 }

@@ -173,11 +173,10 @@ fn request(event: &Value, ctx: &InvocationContext, options: &TranslateOptions) -
     let routes = &options.ws;
 
     let mut headers = event_headers(event)?;
-    crate::net::headers::remove_hop_by_hop(&mut headers, &super::REQUEST_FRAMING);
+    owned::remove(&mut headers, &super::REQUEST_FRAMING);
     for name in HANDSHAKE {
         headers.remove(name);
     }
-    owned::remove(&mut headers);
     if let Some(source) = &options.authorization_source
         && let Some(value) = headers.get(source).cloned()
     {
