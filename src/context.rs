@@ -137,29 +137,29 @@ impl InvocationContext {
     pub(crate) fn to_json(&self, env: &FunctionEnv) -> String {
         let mut out = Vec::with_capacity(384);
         out.extend_from_slice(b"{\"request_id\":");
-        json::value(&mut out, &self.request_id);
+        json::string(&mut out, &self.request_id);
         out.extend_from_slice(b",\"deadline\":");
         json::value(&mut out, &self.deadline_ms);
         out.extend_from_slice(b",\"invoked_function_arn\":");
-        json::value(&mut out, &self.invoked_function_arn);
+        json::string(&mut out, &self.invoked_function_arn);
         out.extend_from_slice(b",\"xray_trace_id\":");
-        json::value(&mut out, &self.trace_id);
+        json::optional_string(&mut out, self.trace_id.as_deref());
         out.extend_from_slice(b",\"client_context\":");
         json::value(&mut out, &self.client_context);
         out.extend_from_slice(b",\"identity\":");
         json::value(&mut out, &self.identity);
         out.extend_from_slice(b",\"tenant_id\":");
-        json::value(&mut out, &self.tenant_id);
+        json::optional_string(&mut out, self.tenant_id.as_deref());
         out.extend_from_slice(b",\"env_config\":{\"function_name\":");
-        json::value(&mut out, &env.function_name);
+        json::string(&mut out, &env.function_name);
         out.extend_from_slice(b",\"memory\":");
         json::value(&mut out, &env.memory);
         out.extend_from_slice(b",\"version\":");
-        json::value(&mut out, &env.version);
+        json::string(&mut out, &env.version);
         out.extend_from_slice(b",\"log_stream\":");
-        json::value(&mut out, &env.log_stream);
+        json::string(&mut out, &env.log_stream);
         out.extend_from_slice(b",\"log_group\":");
-        json::value(&mut out, &env.log_group);
+        json::string(&mut out, &env.log_group);
         out.extend_from_slice(b"}}");
         String::from_utf8(out).unwrap_or_default()
     }

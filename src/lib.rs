@@ -48,4 +48,5 @@ pub mod stream;
 pub(crate) mod ticks;
 pub(crate) mod trace_context;
 pub(crate) mod wire;
+pub(crate) mod words;
 pub mod ws;

@@ -73,7 +73,7 @@ pub fn encode(format: Format, meta: &ResponseMeta, body: &[u8], text: bool) -> B
         }
         let out = doc.key("body");
         if text {
-            json::value(out, &String::from_utf8_lossy(body));
+            json::string(out, &String::from_utf8_lossy(body));
         } else {
             // Base64 needs no escaping: written in place between the quotes.
             out.push(b'"');

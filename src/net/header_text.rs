@@ -9,6 +9,8 @@
 use bytes::Bytes;
 use http::HeaderValue;
 
+use crate::words;
+
 /// The bytes a value may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Charset {
@@ -19,11 +21,6 @@ pub(crate) enum Charset {
     /// value as a string always can.
     Ascii,
 }
-
-const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-const SPACES: u64 = u64::from_ne_bytes([0x20; 8]);
-const DELS: u64 = u64::from_ne_bytes([0x7f; 8]);
 
 impl Charset {
     fn allows(self, byte: u8) -> bool {
@@ -37,26 +34,17 @@ impl Charset {
     /// for `Ascii` a byte above ASCII. Never false when one is there; a word it flags is looked at byte by
     /// byte (tabs are rare).
     fn suspect(self, word: u64) -> bool {
-        // A byte below 0x20 borrows through its own high bit, as one of DEL's bytes does after the xor makes it
-        // zero (the classic "has a byte less than n" test).
-        let below_space = word.wrapping_sub(SPACES) & !word;
-        let dels = word ^ DELS;
-        let del = dels.wrapping_sub(ONES) & !dels;
-        let high = match self {
-            Charset::Field => 0,
-            Charset::Ascii => word,
-        };
-        (below_space | del | high) & HIGH != 0
+        words::has_below(word, 0x20)
+            || words::has(word, 0x7f)
+            || match self {
+                Charset::Field => false,
+                Charset::Ascii => words::has_high(word),
+            }
     }
 
     /// Whether every byte of `bytes` is allowed.
     pub(crate) fn admits(self, bytes: &[u8]) -> bool {
-        let mut words = bytes.chunks_exact(8);
-        let whole = words.by_ref().all(|chunk| {
-            let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
-            !self.suspect(word) || chunk.iter().all(|&byte| self.allows(byte))
-        });
-        whole && words.remainder().iter().all(|&byte| self.allows(byte))
+        words::all(bytes, |word| self.suspect(word), |byte| self.allows(byte))
     }
 }
 

@@ -54,7 +54,7 @@ impl ResponseMeta {
                 json::joined(members.key(name), values);
             }
             if let Some(cookie) = cookie {
-                json::value(members.key("set-cookie"), cookie);
+                json::string(members.key("set-cookie"), cookie);
             }
         });
     }
@@ -77,11 +77,11 @@ impl ResponseMeta {
         json::object(out, |members| {
             for (name, values) in &self.headers {
                 if let [value] = values.as_slice() {
-                    json::value(members.key(name), value);
+                    json::string(members.key(name), value);
                 }
             }
             if let [cookie] = self.cookies.as_slice() {
-                json::value(members.key("set-cookie"), cookie);
+                json::string(members.key("set-cookie"), cookie);
             }
         });
     }
