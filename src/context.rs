@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::net::header_text::Charset;
 use crate::wire::json;
 
 /// What Lambda says about one invocation.
@@ -107,7 +108,7 @@ impl InvocationContext {
             identity,
             tenant_id,
             invocation_id,
-        ] = first.map(|value| value.and_then(|v| v.to_str().ok()));
+        ] = first.map(|value| value.and_then(|v| ascii_text(v.as_bytes())));
         let text = |value: Option<&str>| value.filter(|t| !t.is_empty()).map(str::to_owned);
         let json = |value: Option<&str>| value.filter(|t| !t.is_empty()).and_then(|t| serde_json::from_str(t).ok());
         let request_id = text(request_id).ok_or(NoRequestId)?;
@@ -163,6 +164,12 @@ impl InvocationContext {
         out.extend_from_slice(b"}}");
         String::from_utf8(out).unwrap_or_default()
     }
+}
+
+/// `bytes` as text when `HeaderValue::to_str` would give it (visible ASCII, space and tab), checked a word at a
+/// time rather than byte by byte.
+fn ascii_text(bytes: &[u8]) -> Option<&str> {
+    Charset::Ascii.admits(bytes).then(|| std::str::from_utf8(bytes).ok()).flatten()
 }
 
 /// Lambda sends the deadline as epoch milliseconds. cargo-lambda's emulator sends the timeout itself
@@ -304,6 +311,20 @@ mod tests {
         let ctx = InvocationContext::from_headers(&headers).unwrap();
         assert_eq!(ctx.request_id, "first");
         assert_eq!(ctx.trace_id, None, "an unreadable first value is not replaced by a later one");
+    }
+
+    /// A value is read as `HeaderValue::to_str` reads it: visible ASCII, space and tab; anything else counts
+    /// as absent.
+    #[test]
+    fn values_are_read_as_to_str_reads_them() {
+        for value in [&b"Root=1-abc;\tSampled=1"[..], b"r\xe9sum\xe9", b"a\x7fb", b"", b"tail\xff"] {
+            let mut headers = HeaderMap::new();
+            headers.insert("lambda-runtime-aws-request-id", "id".parse().unwrap());
+            let value = http::HeaderValue::from_bytes(value).unwrap_or_else(|_| http::HeaderValue::from_static(""));
+            headers.insert("lambda-runtime-trace-id", value.clone());
+            let expected = value.to_str().ok().filter(|t| !t.is_empty()).map(str::to_string);
+            assert_eq!(InvocationContext::from_headers(&headers).unwrap().trace_id, expected, "{value:?}");
+        }
     }
 
     #[test]

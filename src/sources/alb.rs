@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::EventError;
 use super::detect::{Clues, Shape, is_object};
 use super::emulate::{ClientRequest, RequestIds, TARGET_GROUP_ARN, body, grouped, header_list, last, multi, raw_pairs};
+use super::event::Event;
 use super::parts::{self, EventParts};
 use super::source::{Emulation, FailureAnswer, Limits, MB, Read, Source, Streams};
 use crate::net::uri;
@@ -71,7 +72,7 @@ fn is_alb(clues: &Clues) -> bool {
     is_object(clues.context.elb)
 }
 
-fn read(event: &[u8], shape: &Shape, multi_value: bool) -> Result<EventParts, EventError> {
+fn read(event: Event, shape: &Shape, multi_value: bool) -> Result<EventParts, EventError> {
     let source = if multi_value { MULTI_VALUE } else { SINGLE_VALUE };
     let event: AlbTargetGroupRequest = parts::parse(event, source)?;
     let path = event.path.unwrap_or_else(|| "/".into());

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
+use super::event::Event;
 use super::registry;
 use super::source::Source;
 
@@ -81,12 +82,12 @@ pub(super) fn is_string(raw: Option<&RawValue>) -> bool {
 impl<'a> Shape<'a> {
     /// Reads the shape of `event`. `Ok(None)` for valid JSON that is not an object (a direct invoke's string
     /// or array payload); `Err` for invalid JSON.
-    pub(crate) fn read(event: &'a [u8]) -> Result<Option<Shape<'a>>, serde_json::Error> {
+    pub(crate) fn read(event: Event<'a>) -> Result<Option<Shape<'a>>, serde_json::Error> {
         // A struct would also accept a JSON array (as a sequence of its fields), so look before parsing.
-        if event.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return serde_json::from_slice::<IgnoredAny>(event).map(|_| None);
+        if event.bytes().iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return event.parse::<IgnoredAny>().map(|_| None);
         }
-        serde_json::from_slice::<Shape>(event).map(Some)
+        event.parse::<Shape>().map(Some)
     }
 
     /// The event source: the first in the registry whose rule matches, else pass-through.
@@ -108,7 +109,7 @@ mod tests {
 
     fn detect(event: &Value, http_api_domains: &[String]) -> &'static Source {
         let text = event.to_string();
-        Shape::read(text.as_bytes()).unwrap().unwrap().source(http_api_domains)
+        Shape::read(Event::new(text.as_bytes())).unwrap().unwrap().source(http_api_domains)
     }
 
     #[test]
@@ -144,7 +145,7 @@ mod tests {
         ];
         for (name, kind) in cases {
             let bytes = fixture(name);
-            let shape = Shape::read(&bytes).unwrap().unwrap();
+            let shape = Shape::read(Event::new(&bytes)).unwrap().unwrap();
             assert_eq!(shape.source(&[]), kind, "{name}");
             let event: Value = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(detect(&event, &[]), kind, "{name}: the Value form agrees");
@@ -153,10 +154,10 @@ mod tests {
 
     #[test]
     fn non_objects_pass_through_and_invalid_json_is_an_error() {
-        assert!(Shape::read(br#""a plain string payload""#).unwrap().is_none());
-        assert!(Shape::read(b"[1, 2]").unwrap().is_none());
-        assert!(Shape::read(b"{\"rawPath\": ").is_err());
-        let shape = Shape::read(br#"{"httpMethod": "GET", "requestContext": "not an object"}"#)
+        assert!(Shape::read(Event::new(br#""a plain string payload""#)).unwrap().is_none());
+        assert!(Shape::read(Event::new(b"[1, 2]")).unwrap().is_none());
+        assert!(Shape::read(Event::new(b"{\"rawPath\": ")).is_err());
+        let shape = Shape::read(Event::new(br#"{"httpMethod": "GET", "requestContext": "not an object"}"#))
             .unwrap()
             .unwrap();
         assert_eq!(shape.source(&[]), pass_through::SOURCE);
@@ -181,7 +182,7 @@ mod tests {
         for spelling in ["API.Example.COM", r"api\u002eexample.com", r"API\u002eExample.com"] {
             let event = text.replace(&format!("\"{domain}\""), &format!("\"{spelling}\""));
             assert_ne!(event, text);
-            let shape = Shape::read(event.as_bytes()).unwrap().unwrap();
+            let shape = Shape::read(Event::new(event.as_bytes())).unwrap().unwrap();
             assert_eq!(shape.source(&listed), http_api::SOURCE, "{spelling}");
             assert_eq!(shape.source(&[]), function_url::SOURCE, "{spelling}");
         }

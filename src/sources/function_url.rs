@@ -11,6 +11,7 @@ use super::detect::{Clues, Shape, is_object};
 use super::emulate::{
     ACCOUNT_ID, ClientRequest, REGION, RequestIds, URL_ID, body, decode, grouped, header_list, joined, raw_pairs, user_agent,
 };
+use super::event::Event;
 use super::parts::{self, EventParts};
 use super::source::{Emulation, FailureAnswer, Limits, Read, Source, Streaming, Streams};
 use super::{EventError, http_api};
@@ -50,7 +51,7 @@ fn detect(clues: &Clues, http_api_domains: &[String]) -> bool {
     is_object(clues.context.http) && !http_api::is_api_domain(&clues.domain_name(), http_api_domains)
 }
 
-fn read(event: &[u8], _: &Shape) -> Result<EventParts, EventError> {
+fn read(event: Event, _: &Shape) -> Result<EventParts, EventError> {
     let event: LambdaFunctionUrlRequest = parts::parse(event, SOURCE)?;
     let method = parts::method(event.request_context.http.method.as_deref().unwrap_or("GET"))?;
     let path = event.raw_path.or(event.request_context.http.path).unwrap_or_else(|| "/".into());

@@ -17,6 +17,7 @@ pub(crate) mod alb;
 pub(crate) mod detect;
 pub(crate) mod emulate;
 mod error;
+mod event;
 pub(crate) mod function_url;
 pub(crate) mod http_api;
 pub(crate) mod owned;
@@ -100,6 +101,7 @@ pub fn translate(event: &[u8], ctx: &InvocationContext, options: &TranslateOptio
 
 /// [`translate`], with the typed error.
 fn read(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<AppRequest, EventError> {
+    let event = event::Event::new(event);
     let shape = detect::Shape::read(event).map_err(EventError::NotJson)?;
     let (kind, shape) = match shape {
         Some(shape) => (shape.source(&options.http_api_domains), shape),
@@ -217,10 +219,15 @@ fn add_traceparent(headers: &mut HeaderMap, ctx: &InvocationContext) {
         .iter()
         .find(|value| crate::trace_context::is_valid(value.as_bytes()))
         .cloned();
-    headers.remove(TRACEPARENT);
     let ours = || ctx.trace_id.as_deref().and_then(crate::trace_context::from_xray);
-    if let Some(value) = client.or_else(ours) {
-        headers.insert(TRACEPARENT, value);
+    // `insert` replaces every value the client sent; with nothing to insert, they are removed.
+    match client.or_else(ours) {
+        Some(value) => {
+            headers.insert(TRACEPARENT, value);
+        }
+        None => {
+            headers.remove(TRACEPARENT);
+        }
     }
 }
 

@@ -38,10 +38,12 @@ pub(crate) fn is_owned(name: &str) -> bool {
                 .any(|prefix| name.get(..prefix.len()).is_some_and(|start| same_name(start, prefix.as_bytes()))))
 }
 
-/// `a == b` with `_` and `-` as one character; both lower case.
+/// `a == b` with `_` and `-` as one character; both lower case. Compared as bytes first: names spelled with
+/// `_` are rare, and the character-by-character comparison was most of the time spent on every request's
+/// headers (callgrind).
 fn same_name(a: &[u8], b: &[u8]) -> bool {
     let dash = |byte: &u8| if *byte == b'_' { b'-' } else { *byte };
-    a.len() == b.len() && a.iter().map(dash).eq(b.iter().map(dash))
+    a.len() == b.len() && (a == b || a.iter().map(dash).eq(b.iter().map(dash)))
 }
 
 /// Removes every adapter-owned header from a client's `headers`, with the hop-by-hop ones and `framing` (the

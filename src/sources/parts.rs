@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 
 use super::EventError;
 use super::detect::Shape;
+use super::event::Event;
 use super::source::Source;
 use crate::net::header_text::{self, Charset};
 
@@ -27,8 +28,8 @@ pub(super) struct EventParts {
 }
 
 /// Reads `event` as `kind`'s `aws_lambda_events` type; the error names the source.
-pub(super) fn parse<'a, T: Deserialize<'a>>(event: &'a [u8], kind: &'static Source) -> Result<T, EventError> {
-    serde_json::from_slice(event).map_err(|error| EventError::Malformed { kind, error })
+pub(super) fn parse<'a, T: Deserialize<'a>>(event: Event<'a>, kind: &'static Source) -> Result<T, EventError> {
+    event.parse().map_err(|error| EventError::Malformed { kind, error })
 }
 
 /// Query pairs in the event's own order, from the multi-value map when present (REST, ALB, VPC Lattice).

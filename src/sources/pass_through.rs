@@ -4,6 +4,7 @@
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, header};
 
+use super::event::Event;
 use super::source::{Limits, OwnRequest, Read, Source, Streams};
 use super::{EventError, TranslateOptions, add_context_headers, build};
 use crate::context::InvocationContext;
@@ -22,19 +23,19 @@ pub(crate) const SOURCE: &Source = &Source {
     emulation: None,
 };
 
-fn read(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<OwnRequest, EventError> {
+fn read(event: Event, ctx: &InvocationContext, options: &TranslateOptions) -> Result<OwnRequest, EventError> {
     Ok(OwnRequest {
         request: request(event, ctx, options)?,
         websocket: None,
     })
 }
 
-fn request(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<Request<Bytes>, EventError> {
+fn request(event: Event, ctx: &InvocationContext, options: &TranslateOptions) -> Result<Request<Bytes>, EventError> {
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     add_context_headers(&mut headers, None, ctx, options);
     let uri = uri::app_uri(&options.app, &options.pass_through_path, "")?;
-    Ok(build(Method::POST, uri, headers, Bytes::copy_from_slice(event)))
+    Ok(build(Method::POST, uri, headers, Bytes::copy_from_slice(event.bytes())))
 }
 
 #[cfg(test)]

@@ -46,6 +46,7 @@ mod tests {
     use super::*;
     use crate::sources::detect::{ContextShape, Shape};
     use crate::sources::emulate::{ClientRequest, RequestIds};
+    use crate::sources::event::Event;
     use crate::sources::source::Streams;
 
     #[test]
@@ -84,7 +85,7 @@ mod tests {
                 continue;
             }
             let bytes = std::fs::read(&path).unwrap();
-            let shape = Shape::read(&bytes).unwrap().unwrap();
+            let shape = Shape::read(Event::new(&bytes)).unwrap().unwrap();
             let context: ContextShape = shape
                 .request_context
                 .and_then(|raw| serde_json::from_str(raw.get()).ok())
@@ -122,7 +123,7 @@ mod tests {
         let mut flags = Vec::new();
         for (source, emulation) in emulated() {
             let event = emulation.event(&request, &ids).to_string();
-            let shape = Shape::read(event.as_bytes()).unwrap().unwrap();
+            let shape = Shape::read(Event::new(event.as_bytes())).unwrap().unwrap();
             assert_eq!(shape.source(&[]), source, "dev's {} event", source.flag());
             assert_eq!(from_flag(source.flag()), Some(source));
             flags.push(source.flag());

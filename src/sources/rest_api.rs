@@ -12,6 +12,7 @@ use super::detect::{Clues, Shape, is_object, is_string};
 use super::emulate::{
     ACCOUNT_ID, API_ID, ClientRequest, REGION, RequestIds, body, decode, grouped, header_list, last, multi, raw_pairs, user_agent,
 };
+use super::event::Event;
 use super::parts::{self, EventParts};
 use super::source::{Emulation, FailureAnswer, Limits, Read, Source, Streaming, Streams};
 use crate::net::uri;
@@ -47,7 +48,7 @@ fn detect(clues: &Clues, _: &[String]) -> bool {
         && !is_string(clues.context.connection_id)
 }
 
-fn read(event: &[u8], shape: &Shape) -> Result<EventParts, EventError> {
+fn read(event: Event, shape: &Shape) -> Result<EventParts, EventError> {
     let event: ApiGatewayProxyRequest = parts::parse(event, SOURCE)?;
     let path = event.path.unwrap_or_else(|| "/".into());
     let pairs = parts::query_pairs(shape);

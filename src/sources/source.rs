@@ -13,6 +13,7 @@ use super::TranslateOptions;
 use super::detect::{Clues, Shape};
 use super::emulate::{ClientRequest, RequestIds};
 use super::error::EventError;
+use super::event::Event;
 use super::parts::EventParts;
 use super::websocket::WsEvent;
 use crate::context::InvocationContext;
@@ -43,9 +44,9 @@ pub struct Source {
 pub(super) enum Read {
     /// Into method, target, headers and body; the shared code builds the request and adds the context
     /// headers from `requestContext`.
-    Http(fn(&[u8], &Shape) -> Result<EventParts, EventError>),
+    Http(fn(Event<'_>, &Shape) -> Result<EventParts, EventError>),
     /// Into the whole request, by the source itself (WebSocket routes, pass-through).
-    Own(fn(&[u8], &InvocationContext, &TranslateOptions) -> Result<OwnRequest, EventError>),
+    Own(fn(Event<'_>, &InvocationContext, &TranslateOptions) -> Result<OwnRequest, EventError>),
 }
 
 /// A request a source built itself.

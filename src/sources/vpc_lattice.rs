@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::detect::{Clues, Shape, is_string};
 use super::emulate::{ACCOUNT_ID, ClientRequest, REGION, RequestIds, body, decode, grouped, header_list, multi, raw_pairs};
+use super::event::Event;
 use super::parts::{self, EventParts};
 use super::source::{Emulation, Limits, Read, Source, Streams};
 use super::{EventError, alb};
@@ -43,7 +44,7 @@ fn detect(clues: &Clues, _: &[String]) -> bool {
     is_string(clues.context.service_network_arn) || is_string(clues.context.service_arn)
 }
 
-fn read(event: &[u8], shape: &Shape) -> Result<EventParts, EventError> {
+fn read(event: Event, shape: &Shape) -> Result<EventParts, EventError> {
     let event: VpcLatticeRequestV2 = parts::parse(event, SOURCE)?;
     let path = event.path.unwrap_or_else(|| "/".into());
     let pairs = parts::query_pairs(shape);

@@ -18,6 +18,7 @@ use serde_json::Value;
 pub(crate) mod answer;
 
 use super::detect::{Clues, is_string};
+use super::event::Event;
 use super::source::{Limits, OwnRequest, Read, Source, Streams};
 use super::{EventError, RequestContext, TranslateOptions, add_context_headers, build, owned};
 use crate::config::WsConfig;
@@ -48,8 +49,8 @@ fn detect(clues: &Clues, _: &[String]) -> bool {
     is_string(clues.context.event_type) && is_string(clues.context.connection_id)
 }
 
-fn read(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<OwnRequest, EventError> {
-    let value: Value = serde_json::from_slice(event).map_err(EventError::NotJson)?;
+fn read(event: Event, ctx: &InvocationContext, options: &TranslateOptions) -> Result<OwnRequest, EventError> {
+    let value: Value = event.parse().map_err(EventError::NotJson)?;
     let (request, websocket) = request(&value, ctx, options)?;
     Ok(OwnRequest {
         request,
