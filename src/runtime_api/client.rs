@@ -164,8 +164,8 @@ impl RuntimeClient {
     pub(crate) async fn respond_streaming(&self, ctx: &InvocationContext, body: Body) -> Result<(), RuntimeError> {
         const CALL: &str = "invocation/response (streaming)";
         let request = requests::streaming_response_head(&self.endpoint, target(ctx))
-            .body(body)
-            .map_err(|e| unbuildable(CALL, e))?;
+            .map_err(|e| unbuildable(CALL, e))?
+            .map(|()| body);
         self.send(CALL, request).await.map(drop)
     }
 
