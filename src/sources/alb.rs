@@ -72,7 +72,7 @@ fn is_alb(clues: &Clues) -> bool {
     is_object(clues.context.elb)
 }
 
-fn read(event: Event, shape: &Shape, multi_value: bool) -> Result<EventParts, EventError> {
+fn read(event: &Event, shape: &Shape, multi_value: bool) -> Result<EventParts, EventError> {
     let source = if multi_value { MULTI_VALUE } else { SINGLE_VALUE };
     let event: AlbTargetGroupRequest = parts::parse(event, source)?;
     let path = event.path.unwrap_or_else(|| "/".into());

@@ -82,7 +82,7 @@ pub(super) fn is_string(raw: Option<&RawValue>) -> bool {
 impl<'a> Shape<'a> {
     /// Reads the shape of `event`. `Ok(None)` for valid JSON that is not an object (a direct invoke's string
     /// or array payload); `Err` for invalid JSON.
-    pub(crate) fn read(event: Event<'a>) -> Result<Option<Shape<'a>>, serde_json::Error> {
+    pub(crate) fn read(event: &'a Event) -> Result<Option<Shape<'a>>, serde_json::Error> {
         // A struct would also accept a JSON array (as a sequence of its fields), so look before parsing.
         if event.bytes().iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return event.parse::<IgnoredAny>().map(|_| None);
@@ -109,7 +109,7 @@ mod tests {
 
     fn detect(event: &Value, http_api_domains: &[String]) -> &'static Source {
         let text = event.to_string();
-        Shape::read(Event::new(text.as_bytes())).unwrap().unwrap().source(http_api_domains)
+        Shape::read(&Event::new(text.as_bytes())).unwrap().unwrap().source(http_api_domains)
     }
 
     #[test]
@@ -145,7 +145,8 @@ mod tests {
         ];
         for (name, kind) in cases {
             let bytes = fixture(name);
-            let shape = Shape::read(Event::new(&bytes)).unwrap().unwrap();
+            let json = Event::new(&bytes);
+            let shape = Shape::read(&json).unwrap().unwrap();
             assert_eq!(shape.source(&[]), kind, "{name}");
             let event: Value = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(detect(&event, &[]), kind, "{name}: the Value form agrees");
@@ -154,12 +155,11 @@ mod tests {
 
     #[test]
     fn non_objects_pass_through_and_invalid_json_is_an_error() {
-        assert!(Shape::read(Event::new(br#""a plain string payload""#)).unwrap().is_none());
-        assert!(Shape::read(Event::new(b"[1, 2]")).unwrap().is_none());
-        assert!(Shape::read(Event::new(b"{\"rawPath\": ")).is_err());
-        let shape = Shape::read(Event::new(br#"{"httpMethod": "GET", "requestContext": "not an object"}"#))
-            .unwrap()
-            .unwrap();
+        assert!(Shape::read(&Event::new(br#""a plain string payload""#)).unwrap().is_none());
+        assert!(Shape::read(&Event::new(b"[1, 2]")).unwrap().is_none());
+        assert!(Shape::read(&Event::new(b"{\"rawPath\": ")).is_err());
+        let json = Event::new(br#"{"httpMethod": "GET", "requestContext": "not an object"}"#);
+        let shape = Shape::read(&json).unwrap().unwrap();
         assert_eq!(shape.source(&[]), pass_through::SOURCE);
     }
 
@@ -182,7 +182,8 @@ mod tests {
         for spelling in ["API.Example.COM", r"api\u002eexample.com", r"API\u002eExample.com"] {
             let event = text.replace(&format!("\"{domain}\""), &format!("\"{spelling}\""));
             assert_ne!(event, text);
-            let shape = Shape::read(Event::new(event.as_bytes())).unwrap().unwrap();
+            let json = Event::new(event.as_bytes());
+            let shape = Shape::read(&json).unwrap().unwrap();
             assert_eq!(shape.source(&listed), http_api::SOURCE, "{spelling}");
             assert_eq!(shape.source(&[]), function_url::SOURCE, "{spelling}");
         }

@@ -14,6 +14,8 @@ use crate::net::uri::InvalidTarget;
 pub(crate) enum EventError {
     /// The event is not JSON.
     NotJson(serde_json::Error),
+    /// The event has `kind`'s shape but is not UTF-8: `offset` is its first byte that is not.
+    NotUtf8 { kind: &'static Source, offset: usize },
     /// The event has `kind`'s shape but does not parse as `kind`'s event (a field of the wrong type, say).
     Malformed { kind: &'static Source, error: serde_json::Error },
     /// The method is not an HTTP method.
@@ -47,6 +49,11 @@ impl fmt::Display for EventError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EventError::NotJson(error) => write!(f, "the event is not valid JSON: {error}"),
+            EventError::NotUtf8 { kind, offset } => write!(
+                f,
+                "the event looks like a {} event but is not UTF-8 (byte {offset} is not), as JSON must be",
+                kind.name()
+            ),
             EventError::Malformed { kind, error } => {
                 write!(f, "the event looks like a {} event but does not parse as one: {error}", kind.name())
             }

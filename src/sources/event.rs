@@ -1,38 +1,56 @@
-//! An event as the Runtime API delivered it: its bytes, and the same bytes as text when they are UTF-8,
-//! checked once.
+//! An event as the Runtime API delivered it: its bytes, and the same bytes as text, checked for UTF-8 once.
 //!
 //! An event is read up to three times (its shape for detection, its `requestContext`'s, then the source's
 //! `aws_lambda_events` type). `serde_json` reading bytes checks every string it reads for UTF-8 on its own,
 //! a call per string (about 6,600 instructions per Function URL event, callgrind); reading text, it has
-//! nothing left to check. Bytes that are not UTF-8 are read as bytes, as before, so such an event is read,
-//! or refused, exactly as it was.
+//! nothing left to check. Every read goes through text, so each type's reader is built once (reading bytes
+//! as well would build every event type's reader twice: 160 KB of the static binary).
+//!
+//! JSON is UTF-8 (RFC 8259 § 8.1), and every AWS service sends it so. Bytes that are not are read for
+//! detection with U+FFFD in their place, but an HTTP source's event must be UTF-8 ([`Event::utf8`]): it is
+//! refused with the offset of the first bad byte rather than read with characters replaced. A pass-through
+//! event is the app's body, and keeps its bytes as they came.
+
+use std::borrow::Cow;
 
 use serde::Deserialize;
 
-/// The event's bytes, with their text when they are UTF-8.
-#[derive(Clone, Copy, Debug)]
+use super::EventError;
+use super::source::Source;
+
+/// The event's bytes, and its text.
+#[derive(Debug)]
 pub(crate) struct Event<'a> {
     bytes: &'a [u8],
-    text: Option<&'a str>,
+    /// Borrowed from `bytes` when they are UTF-8, else with U+FFFD for each bad sequence.
+    text: Cow<'a, str>,
 }
 
 impl<'a> Event<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Event {
             bytes,
-            text: std::str::from_utf8(bytes).ok(),
+            text: String::from_utf8_lossy(bytes),
         }
     }
 
-    pub(crate) fn bytes(self) -> &'a [u8] {
+    pub(crate) fn bytes(&self) -> &'a [u8] {
         self.bytes
     }
 
-    /// Reads the event as `T`: from the text when there is one, else from the bytes.
-    pub(crate) fn parse<T: Deserialize<'a>>(self) -> Result<T, serde_json::Error> {
-        match self.text {
-            Some(text) => serde_json::from_str(text),
-            None => serde_json::from_slice(self.bytes),
+    /// Reads the event as `T`.
+    pub(crate) fn parse<'t, T: Deserialize<'t>>(&'t self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(&self.text)
+    }
+
+    /// `Ok` when the event is UTF-8 as it came, else `kind`'s error naming the first bad byte.
+    pub(crate) fn utf8(&self, kind: &'static Source) -> Result<(), EventError> {
+        match &self.text {
+            Cow::Borrowed(_) => Ok(()),
+            Cow::Owned(_) => Err(EventError::NotUtf8 {
+                kind,
+                offset: std::str::from_utf8(self.bytes).err().map_or(0, |e| e.valid_up_to()),
+            }),
         }
     }
 }
@@ -40,30 +58,26 @@ impl<'a> Event<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::function_url;
     use serde_json::Value;
 
     #[test]
-    fn text_and_bytes_read_the_same() {
+    fn text_reads_as_bytes_would() {
         let event = Event::new(b"{\"a\": \"caf\\u00e9 caf\xc3\xa9\", \"b\": [1, null]}");
-        assert!(event.text.is_some());
         let read: Value = event.parse().unwrap();
         assert_eq!(read, serde_json::from_slice::<Value>(event.bytes()).unwrap());
         assert_eq!(read["a"], "café café");
+        assert!(event.utf8(function_url::SOURCE).is_ok());
     }
 
     #[test]
-    fn bytes_that_are_not_utf8_are_read_as_bytes_as_before() {
-        // Not UTF-8 where the reader skips it: read, as `serde_json` reading bytes does.
-        let skipped = Event::new(b"{\"kept\": 1, \"skipped\": \"\xff\"}");
-        assert!(skipped.text.is_none());
-        #[derive(Deserialize)]
-        struct Kept {
-            kept: u8,
-        }
-        assert_eq!(skipped.parse::<Kept>().unwrap().kept, 1);
-        // Not UTF-8 where it is read: the same error as before.
-        let read = Event::new(b"{\"kept\": \"\xff\"}");
-        let error = read.parse::<Value>().unwrap_err().to_string();
-        assert_eq!(error, serde_json::from_slice::<Value>(read.bytes()).unwrap_err().to_string());
+    fn bytes_that_are_not_utf8_are_named_not_replaced() {
+        let event = Event::new(b"{\"kept\": 1, \"bad\": \"ab\xff\"}");
+        let read: Value = event.parse().unwrap();
+        assert_eq!(read["bad"], "ab\u{fffd}", "detection reads a replacement character");
+        assert_eq!(event.bytes(), b"{\"kept\": 1, \"bad\": \"ab\xff\"}", "the bytes are kept");
+        let error = event.utf8(function_url::SOURCE).unwrap_err();
+        assert!(matches!(error, EventError::NotUtf8 { offset: 22, .. }), "{error:?}");
+        assert!(error.to_string().contains("byte 22"), "{error}");
     }
 }

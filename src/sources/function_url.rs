@@ -51,7 +51,7 @@ fn detect(clues: &Clues, http_api_domains: &[String]) -> bool {
     is_object(clues.context.http) && !http_api::is_api_domain(&clues.domain_name(), http_api_domains)
 }
 
-fn read(event: Event, _: &Shape) -> Result<EventParts, EventError> {
+fn read(event: &Event, _: &Shape) -> Result<EventParts, EventError> {
     let event: LambdaFunctionUrlRequest = parts::parse(event, SOURCE)?;
     let method = parts::method(event.request_context.http.method.as_deref().unwrap_or("GET"))?;
     let path = event.raw_path.or(event.request_context.http.path).unwrap_or_else(|| "/".into());

@@ -98,3 +98,24 @@ fn a_path_without_its_slash_still_reaches_the_app_at_that_path() {
     rest["path"] = "users/1".into();
     assert_eq!(translated(&rest).request.uri().path(), "/users/1");
 }
+
+/// Bytes that are not UTF-8 in an HTTP source's event are refused with where they are, for every source; a
+/// pass-through event with them reaches the app byte for byte.
+#[test]
+fn events_that_are_not_utf8_are_refused_or_passed_as_they_are() {
+    for (name, kind, _) in SOURCES {
+        let mut bytes = serde_json::to_vec(&event(name)).unwrap();
+        let at = bytes.len() - 1;
+        bytes.splice(at..at, *b",\"odd\":\"\xff\"");
+        let result = translate(&bytes, &ctx(), &options());
+        if kind == pass_through::SOURCE {
+            assert_eq!(result.unwrap().request.body().as_ref(), &bytes[..], "{name}");
+        } else {
+            let error = result.unwrap_err().to_string();
+            assert!(
+                error.contains("is not UTF-8") && error.contains(&format!("byte {}", at + 8)),
+                "{name}: {error}"
+            );
+        }
+    }
+}

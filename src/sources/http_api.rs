@@ -44,7 +44,7 @@ pub(super) fn is_api_domain(domain: &str, http_api_domains: &[String]) -> bool {
     domain.contains(".execute-api.") || http_api_domains.iter().any(|listed| listed == domain)
 }
 
-fn read(event: Event, _: &Shape) -> Result<EventParts, EventError> {
+fn read(event: &Event, _: &Shape) -> Result<EventParts, EventError> {
     let event: ApiGatewayV2httpRequest = parts::parse(event, SOURCE)?;
     let http = event.request_context.http;
     let path = event.raw_path.or(http.path).unwrap_or_else(|| "/".into());

@@ -102,14 +102,14 @@ pub fn translate(event: &[u8], ctx: &InvocationContext, options: &TranslateOptio
 /// [`translate`], with the typed error.
 fn read(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Result<AppRequest, EventError> {
     let event = event::Event::new(event);
-    let shape = detect::Shape::read(event).map_err(EventError::NotJson)?;
+    let shape = detect::Shape::read(&event).map_err(EventError::NotJson)?;
     let (kind, shape) = match shape {
         Some(shape) => (shape.source(&options.http_api_domains), shape),
         None => (pass_through::SOURCE, detect::Shape::default()),
     };
     match kind.read {
         Read::Own(read) => {
-            let own = read(event, ctx, options)?;
+            let own = read(&event, ctx, options)?;
             Ok(AppRequest {
                 kind,
                 request: own.request,
@@ -117,7 +117,7 @@ fn read(event: &[u8], ctx: &InvocationContext, options: &TranslateOptions) -> Re
             })
         }
         Read::Http(read) => {
-            let parts = read(event, &shape)?;
+            let parts = read(&event, &shape)?;
             let request = http_request(parts, shape.request_context, ctx, options)?;
             Ok(AppRequest {
                 kind,

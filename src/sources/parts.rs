@@ -28,7 +28,8 @@ pub(super) struct EventParts {
 }
 
 /// Reads `event` as `kind`'s `aws_lambda_events` type; the error names the source.
-pub(super) fn parse<'a, T: Deserialize<'a>>(event: Event<'a>, kind: &'static Source) -> Result<T, EventError> {
+pub(super) fn parse<'a, T: Deserialize<'a>>(event: &'a Event, kind: &'static Source) -> Result<T, EventError> {
+    event.utf8(kind)?;
     event.parse().map_err(|error| EventError::Malformed { kind, error })
 }
 

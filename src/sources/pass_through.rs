@@ -23,14 +23,14 @@ pub(crate) const SOURCE: &Source = &Source {
     emulation: None,
 };
 
-fn read(event: Event, ctx: &InvocationContext, options: &TranslateOptions) -> Result<OwnRequest, EventError> {
+fn read(event: &Event, ctx: &InvocationContext, options: &TranslateOptions) -> Result<OwnRequest, EventError> {
     Ok(OwnRequest {
         request: request(event, ctx, options)?,
         websocket: None,
     })
 }
 
-fn request(event: Event, ctx: &InvocationContext, options: &TranslateOptions) -> Result<Request<Bytes>, EventError> {
+fn request(event: &Event, ctx: &InvocationContext, options: &TranslateOptions) -> Result<Request<Bytes>, EventError> {
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     add_context_headers(&mut headers, None, ctx, options);

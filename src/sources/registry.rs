@@ -85,7 +85,8 @@ mod tests {
                 continue;
             }
             let bytes = std::fs::read(&path).unwrap();
-            let shape = Shape::read(Event::new(&bytes)).unwrap().unwrap();
+            let json = Event::new(&bytes);
+            let shape = Shape::read(&json).unwrap().unwrap();
             let context: ContextShape = shape
                 .request_context
                 .and_then(|raw| serde_json::from_str(raw.get()).ok())
@@ -123,7 +124,8 @@ mod tests {
         let mut flags = Vec::new();
         for (source, emulation) in emulated() {
             let event = emulation.event(&request, &ids).to_string();
-            let shape = Shape::read(Event::new(event.as_bytes())).unwrap().unwrap();
+            let json = Event::new(event.as_bytes());
+            let shape = Shape::read(&json).unwrap().unwrap();
             assert_eq!(shape.source(&[]), source, "dev's {} event", source.flag());
             assert_eq!(from_flag(source.flag()), Some(source));
             flags.push(source.flag());

@@ -48,7 +48,7 @@ fn detect(clues: &Clues, _: &[String]) -> bool {
         && !is_string(clues.context.connection_id)
 }
 
-fn read(event: Event, shape: &Shape) -> Result<EventParts, EventError> {
+fn read(event: &Event, shape: &Shape) -> Result<EventParts, EventError> {
     let event: ApiGatewayProxyRequest = parts::parse(event, SOURCE)?;
     let path = event.path.unwrap_or_else(|| "/".into());
     let pairs = parts::query_pairs(shape);

@@ -44,9 +44,9 @@ pub struct Source {
 pub(super) enum Read {
     /// Into method, target, headers and body; the shared code builds the request and adds the context
     /// headers from `requestContext`.
-    Http(fn(Event<'_>, &Shape) -> Result<EventParts, EventError>),
+    Http(fn(&Event, &Shape) -> Result<EventParts, EventError>),
     /// Into the whole request, by the source itself (WebSocket routes, pass-through).
-    Own(fn(Event<'_>, &InvocationContext, &TranslateOptions) -> Result<OwnRequest, EventError>),
+    Own(fn(&Event, &InvocationContext, &TranslateOptions) -> Result<OwnRequest, EventError>),
 }
 
 /// A request a source built itself.

@@ -44,7 +44,7 @@ fn detect(clues: &Clues, _: &[String]) -> bool {
     is_string(clues.context.service_network_arn) || is_string(clues.context.service_arn)
 }
 
-fn read(event: Event, shape: &Shape) -> Result<EventParts, EventError> {
+fn read(event: &Event, shape: &Shape) -> Result<EventParts, EventError> {
     let event: VpcLatticeRequestV2 = parts::parse(event, SOURCE)?;
     let path = event.path.unwrap_or_else(|| "/".into());
     let pairs = parts::query_pairs(shape);

@@ -49,7 +49,8 @@ fn detect(clues: &Clues, _: &[String]) -> bool {
     is_string(clues.context.event_type) && is_string(clues.context.connection_id)
 }
 
-fn read(event: Event, ctx: &InvocationContext, options: &TranslateOptions) -> Result<OwnRequest, EventError> {
+fn read(event: &Event, ctx: &InvocationContext, options: &TranslateOptions) -> Result<OwnRequest, EventError> {
+    event.utf8(SOURCE)?;
     let value: Value = event.parse().map_err(EventError::NotJson)?;
     let (request, websocket) = request(&value, ctx, options)?;
     Ok(OwnRequest {
