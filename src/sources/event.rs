@@ -28,10 +28,13 @@ pub(crate) struct Event<'a> {
 
 impl<'a> Event<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        Event {
-            bytes,
-            text: String::from_utf8_lossy(bytes),
-        }
+        // `from_utf8` first: it checks ASCII a word at a time, where `from_utf8_lossy` goes sequence by
+        // sequence (about 3,000 instructions more for a Function URL event, callgrind).
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
+        Event { bytes, text }
     }
 
     pub(crate) fn bytes(&self) -> &'a [u8] {
