@@ -56,6 +56,15 @@ pub(crate) fn remove(headers: &mut HeaderMap, framing: &[&str]) {
 mod tests {
     use super::*;
 
+    /// `is_owned` rejects a name by its first byte: it holds only while every owned name and prefix starts
+    /// with `x`, which a later addition must keep (or change that shortcut).
+    #[test]
+    fn every_owned_name_and_prefix_starts_with_x() {
+        assert!(NAMES.iter().all(|name| name.as_str().starts_with('x')), "{NAMES:?}");
+        assert!(PREFIXES.iter().all(|prefix| prefix.starts_with('x')), "{PREFIXES:?}");
+        assert!(!is_owned("wait-until") && !is_owned("lambda-context"));
+    }
+
     #[test]
     fn removes_the_listed_names_and_prefixes_in_any_case() {
         let mut headers = HeaderMap::new();
