@@ -8,10 +8,11 @@
 //! invocation: nothing here can take the process down.
 
 use http_body_util::BodyExt;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 use tracing::Instrument;
 
 use crate::buffered;
@@ -66,6 +67,25 @@ enum Failed {
     Runtime(crate::runtime_api::RuntimeError),
 }
 
+/// One timer per poller, moved to each invocation's deadline and never awaited: it keeps tokio's time driver
+/// from waking itself once per invocation.
+///
+/// tokio wakes its driver (an `eventfd` write, then an `epoll_wait` that returns only that) whenever a timer is
+/// registered earlier than every timer that was pending when the driver last parked. Between invocations nothing
+/// else is pending, so each invocation's first deadline timer paid that wake-up. This one stays registered at the
+/// previous deadline while the poller waits for `next`; the next invocation's deadline is later, so its timers
+/// register without a wake-up, and moving this one later only extends it in place. A deadline that passes while
+/// idle just expires it, with no task to wake. strace, sequential invocations: 13 system calls each before, 12
+/// after, as many as the bare protocol loop.
+pub(crate) struct DeadlineAnchor(Pin<Box<Sleep>>);
+
+impl DeadlineAnchor {
+    pub(crate) fn new() -> Self {
+        // Not registered until the first invocation sets it.
+        Self(Box::pin(tokio::time::sleep_until(Instant::now())))
+    }
+}
+
 /// The adapter's invocation handler.
 pub(crate) struct Adapter {
     config: Config,
@@ -113,12 +133,13 @@ impl Adapter {
     }
 
     /// Handles one invocation, whatever happens.
-    pub(crate) async fn handle(&self, invocation: Invocation) {
+    pub(crate) async fn handle(&self, invocation: Invocation, anchor: &mut DeadlineAnchor) {
         let span = tracing::info_span!("invoke", request_id = %invocation.context.request_id);
         async {
             let started = std::time::Instant::now();
             let ctx = &invocation.context;
             let deadline = instant_after(ctx.remaining().saturating_sub(DEADLINE_MARGIN));
+            anchor.0.as_mut().reset(deadline);
             let (outcome, pushes) = match self.prepare(&invocation, deadline).await {
                 Ok(app_request) => {
                     // Pushes the app makes for this invocation hold its completion, and no other's.

@@ -15,7 +15,7 @@ use crate::config::runtime_api::{EndpointError, runtime_endpoint};
 use crate::config::{Config, ConfigError};
 use crate::context::FunctionEnv;
 use crate::error::{AdapterError, ErrorKind};
-use crate::invoke::Adapter;
+use crate::invoke::{Adapter, DeadlineAnchor};
 use crate::runtime_api::{ExtensionEvent, RuntimeClient};
 use crate::sources::TranslateOptions;
 
@@ -159,11 +159,12 @@ async fn snapstart_lifecycle(config: &Config, runtime: &RuntimeClient) -> Result
 /// every poller: one success resets it). Returns the exit code.
 async fn poll(adapter: &Adapter, runtime: &RuntimeClient, failures: &AtomicU32) -> i32 {
     const MAX_FAILURES: u32 = 5;
+    let mut anchor = DeadlineAnchor::new();
     loop {
         match runtime.next().await {
             Ok(invocation) => {
                 failures.store(0, Ordering::Relaxed);
-                adapter.handle(invocation).await;
+                adapter.handle(invocation, &mut anchor).await;
             }
             Err(error) => {
                 let count = failures.fetch_add(1, Ordering::Relaxed).saturating_add(1);
