@@ -267,6 +267,22 @@ async fn the_app_request_is_bounded_by_the_deadline() {
 }
 
 #[tokio::test]
+async fn a_deadline_sooner_than_the_last_invocations_still_bounds_the_app() {
+    // The adapter keeps a timer set at the previous invocation's deadline (invoke::DeadlineAnchor); a later
+    // invocation whose deadline comes sooner must still be cut off at its own.
+    let stack = Stack::start(&[]).await;
+    let doc = stack.invoke_json(bytes(&function_url("GET", "/echo/first", ""))).await;
+    assert_eq!(echoed(&doc)["path"], "/echo/first");
+    let outcome = stack
+        .invoke_with(bytes(&function_url("GET", "/slow", "ms=5000")), Duration::from_millis(1200))
+        .await;
+    let Outcome::Error(report) = outcome else {
+        panic!("expected a deadline error, got {}", describe(&outcome))
+    };
+    assert_eq!(report.error_type, "LambdaAdapter.DeadlineReached");
+}
+
+#[tokio::test]
 async fn both_setting_names_work_and_ours_wins() {
     let stack = Stack::start(&[("AWS_LWA_REMOVE_BASE_PATH", "/theirs"), ("LWA_REMOVE_BASE_PATH", "/ours")]).await;
     let doc = stack.invoke_json(bytes(&function_url("GET", "/ours/echo", ""))).await;
