@@ -62,6 +62,17 @@ if [ "$arch" != "$host_arch" ]; then
   [ -n "${!cc_var:-}" ] || export "$cc_var=${!linker_var}"
 fi
 
+# zstd with only the block compressors level 3 uses (src/response/compress/codec.rs, ZSTD_LEVEL): level 3 is
+# the double-fast strategy in each of zstd's level tables, whatever the input's size, so greedy through
+# btultra2 (levels 5 and up, plus their dictionary variants) can never run and only take room: 154 KB of the
+# binary. zstd moves a level asking for an excluded strategy down to the nearest one built in, so a higher level
+# would still compress, with double-fast's ratio. cc reads CFLAGS_<target> for the target's C code only.
+zstd_defines="-DZSTD_EXCLUDE_GREEDY_BLOCK_COMPRESSOR -DZSTD_EXCLUDE_LAZY_BLOCK_COMPRESSOR"
+zstd_defines+=" -DZSTD_EXCLUDE_LAZY2_BLOCK_COMPRESSOR -DZSTD_EXCLUDE_BTLAZY2_BLOCK_COMPRESSOR"
+zstd_defines+=" -DZSTD_EXCLUDE_BTOPT_BLOCK_COMPRESSOR -DZSTD_EXCLUDE_BTULTRA_BLOCK_COMPRESSOR"
+cflags_var="CFLAGS_${target//-/_}"
+export "$cflags_var=${!cflags_var:+${!cflags_var} }$zstd_defines"
+
 # An explicit --target is what makes +crt-static safe: RUSTFLAGS then apply to the target's crates only, not
 # to build scripts and proc-macros, which must stay dynamic (rustc refuses a static proc-macro).
 export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-C target-feature=+crt-static"

@@ -49,8 +49,14 @@ impl Encoding {
 // zstd gives gzip 6's ratio at a quarter of its CPU, hence first among equal q-values; brotli 4 costs what
 // gzip 6 does for a better ratio, hence second.
 
-/// zstd's level: its own default.
+/// zstd's level: its own default. The shipped build has only the block compressor this level uses
+/// (scripts/build-static.sh): level 3 is zstd's double-fast strategy for every input size, from level 4 up
+/// its greedy and lazier ones begin, which that build leaves out.
 pub(crate) const ZSTD_LEVEL: u32 = 3;
+const _: () = assert!(
+    ZSTD_LEVEL <= 3,
+    "scripts/build-static.sh leaves out zstd's strategies above double-fast: add them back for this level"
+);
 /// brotli's quality: 5 and up double the CPU for a few percent.
 pub(crate) const BROTLI_QUALITY: u32 = 4;
 /// gzip's level: zlib's default; 9 costs half as much again for nothing on JSON.
