@@ -64,9 +64,10 @@ fi
 
 # zstd with only the block compressors level 3 uses (src/response/compress/codec.rs, ZSTD_LEVEL): level 3 is
 # the double-fast strategy in each of zstd's level tables, whatever the input's size, so greedy through
-# btultra2 (levels 5 and up, plus their dictionary variants) can never run and only take room: 154 KB of the
-# binary. zstd moves a level asking for an excluded strategy down to the nearest one built in, so a higher level
-# would still compress, with double-fast's ratio. cc reads CFLAGS_<target> for the target's C code only.
+# btultra2 (from level 4 for inputs up to 256 KB, from 5 otherwise; with their dictionary variants) can never
+# run and only take room: 154 KB of the binary. zstd moves a level asking for an excluded strategy down to the
+# nearest one built in, so a higher level would still compress, with double-fast's ratio. cc adds
+# CFLAGS_<target> to any CFLAGS already set.
 zstd_defines="-DZSTD_EXCLUDE_GREEDY_BLOCK_COMPRESSOR -DZSTD_EXCLUDE_LAZY_BLOCK_COMPRESSOR"
 zstd_defines+=" -DZSTD_EXCLUDE_LAZY2_BLOCK_COMPRESSOR -DZSTD_EXCLUDE_BTLAZY2_BLOCK_COMPRESSOR"
 zstd_defines+=" -DZSTD_EXCLUDE_BTOPT_BLOCK_COMPRESSOR -DZSTD_EXCLUDE_BTULTRA_BLOCK_COMPRESSOR"
