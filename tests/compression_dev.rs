@@ -85,8 +85,10 @@ async fn curl_reads_a_compressed_sse_stream_event_by_event() {
         .await
         .unwrap();
         assert_eq!(lines.len(), 4, "{coding}: {lines:?}");
+        let mut sent_at = Vec::new();
         for (line, at) in &lines {
             let (_, sent) = &events(&format!("{line}\n\n"))[0];
+            sent_at.push(*sent);
             let lag = Duration::from_micros(at.saturating_sub(*sent) as u64);
             // Each event is printed before the app sends the next one: not held for it, nor for the end.
             // (A tighter bound flaked with CI's parallel static builds on two cores: 266 ms once.)
@@ -95,7 +97,14 @@ async fn curl_reads_a_compressed_sse_stream_event_by_event() {
                 "{coding}: {line} printed {lag:?} after it was sent, when the next was sent 400 ms after it"
             );
         }
-        assert!(lines[3].1 - lines[0].1 >= 1_100_000, "{coding}: the events came together");
+        // Spread out as the app sent them, give or take the lag allowed above: the first event may be up to
+        // 400 ms late and the last on time (a fixed 1.1 s of the app's 1.2 s failed once under the suite's load
+        // with every event printed promptly).
+        let (sent, printed) = (sent_at[3].saturating_sub(sent_at[0]), lines[3].1.saturating_sub(lines[0].1));
+        assert!(
+            printed + 400_000 >= sent && sent >= 1_000_000,
+            "{coding}: the events came together: printed {printed} µs apart, sent {sent} µs apart"
+        );
     }
     assert!(dev.output().contains("GET /sse"), "{}", dev.output());
 }
