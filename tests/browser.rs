@@ -8,11 +8,6 @@ use common::*;
 use std::process::Command;
 use std::time::Duration;
 
-/// Runs `tests/browser/sse.mjs` against `url`, waiting for `count` ticks; returns the page's tick times (ms).
-fn ticks_seen(url: &str, count: usize) -> Vec<f64> {
-    page_ticks(url, count).into_iter().map(|(_, at_ms)| at_ms).collect()
-}
-
 /// Each tick line the page showed, and when (ms, the page's clock).
 fn page_ticks(url: &str, count: usize) -> Vec<(String, f64)> {
     let script = repo_path("tests/browser/sse.mjs");
@@ -58,14 +53,22 @@ fn the_sse_example_resumes_across_invocations_in_chromium() {
 #[test]
 fn chromium_sees_sse_ticks_one_by_one_through_cargo_lambda() {
     let peer = common::cargo_lambda::start_with(&example_binary("sse"), &[("LWA_INVOKE_MODE", "response_stream")]);
-    let times = ticks_seen(&peer.url("/"), 3);
-    assert!(times.len() >= 3, "{times:?}");
-    let spread = Duration::from_secs_f64((times[2] - times[0]) / 1000.0);
+    let ticks = page_ticks(&peer.url("/"), 3);
+    let spread = spread_of(&ticks);
+    // Each tick's text says when the app sent it and how long after that the page received it, so a failure
+    // tells a held stream from a page that was slow to show it.
     assert!(
         spread >= Duration::from_millis(1000),
-        "ticks appeared together ({spread:?}): the stream was buffered; log:\n{}",
-        peer.adapter.output()
+        "ticks appeared together ({spread:?}): the stream was buffered; ticks: {ticks:#?}\nadapter log:\n{}\ncargo-lambda log:\n{}",
+        peer.adapter.output(),
+        peer.emulator.output()
     );
+}
+
+/// How far apart the first and the third tick appeared on the page.
+fn spread_of(ticks: &[(String, f64)]) -> Duration {
+    assert!(ticks.len() >= 3, "{ticks:?}");
+    Duration::from_secs_f64((ticks[2].1 - ticks[0].1) / 1000.0)
 }
 
 /// The README's first command: `dev` with the SSE example in streaming mode, once it prints its URL.
@@ -94,11 +97,11 @@ fn chromium_sees_sse_ticks_one_by_one_through_dev() {
     let (dev, url) = sse_through_dev();
     // Three ticks a second apart span two seconds; a buffered stream shows them at once. Half of that
     // leaves room for a loaded machine delaying the first.
-    let times = ticks_seen(&url, 3);
-    let spread = Duration::from_secs_f64((times[2] - times[0]) / 1000.0);
+    let ticks = page_ticks(&url, 3);
+    let spread = spread_of(&ticks);
     assert!(
         spread >= Duration::from_millis(1000),
-        "ticks appeared together ({spread:?}): the stream was buffered; log:\n{}",
+        "ticks appeared together ({spread:?}): the stream was buffered; ticks: {ticks:#?}\nlog:\n{}",
         dev.output()
     );
 }

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 /// cargo-lambda's emulator, the echo app and the adapter.
 pub struct Peer {
     pub port: u16,
-    _emulator: Process,
+    /// `cargo lambda watch` itself: its log tells what the emulator did with each invocation.
+    pub emulator: Process,
     pub app: Process,
     pub adapter: Process,
     _dir: super::TempDir,
@@ -55,7 +56,7 @@ pub fn start_watch(app_binary: &std::path::Path, env: &[(&str, &str)], watch_arg
     let adapter = Process::spawn(adapter_command(&runtime_api, app_port, env), "adapter");
     Peer {
         port,
-        _emulator: emulator,
+        emulator,
         app,
         adapter,
         _dir: temp,
